@@ -1,0 +1,162 @@
+"""The vocabulary of a check: steps, hops, statuses, failure codes and their results.
+
+Everything here is plain data. The report module turns it into JSON; the CLI renders that JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Step(StrEnum):
+    """The requests of the MCP OAuth flow, in flow order (``settings`` is local validation)."""
+
+    SETTINGS = "settings"
+    RESOURCE = "resource"
+    PROTECTED_RESOURCE_METADATA = "protected_resource_metadata"
+    AUTHORIZATION_SERVER_METADATA = "authorization_server_metadata"
+    CLIENT_REGISTRATION = "client_registration"
+    AUTHORIZATION_ENDPOINT = "authorization_endpoint"
+    TOKEN_ENDPOINT = "token_endpoint"
+    TOKEN_REFRESH = "token_refresh"
+
+
+class Hop(StrEnum):
+    """The hops one request crosses, in order."""
+
+    PROXY_RESOLVE = "proxy_resolve"
+    DNS = "dns"
+    TCP = "tcp"
+    PROXY_CONNECT = "proxy_connect"
+    TLS = "tls"
+    CLIENT_CERT = "client_cert"
+    HTTP = "http"
+    OAUTH = "oauth"
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Code(StrEnum):
+    """Why a hop failed. A closed set: the report schema lists exactly these values.
+
+    The docstring of each group is the documentation users see in the README.
+    """
+
+    # settings / local input
+    CERT_FILE_UNREADABLE = "cert_file_unreadable"
+    CERT_INVALID = "cert_invalid"
+    KEY_MISSING = "key_missing"
+    KEY_INVALID = "key_invalid"
+    KEY_PASSPHRASE_REQUIRED = "key_passphrase_required"
+    KEY_PASSPHRASE_WRONG = "key_passphrase_wrong"
+    KEY_CERT_MISMATCH = "key_cert_mismatch"
+    CERT_EXPIRED = "cert_expired"
+    CERT_NOT_YET_VALID = "cert_not_yet_valid"
+    CERT_NOT_FOR_CLIENT_AUTH = "cert_not_for_client_auth"
+    CA_FILE_UNREADABLE = "ca_file_unreadable"
+    CA_FILE_NO_CERTIFICATES = "ca_file_no_certificates"
+    # proxy_resolve
+    PROXY_URL_INVALID = "proxy_url_invalid"
+    PROXY_REFUSED_BY_CLIENT = "proxy_refused_by_client"
+    PROXY_SCHEME_UNSUPPORTED = "proxy_scheme_unsupported"
+    URL_INVALID = "url_invalid"
+    # dns
+    DNS_NXDOMAIN = "dns_nxdomain"
+    DNS_SERVFAIL = "dns_servfail"
+    DNS_NO_ANSWER = "dns_no_answer"
+    DNS_TIMEOUT = "dns_timeout"
+    DNS_NO_RESOLVER = "dns_no_resolver"
+    DNS_ERROR = "dns_error"
+    # tcp
+    TCP_REFUSED = "tcp_refused"
+    TCP_TIMEOUT = "tcp_timeout"
+    TCP_UNREACHABLE = "tcp_unreachable"
+    TCP_ERROR = "tcp_error"
+    # proxy_connect
+    PROXY_AUTH_REQUIRED = "proxy_auth_required"
+    PROXY_AUTH_REJECTED = "proxy_auth_rejected"
+    PROXY_AUTH_UNSUPPORTED = "proxy_auth_unsupported"
+    PROXY_FORBIDDEN = "proxy_forbidden"
+    PROXY_UPSTREAM_FAILED = "proxy_upstream_failed"
+    PROXY_CONNECT_REJECTED = "proxy_connect_rejected"
+    PROXY_PROTOCOL_ERROR = "proxy_protocol_error"
+    PROXY_CLOSED = "proxy_closed"
+    PROXY_TIMEOUT = "proxy_timeout"
+    # tls
+    TLS_TIMEOUT = "tls_timeout"
+    TLS_CLOSED = "tls_closed"
+    TLS_PROTOCOL_ERROR = "tls_protocol_error"
+    TLS_HANDSHAKE_FAILED = "tls_handshake_failed"
+    TLS_UNTRUSTED = "tls_untrusted"
+    TLS_INTERCEPTION_UNTRUSTED = "tls_interception_untrusted"
+    TLS_MISSING_INTERMEDIATE = "tls_missing_intermediate"
+    TLS_HOSTNAME_MISMATCH = "tls_hostname_mismatch"
+    TLS_EXPIRED = "tls_expired"
+    TLS_NOT_YET_VALID = "tls_not_yet_valid"
+    # client_cert
+    CLIENT_CERT_REQUIRED = "client_cert_required"
+    CLIENT_CERT_REJECTED = "client_cert_rejected"
+    CLIENT_CERT_CA_MISMATCH = "client_cert_ca_mismatch"
+    # http
+    HTTP_TIMEOUT = "http_timeout"
+    HTTP_CLOSED = "http_closed"
+    HTTP_PROTOCOL_ERROR = "http_protocol_error"
+    HTTP_NOT_FOUND = "http_not_found"
+    HTTP_METHOD_NOT_ALLOWED = "http_method_not_allowed"
+    HTTP_SERVER_ERROR = "http_server_error"
+    HTTP_UNEXPECTED_STATUS = "http_unexpected_status"
+    HTTP_TOO_MANY_REDIRECTS = "http_too_many_redirects"
+    # whole run
+    NETCHECK_UNSUPPORTED = "netcheck_unsupported"
+    INTERNAL_ERROR = "internal_error"
+
+
+@dataclass
+class HopResult:
+    """What one hop saw. ``details`` holds hop-specific evidence (JSON-ready values only)."""
+
+    hop: Hop
+    status: Status
+    message: str
+    duration_ms: float = 0.0
+    code: Code | None = None
+    hint: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status is Status.FAILED
+
+
+def skipped(hop: Hop, why: str) -> HopResult:
+    return HopResult(hop=hop, status=Status.SKIPPED, message=why)
+
+
+def failed(hop: Hop, code: Code, message: str, hint: str | None = None, **details: Any) -> HopResult:
+    return HopResult(hop=hop, status=Status.FAILED, message=message, code=code, hint=hint,
+                     details=dict(details))
+
+
+@dataclass
+class StepResult:
+    """One request of the flow (or the local ``settings`` validation) and its hops."""
+
+    step: Step
+    url: str | None
+    hops: list[HopResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(h.failed for h in self.hops)
+
+    def first_failure(self) -> HopResult | None:
+        return next((h for h in self.hops if h.failed), None)

@@ -1,0 +1,133 @@
+"""Keeping secrets out of every output.
+
+Two layers:
+
+1. By construction: secret values live in :class:`Secret`, whose ``str``/``repr`` never show the
+   value, and URLs are stored through :func:`redact_url`. The report serializer turns any
+   ``Secret`` it meets into ``"<redacted>"``.
+2. As a backstop: a :class:`Redactor` knows every secret the run was given (and the encodings a
+   server could echo back: percent-encoded, Basic credentials) and scrubs them from every string of
+   the finished report, which is also what the terminal renders.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+REDACTED = "<redacted>"
+
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
+)
+SECRET_QUERY_KEYS = frozenset(
+    {
+        "access_token", "refresh_token", "id_token", "token", "code", "code_verifier",
+        "client_secret", "password", "api_key", "apikey", "key", "secret", "sig", "signature",
+    }
+)
+# Variables whose value is itself a secret: only their presence is reported.
+SECRET_VARIABLES = frozenset({"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"})
+
+
+class Secret:
+    """A value that must never be printed. Use :meth:`reveal` only where it is sent."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __str__(self) -> str:
+        return REDACTED
+
+    def __repr__(self) -> str:
+        return f"Secret({REDACTED!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password in its userinfo and secret query values replaced."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _redact_userinfo_text(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:{REDACTED}@{hostport}" if ":" in userinfo else f"{REDACTED}@{hostport}"
+    query = parts.query
+    if query:
+        query = "&".join(_redact_query_pair(p) for p in query.split("&"))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _redact_query_pair(pair: str) -> str:
+    key, sep, _value = pair.partition("=")
+    return f"{key}={REDACTED}" if sep and key.lower() in SECRET_QUERY_KEYS else pair
+
+
+def _redact_userinfo_text(text: str) -> str:
+    return re.sub(r"(://[^/@\s]*?:)[^/@\s]*@", rf"\1{REDACTED}@", text)
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """Headers as ``[name, value]`` pairs with secret-bearing values replaced."""
+    out = []
+    for name, value in headers:
+        out.append([name, REDACTED if name.lower() in SECRET_HEADERS else value])
+    return out
+
+
+class Redactor:
+    """Scrubs known secret values, and the ways a peer could echo them, from strings."""
+
+    MIN_LENGTH = 3  # shorter values would scrub ordinary text; they are still never serialized
+
+    def __init__(self) -> None:
+        self._needles: set[str] = set()
+
+    def add(self, value: str | Secret | None) -> None:
+        if isinstance(value, Secret):
+            value = value.reveal()
+        if not value or len(value) < self.MIN_LENGTH:
+            return
+        self._needles.update({value, quote(value, safe=""), quote(value)})
+
+    def add_basic_credentials(self, user: str, password: str) -> None:
+        self.add(password)
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        self.add(token)
+
+    def scrub(self, text: str) -> str:
+        for needle in sorted(self._needles, key=len, reverse=True):
+            if needle in text:
+                text = text.replace(needle, REDACTED)
+        return text
+
+    def scrub_tree(self, value: Any) -> Any:
+        """A copy of a JSON-ready tree with every string scrubbed."""
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, Secret):
+            return REDACTED
+        if isinstance(value, dict):
+            return {self.scrub(str(k)): self.scrub_tree(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.scrub_tree(v) for v in value]
+        return value

@@ -322,7 +322,7 @@ def decide_python_urllib(env: Env, target: Target) -> ProxyDecision:
         return _direct(model, "no proxy variable set for this scheme")
     entry = _urllib_bypass(proxies, target.netloc_host)
     if entry is not None:
-        return _direct(model, f"no_proxy entry {entry!r}", entry)
+        return _direct(model, f"{_python_variable(env, 'no')} entry {entry!r}", entry)
     return _proxied(model, raw, _python_variable(env, target.scheme),
                     _with_scheme(raw, target.scheme))
 
@@ -338,7 +338,7 @@ def decide_python_requests(env: Env, target: Target) -> ProxyDecision:
     proxies = _python_getproxies(env)
     entry = _urllib_bypass(proxies, target.hostname)
     if entry is not None:
-        return _direct(model, f"no_proxy entry {entry!r}", entry)
+        return _direct(model, f"{_python_variable(env, 'no')} entry {entry!r}", entry)
     key = target.scheme if proxies.get(target.scheme) else "all"
     raw = proxies.get(key)
     if not raw:
@@ -388,8 +388,9 @@ def decide_python_httpx(env: Env, target: Target) -> ProxyDecision:
     proxies = _python_getproxies(env)
     key = target.scheme if proxies.get(target.scheme) else ("all" if proxies.get("all") else None)
     no_entries = [h.strip() for h in proxies.get("no", "").split(",")]
+    no_variable = _python_variable(env, "no")
     if "*" in no_entries:
-        return _direct(model, "no_proxy entry '*'", "*")
+        return _direct(model, f"{no_variable} entry '*'", "*")
     if key is None:
         return _direct(model, "no proxy variable set")
     other = httpx.URL(target.url)
@@ -398,10 +399,10 @@ def decide_python_httpx(env: Env, target: Target) -> ProxyDecision:
             continue
         try:
             if _httpx_no_proxy_matches(entry, other):
-                return _direct(model, f"no_proxy entry {entry!r}", entry)
+                return _direct(model, f"{no_variable} entry {entry!r}", entry)
         except httpx.InvalidURL as exc:
             return ProxyDecision(model=model, error=f"InvalidURL:{exc}",
-                                 reason=f"httpx cannot parse no_proxy entry {entry!r}")
+                                 reason=f"httpx cannot parse {no_variable} entry {entry!r}")
     raw = proxies[key]
     return _proxied(model, _with_scheme(raw, "http"), _python_variable(env, key),
                     _with_scheme(raw, "http"))

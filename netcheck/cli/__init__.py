@@ -1,0 +1,117 @@
+"""The command line: parse arguments, run, render. The only layer that prints.
+
+Exit status: 0 every hop passed (warnings allowed), 1 a hop failed (a diagnosis was delivered),
+2 usage error (bad flags, unusable URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from enum import IntEnum
+from typing import IO, Any
+
+from netcheck import __version__
+
+PROG = "netcheck"
+DEFAULT_REPORT = "netcheck-report.json"
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would exit 2 itself; keep it, with our text
+        self.print_usage(sys.stderr)
+        self.exit(ExitStatus.USAGE, f"{PROG}: error: {message}\n")
+
+
+def _add_network_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", help="the MCP server URL, e.g. https://mcp.example.com/mcp")
+    p.add_argument("--client", default="claude-code", metavar="PROFILE",
+                   help="client to model: claude-code (default), node, curl, python, go")
+    p.add_argument("--proxy", metavar="URL",
+                   help="use this proxy, as if HTTPS_PROXY/HTTP_PROXY were set to it")
+    p.add_argument("--no-proxy", metavar="LIST", help="as if NO_PROXY were set to LIST")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Find which network hop breaks an MCP client's "
+                     "connection or OAuth login, and what to change.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="walk every hop to an MCP server and diagnose")
+    _add_network_options(check)
+    check.add_argument("--cert", metavar="PATH", help="client certificate (PEM, DER, .p12/.pfx)")
+    check.add_argument("--key", metavar="PATH", help="client private key, if not in --cert")
+    check.add_argument("--key-passphrase-env", metavar="NAME",
+                       help="variable holding the key passphrase (default "
+                            "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE); never pass it as a flag")
+    check.add_argument("--cacert", metavar="PATH", action="append", default=[],
+                       help="extra trusted CA certificates (PEM); repeatable")
+    check.add_argument("--public-roots", metavar="PATH",
+                       help="treat this bundle as the public roots instead of certifi's")
+    check.add_argument("--dns-server", metavar="IP[:PORT]",
+                       help="ask this DNS resolver instead of the system's")
+    check.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="bound on each network wait (default 10)")
+    check.add_argument("--json", metavar="PATH", default=DEFAULT_REPORT,
+                       help=f"write the JSON report here (default {DEFAULT_REPORT}; '-' for "
+                            "stdout, human output then goes to stderr)")
+    check.add_argument("--no-json", action="store_true", help="do not write a report file")
+    check.add_argument("-v", "--verbose", action="store_true", help="show every hop's evidence")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
+
+    proxy = sub.add_parser("proxy", help="show the proxy each client model picks for a URL")
+    _add_network_options(proxy)
+    proxy.add_argument("--json", metavar="PATH", help="'-' prints the decisions as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
+         stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+    """Run netcheck; returns the exit status. Never raises for any input."""
+    environ = dict(os.environ if environ is None else environ)
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(stdout)
+        return ExitStatus.USAGE
+    try:
+        if args.command == "proxy":
+            from netcheck.cli.proxy_command import run_proxy
+
+            return run_proxy(args, environ, stdout)
+        from netcheck.cli.check_command import run_check_command
+
+        return run_check_command(args, environ, stdout, stderr)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=stderr)
+        return ExitStatus.INTERRUPTED
+    except Exception as exc:  # the last line of defence: a diagnosis, not a traceback
+        from netcheck.settings.gather import UsageError
+
+        if isinstance(exc, UsageError):
+            print(f"{PROG}: error: {exc}", file=stderr)
+            return ExitStatus.USAGE
+        if args.traceback:
+            raise
+        # The message itself is not printed: it could hold a value we must not show.
+        print(f"{PROG}: internal error ({exc.__class__.__name__}); this is a bug in netcheck: "
+              "run again with --traceback and report it", file=stderr)
+        return ExitStatus.FAILED
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""``netcheck check URL``: run the pipeline, render it, write the report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping
+from typing import IO, Any
+
+from netcheck.cli import ExitStatus
+from netcheck.model import HopResult, Step
+from netcheck.settings.gather import Options
+
+
+def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[str],
+                      stderr: IO[str]) -> int:
+    from rich.console import Console
+
+    from netcheck.cli.render import render_report
+    from netcheck.report import build_report
+    from netcheck.runner import run_check
+
+    options = Options(url=args.url, client=args.client, proxy=args.proxy,
+                      no_proxy=args.no_proxy, cert=args.cert, key=args.key,
+                      key_passphrase_env=args.key_passphrase_env, cacert=tuple(args.cacert),
+                      dns_server=args.dns_server, timeout=args.timeout,
+                      public_roots=args.public_roots)
+    json_to_stdout = args.json == "-" and not args.no_json
+    console = Console(file=stderr if json_to_stdout else stdout, highlight=False)
+    status = console.status("starting") if console.is_terminal and not args.quiet else None
+
+    def observe(step: Step, hop: HopResult) -> None:
+        if status is not None:
+            status.update(f"{step.value} › {hop.hop.value}: {hop.status.value}")
+
+    if status is not None:
+        status.start()
+    try:
+        run = run_check(options, environ, observer=observe)
+    finally:
+        if status is not None:
+            status.stop()
+    report = build_report(run)
+    render_report(console, report, verbose=args.verbose, quiet=args.quiet)
+    write_report(report, None if args.no_json else args.json, stdout, console)
+    return ExitStatus.OK if report["ok"] else ExitStatus.FAILED
+
+
+def write_report(report: dict[str, Any], path: str | None, stdout: IO[str], console: Any) -> None:
+    if path is None:
+        return
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    if path == "-":
+        print(text, file=stdout)
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    except OSError as exc:
+        console.print(f"netcheck: could not write the report to {path}: {exc.strerror or exc}")
+        return
+    console.print(f"Report written to {path}: attach it to your ticket.")

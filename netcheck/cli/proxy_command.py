@@ -1,0 +1,49 @@
+"""``netcheck proxy URL``: every client model's proxy decision for one URL."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping
+from typing import IO
+
+from netcheck.cli import ExitStatus
+from netcheck.proxy.models import decide_all
+from netcheck.redaction import redact_url
+from netcheck.runner import validate_url
+from netcheck.settings.gather import Options, gather
+
+
+def run_proxy(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[str]) -> int:
+    url = validate_url(args.url)
+    settings = gather(Options(url=url, client=args.client, proxy=args.proxy,
+                              no_proxy=args.no_proxy), environ)
+    decisions = decide_all(settings.env, url)
+    if args.json:
+        payload = {"url": redact_url(url),
+                   "decisions": {name: d.to_json() for name, d in decisions.items()}}
+        text = json.dumps(payload, indent=2)
+        if args.json == "-":
+            print(text, file=stdout)
+        else:
+            with open(args.json, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+        return ExitStatus.OK
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=stdout)
+    table = Table(title=f"Proxy decision for {redact_url(url)}", title_justify="left")
+    for column in ("client model", "proxy", "why"):
+        table.add_column(column)
+    chosen = settings.profile.proxy_model
+    for name, decision in decisions.items():
+        proxy = (Text(f"refuses: {decision.error}", style="red") if decision.error else
+                 Text(decision.proxy_url or "DIRECT"))
+        label = Text(f"{name} ({settings.profile.name})", style="bold") if name == chosen \
+            else Text(name)
+        table.add_row(label, proxy, Text(decision.reason))
+    console.print(table)
+    return ExitStatus.OK

@@ -1,0 +1,118 @@
+"""Hop ``client_cert``: did the server ask for a client certificate, and did it accept ours?
+
+Evidence comes from three moments: the handshake (a CertificateRequest and the CA names in it,
+or an alert), the first read (TLS 1.3 servers reject a missing or unwanted certificate only
+after the handshake, with ``certificate_required``), and the HTTP answer (reverse proxies that
+finish the handshake and answer 400/403 "No required SSL certificate was sent").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from netcheck.model import Code, Hop, HopResult, Status, failed
+from netcheck.net.streams import HandshakeFacts, StreamError, TlsFailure
+from netcheck.profiles import Profile
+from netcheck.settings.client_identity import ClientIdentity
+
+HTTP_REJECTION = re.compile(
+    r"no required ssl certificate|ssl certificate error|client certificate|"
+    r"certificate (is )?required|ssl_client_verify|peer did not return a certificate|"
+    r"certificate verify failed", re.IGNORECASE)
+HTTP_REJECTION_STATUSES = frozenset({400, 401, 403, 495, 496})
+
+
+def http_rejection(status: int, body: bytes) -> str | None:
+    """The client-certificate complaint in an HTTP error page, if there is one."""
+    if status not in HTTP_REJECTION_STATUSES:
+        return None
+    text = body[:8192].decode("utf-8", "replace")
+    match = HTTP_REJECTION.search(text)
+    if status in (495, 496) and not match:
+        return f"HTTP {status} (nginx: {'certificate error' if status == 495 else 'no cert'})"
+    return match.group(0) if match else None
+
+
+def _names(facts: HandshakeFacts) -> list[str]:
+    return facts.client_ca_names
+
+
+def _hint(profile: Profile) -> str:
+    if profile.reads_client_cert_variables:
+        return ("set CLAUDE_CODE_CLIENT_CERT and CLAUDE_CODE_CLIENT_KEY (and "
+                "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE if the key is encrypted)")
+    return "pass the client certificate with --cert and --key"
+
+
+def judge(facts: HandshakeFacts, identity: ClientIdentity | None, profile: Profile, *,
+          failure: StreamError | None = None, rejected_page: str | None = None,
+          status: int | None = None) -> HopResult:
+    """The client_cert hop from what the handshake, first read and HTTP answer showed."""
+    ours = identity.certificate.issuer.rfc4514_string() if identity else None
+    details: dict[str, Any] = {
+        "requested": facts.cert_request_seen,
+        "acceptable_ca_names": _names(facts),
+        "certificate_configured": identity is not None,
+        "our_issuer": ours,
+    }
+    issuer_accepted = _issuer_accepted(facts, identity)
+    details["issuer_in_acceptable_names"] = issuer_accepted
+    alert = failure.alert if isinstance(failure, TlsFailure) else None
+    if failure is not None or rejected_page is not None:
+        evidence = (f"the server sent the TLS alert '{alert}'" if alert else
+                    f"the server answered HTTP {status}: \"{rejected_page}\"" if rejected_page
+                    else str(failure))
+        details["evidence"] = evidence
+        if identity is None:
+            return failed(Hop.CLIENT_CERT, Code.CLIENT_CERT_REQUIRED,
+                          f"the server requires a client certificate and none is configured "
+                          f"({evidence})", _hint(profile), **details)
+        if issuer_accepted is False:
+            return failed(Hop.CLIENT_CERT, Code.CLIENT_CERT_CA_MISMATCH,
+                          f"the server accepts client certificates from "
+                          f"{'; '.join(_names(facts))}, but ours is issued by {ours} "
+                          f"({evidence})",
+                          "use a client certificate issued by one of the CAs the server names",
+                          **details)
+        return failed(Hop.CLIENT_CERT, Code.CLIENT_CERT_REJECTED,
+                      f"the server rejected our client certificate ({evidence})",
+                      "check with the gateway's owners that this certificate (issuer, subject) "
+                      "is allowed; it may be revoked or from the wrong CA", **details)
+    if identity is None:
+        if facts.cert_request_seen:
+            return HopResult(hop=Hop.CLIENT_CERT, status=Status.WARNING, details=details,
+                             message="the server asked for an optional client certificate; "
+                                     "none is configured and it carried on without")
+        return HopResult(hop=Hop.CLIENT_CERT, status=Status.OK, details=details,
+                         message="no client certificate requested, none configured")
+    if not facts.cert_request_seen:
+        return HopResult(hop=Hop.CLIENT_CERT, status=Status.OK, details=details,
+                         message="the server did not ask for a client certificate; ours was "
+                                 "not sent", notes=["if mTLS is enforced, it happens elsewhere "
+                                                    "(another host, or a gateway further in)"])
+    result = HopResult(hop=Hop.CLIENT_CERT, status=Status.OK, details=details,
+                       message=f"client certificate sent and accepted (issuer {ours})")
+    if issuer_accepted is False:
+        result.status = Status.WARNING
+        result.notes.append("our certificate's issuer is not among the CA names the server "
+                            "sent, yet the server carried on")
+    return result
+
+
+def _issuer_accepted(facts: HandshakeFacts, identity: ClientIdentity | None) -> bool | None:
+    if identity is None or not facts.client_ca_names:
+        return None
+    wanted = {_normal(n) for n in facts.client_ca_names}
+    issuers = [identity.certificate.issuer] + [c.issuer for c in identity.chain] + \
+              [c.subject for c in identity.chain]
+    return any(_normal_name(i) in wanted for i in issuers)
+
+
+def _normal(text: str) -> str:
+    return ",".join(sorted(part.strip().lower() for part in text.split(",")))
+
+
+def _normal_name(name: Any) -> str:
+    parts = [f"{attr.rfc4514_attribute_name}={attr.value}" for attr in name]
+    return ",".join(sorted(p.lower() for p in parts))

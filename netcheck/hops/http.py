@@ -1,0 +1,194 @@
+"""Hop ``http``: the first request an MCP client makes, and what the answer means.
+
+That request is a JSON-RPC ``initialize`` POSTed with ``Accept: application/json,
+text/event-stream`` (Streamable HTTP). A protected server answers 401 with a Bearer challenge:
+that is the expected answer and it passes.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from netcheck import __version__
+from netcheck.hops import client_cert
+from netcheck.hops.proxy_connect import page_summary
+from netcheck.hops.tls import CLIENT_CERT_ALERTS
+from netcheck.model import Code, Hop, HopResult, Status, failed
+from netcheck.net.challenges import parse_challenges
+from netcheck.net.deadline import Stopwatch
+from netcheck.net.http1 import HttpProtocolError, HttpResponse, exchange
+from netcheck.net.streams import Stream, StreamClosed, StreamError, StreamTimeout, TlsFailure
+from netcheck.proxy.models import Target
+from netcheck.redaction import redact_headers, redact_url
+
+PROTOCOL_VERSION = "2025-11-25"
+RECORDED_HEADERS = ("server", "date", "via", "content-type", "content-length", "location",
+                    "www-authenticate", "x-cache", "cf-ray", "x-request-id")
+BODY_SHOWN = 2048
+
+
+def initialize_body() -> bytes:
+    return json.dumps({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": PROTOCOL_VERSION, "capabilities": {},
+                   "clientInfo": {"name": "netcheck", "version": __version__}},
+    }).encode()
+
+
+@dataclass
+class HttpOutcome:
+    hop: HopResult
+    response: HttpResponse | None = None
+    redirect: str | None = None
+    cert_failure: StreamError | None = None  # belongs to the client_cert hop
+    cert_page: str | None = None  # an HTTP page complaining about the client certificate
+    date_skew_s: float | None = None
+
+
+def host_header(target: Target) -> str:
+    return target.bracketed_host + (f":{target.port}" if target.port else "")
+
+
+def request_target(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def initialize(stream: Stream, target: Target, timeout: float) -> HttpOutcome:
+    """POST ``initialize`` to the MCP server URL and judge the answer."""
+    watch = Stopwatch()
+    headers = [("Host", host_header(target)), ("User-Agent", f"netcheck/{__version__}"),
+               ("Accept", "application/json, text/event-stream"),
+               ("Content-Type", "application/json"), ("Connection", "close")]
+    details: dict[str, Any] = {"request": f"POST {redact_url(request_target(target.url))}",
+                               "accept": "application/json, text/event-stream"}
+    try:
+        response = exchange(stream, "POST", request_target(target.url), headers,
+                            initialize_body(), timeout=timeout)
+    except TlsFailure as exc:
+        if exc.alert in CLIENT_CERT_ALERTS or exc.alert == "handshake failure":
+            hop = HopResult(hop=Hop.HTTP, status=Status.SKIPPED,
+                            message="the server ended the session over the client certificate")
+            return HttpOutcome(hop=hop, cert_failure=exc)
+        return _fail(watch, Code.HTTP_PROTOCOL_ERROR, f"TLS error while reading the answer: "
+                     f"{exc.reason}", "the server broke the TLS session", details)
+    except StreamTimeout:
+        return _fail(watch, Code.HTTP_TIMEOUT, f"no HTTP answer within {timeout:g} s",
+                     "the server accepted the request but did not answer in time; a proxy or "
+                     "WAF may hold it", details)
+    except StreamClosed as exc:
+        return _fail(watch, Code.HTTP_CLOSED, f"the connection closed before an HTTP answer "
+                     f"({exc})", "something between here and the server dropped the request",
+                     details)
+    except HttpProtocolError as exc:
+        return _fail(watch, Code.HTTP_PROTOCOL_ERROR, f"the answer is not valid HTTP/1.1: {exc}",
+                     "the server or a middlebox answered with something that is not HTTP",
+                     details)
+    details.update(describe_response(response))
+    outcome = HttpOutcome(hop=judge(response, target, details), response=response,
+                          date_skew_s=date_skew(response))
+    page = client_cert.http_rejection(response.status, response.body)
+    if page is not None:
+        outcome.cert_page = page
+        outcome.hop = HopResult(hop=Hop.HTTP, status=Status.SKIPPED, details=details,
+                                message="the server answered about the client certificate")
+    if 300 <= response.status < 400 and response.header("location"):
+        outcome.redirect = response.header("location")
+    outcome.hop.duration_ms = watch.ms()
+    return outcome
+
+
+def _fail(watch: Stopwatch, code: Code, message: str, hint: str,
+          details: dict[str, Any]) -> HttpOutcome:
+    hop = failed(Hop.HTTP, code, message, hint, **details)
+    hop.duration_ms = watch.ms()
+    return HttpOutcome(hop=hop)
+
+
+def date_skew(response: HttpResponse) -> float | None:
+    value = response.header("date")
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return round(when.timestamp() - time.time(), 1)
+
+
+def describe_response(response: HttpResponse) -> dict[str, Any]:
+    recorded = [(k, v) for k, v in response.headers if k.lower() in RECORDED_HEADERS]
+    challenges = [c.to_json() for v in response.header_values("www-authenticate")
+                  for c in parse_challenges(v)]
+    body = response.body[:BODY_SHOWN].decode("utf-8", "replace")
+    return {
+        "status": response.status,
+        "reason": response.reason,
+        "http_version": response.http_version,
+        "ttfb_ms": response.ttfb_ms,
+        "content_type": response.content_type or None,
+        "headers": redact_headers(recorded),
+        "www_authenticate": challenges,
+        "body": body,
+        "body_bytes_read": len(response.body),
+        "body_complete": response.body_complete,
+    }
+
+
+def bearer_challenge(response: HttpResponse) -> dict[str, str] | None:
+    for value in response.header_values("www-authenticate"):
+        for challenge in parse_challenges(value):
+            if challenge.scheme.lower() == "bearer":
+                return challenge.params
+    return None
+
+
+def judge(response: HttpResponse, target: Target, details: dict[str, Any]) -> HopResult:
+    status = response.status
+    said = f"{status} {response.reason}".strip()
+    if status == 401:
+        bearer = bearer_challenge(response)
+        if bearer is not None:
+            extra = ", ".join(f"{k}={v}" for k, v in bearer.items() if k in
+                              ("resource_metadata", "scope"))
+            return HopResult(hop=Hop.HTTP, status=Status.OK, details=details,
+                             message=f"401 with a Bearer challenge: the server wants OAuth, as "
+                                     f"expected{' (' + extra + ')' if extra else ''}")
+        return HopResult(hop=Hop.HTTP, status=Status.WARNING, details=details,
+                         message="401 without a Bearer challenge",
+                         notes=["MCP clients look for WWW-Authenticate: Bearer; without it "
+                                "2025-06-18 clients give up and newer ones guess the "
+                                "well-known URLs"])
+    if 200 <= status < 300:
+        return HopResult(hop=Hop.HTTP, status=Status.OK, details=details,
+                         message=f"{said}: the server answered without asking for "
+                                 "authorization")
+    if 300 <= status < 400:
+        location = response.header("location")
+        return HopResult(hop=Hop.HTTP, status=Status.OK if location else Status.WARNING,
+                         details=details,
+                         message=f"{said}: redirect to {redact_url(location)}" if location else
+                         f"{said} without a Location header")
+    summary = page_summary(response)
+    what = f" - {summary['title'] or summary['text'][:80]}" if summary else ""
+    if status == 404:
+        return failed(Hop.HTTP, Code.HTTP_NOT_FOUND, f"{said}: nothing at {target.url}{what}",
+                      "check the URL's path (MCP servers usually live at /mcp)", **details)
+    if status == 405:
+        return failed(Hop.HTTP, Code.HTTP_METHOD_NOT_ALLOWED,
+                      f"{said}: the server does not accept POST at {target.url}",
+                      "this may be a legacy SSE endpoint (configure it with type sse) or the "
+                      "wrong path", **details)
+    if status >= 500:
+        return failed(Hop.HTTP, Code.HTTP_SERVER_ERROR, f"{said} from the server{what}",
+                      "the server (or a gateway in front of it) is failing; retry later or tell "
+                      "the server's owners", **details)
+    return failed(Hop.HTTP, Code.HTTP_UNEXPECTED_STATUS, f"{said} in answer to initialize{what}",
+                  "see the page text in the report: a WAF, a login portal or a proxy may have "
+                  "answered instead of the MCP server", **details)

@@ -1,0 +1,139 @@
+"""Hop ``proxy_connect``: our own CONNECT through the proxy, so nothing the proxy says is hidden."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from typing import Any
+
+from netcheck import __version__
+from netcheck.model import Code, Hop, HopResult, Status, failed
+from netcheck.net.challenges import parse_challenges
+from netcheck.net.deadline import Stopwatch
+from netcheck.net.http1 import HttpProtocolError, HttpResponse, exchange
+from netcheck.net.streams import PlainStream, StreamClosed, StreamTimeout
+from netcheck.profiles import Profile
+from netcheck.proxy.url import ProxyURL
+from netcheck.redaction import redact_headers
+
+RECORDED_HEADERS = ("proxy-agent", "via", "server", "date", "x-squid-error", "x-cache")
+
+
+def tunnel(stream: PlainStream, proxy: ProxyURL, host: str, port: int, profile: Profile,
+           timeout: float) -> tuple[HopResult, bytes]:
+    """CONNECT to ``host:port``; returns the hop and any bytes already read past the response."""
+    watch = Stopwatch()
+    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    headers = [("Host", authority), ("User-Agent", f"netcheck/{__version__}")]
+    if proxy.username is not None:
+        password = proxy.password.reveal() if proxy.password else ""
+        token = base64.b64encode(f"{proxy.username}:{password}".encode()).decode()
+        headers.append(("Proxy-Authorization", f"Basic {token}"))
+    details: dict[str, Any] = {"proxy": proxy.display, "request": f"CONNECT {authority}",
+                               "credentials_sent": proxy.username is not None}
+    try:
+        response = exchange(stream, "CONNECT", authority, headers, timeout=timeout,
+                            max_body=16 * 1024)
+    except StreamTimeout:
+        return _done(watch, failed(
+            Hop.PROXY_CONNECT, Code.PROXY_TIMEOUT,
+            f"the proxy {proxy.display} did not answer CONNECT within {timeout:g} s",
+            "the proxy accepted the connection but stays silent: it may expect TLS "
+            "(https:// proxy) or another protocol, or be overloaded", **details)), b""
+    except StreamClosed as exc:
+        return _done(watch, failed(
+            Hop.PROXY_CONNECT, Code.PROXY_CLOSED,
+            f"the proxy {proxy.display} closed the connection instead of answering CONNECT "
+            f"({exc})", "the proxy may block this destination or require another port",
+            **details)), b""
+    except HttpProtocolError as exc:
+        return _done(watch, failed(
+            Hop.PROXY_CONNECT, Code.PROXY_PROTOCOL_ERROR,
+            f"the proxy {proxy.display} did not answer CONNECT with HTTP: {exc}",
+            "check that the proxy variable points at an HTTP proxy port", **details)), b""
+
+    details.update(_response_details(response))
+    if 200 <= response.status < 300:
+        return _done(watch, HopResult(
+            hop=Hop.PROXY_CONNECT, status=Status.OK, details=details,
+            message=f"tunnel to {authority} open ({response.status} {response.reason})".strip()
+        )), response.trailing
+    return _done(watch, _diagnose(response, proxy, authority, profile, details)), b""
+
+
+def _done(watch: Stopwatch, result: HopResult) -> HopResult:
+    result.duration_ms = watch.ms()
+    return result
+
+
+def _response_details(response: HttpResponse) -> dict[str, Any]:
+    recorded = [(k, v) for k, v in response.headers if k.lower() in RECORDED_HEADERS]
+    return {"status": response.status, "reason": response.reason,
+            "headers": redact_headers(recorded)}
+
+
+def _diagnose(response: HttpResponse, proxy: ProxyURL, authority: str, profile: Profile,
+              details: dict[str, Any]) -> HopResult:
+    status = response.status
+    summary = page_summary(response)
+    if summary:
+        details["page"] = summary
+    said = f"{status} {response.reason}".strip()
+    if status == 407:
+        schemes = [c.scheme for v in response.header_values("proxy-authenticate")
+                   for c in parse_challenges(v)]
+        details["auth_schemes"] = schemes
+        supported = [s for s in schemes if s.lower() in {p.lower() for p in
+                                                         profile.proxy_auth_schemes}]
+        offered = ", ".join(schemes) or "no scheme named"
+        if not supported and schemes:
+            return failed(
+                Hop.PROXY_CONNECT, Code.PROXY_AUTH_UNSUPPORTED,
+                f"the proxy requires authentication with {offered}; {profile.name} can only "
+                f"answer with {', '.join(profile.proxy_auth_schemes)}",
+                "ask IT for a proxy port that accepts Basic auth or this machine's address, or "
+                "run a local authenticating proxy (cntlm, px) and point HTTPS_PROXY at it",
+                **details)
+        if proxy.username is not None:
+            return failed(Hop.PROXY_CONNECT, Code.PROXY_AUTH_REJECTED,
+                          f"the proxy rejected the credentials in the proxy URL ({offered})",
+                          "check the user name and password in the proxy variable; "
+                          "percent-encode special characters (@ as %40, : as %3A)", **details)
+        return failed(Hop.PROXY_CONNECT, Code.PROXY_AUTH_REQUIRED,
+                      f"the proxy requires authentication ({offered}) and the proxy URL has no "
+                      "credentials",
+                      "put them in the proxy URL: http://user:password@host:port "
+                      "(percent-encoded)" if "basic" in {s.lower() for s in schemes} else
+                      "ask IT which authentication the proxy needs", **details)
+    if status == 403:
+        return failed(Hop.PROXY_CONNECT, Code.PROXY_FORBIDDEN,
+                      f"the proxy refused CONNECT to {authority}: {said}"
+                      + (f" - {summary['title']}" if summary and summary.get("title") else ""),
+                      "the proxy's policy blocks this destination: ask IT to allow the host "
+                      "(see the block page text in the report)", **details)
+    if status in (502, 503, 504):
+        return failed(Hop.PROXY_CONNECT, Code.PROXY_UPSTREAM_FAILED,
+                      f"the proxy could not reach {authority}: {said}",
+                      "the proxy itself failed to resolve or connect to the server: check the "
+                      "host name, or whether the server is reachable from the proxy", **details)
+    return failed(Hop.PROXY_CONNECT, Code.PROXY_CONNECT_REJECTED,
+                  f"the proxy answered CONNECT {authority} with {said}",
+                  "see the proxy's page in the report; the proxy may not allow CONNECT to this "
+                  "port", **details)
+
+
+def page_summary(response: HttpResponse, limit: int = 300) -> dict[str, Any] | None:
+    """Title and a short text of an HTML or text page a proxy or server answered with."""
+    if not response.body:
+        return None
+    text = response.body.decode("utf-8", "replace")
+    title_match = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    title = html.unescape(re.sub(r"\s+", " ", title_match.group(1))).strip() if title_match \
+        else None
+    body = re.sub(r"(?is)<(script|style|head)\b.*?</\1>", " ", text)
+    body = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    body = re.sub(r"\s+", " ", body).strip()
+    return {"content_type": response.content_type or None, "title": title,
+            "text": body[:limit] + ("..." if len(body) > limit else ""),
+            "bytes": len(response.body)}

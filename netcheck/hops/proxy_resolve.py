@@ -1,0 +1,84 @@
+"""Hop ``proxy_resolve``: which proxy the user's client picks for this URL, and who disagrees."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from netcheck.model import Code, Hop, HopResult, Status, failed
+from netcheck.net.deadline import Stopwatch
+from netcheck.profiles import Profile
+from netcheck.proxy.models import ProxyDecision, decide_all
+from netcheck.proxy.url import ProxyURL, ProxyURLError
+
+
+def _label(decision: ProxyDecision) -> str:
+    if decision.error is not None:
+        return f"refuses ({decision.error})"
+    return decision.proxy_url or "DIRECT"
+
+
+def resolve(env: Mapping[str, str], url: str, profile: Profile) -> tuple[HopResult,
+                                                                          ProxyURL | None]:
+    """The profile's decision for ``url``; a proxy to tunnel through, or None for direct."""
+    watch = Stopwatch()
+    decisions = decide_all(env, url)
+    chosen = decisions[profile.proxy_model]
+    details: dict[str, Any] = {
+        "model": profile.proxy_model,
+        "proxy": chosen.proxy_url,
+        "variable": chosen.variable,
+        "no_proxy_entry": chosen.no_proxy_entry,
+        "reason": chosen.reason,
+        "all_clients": {name: d.to_json() for name, d in decisions.items()},
+    }
+    mine = _label(chosen)
+    differ = {name: _label(d) for name, d in decisions.items() if _label(d) != mine}
+    details["clients_that_differ"] = differ
+
+    def done(result: HopResult) -> tuple[HopResult, ProxyURL | None]:
+        result.duration_ms = watch.ms()
+        if differ and not result.failed:
+            groups: dict[str, list[str]] = {}
+            for name, label in differ.items():
+                groups.setdefault(label, []).append(name)
+            text = "; ".join(f"{', '.join(names)} would use {label}"
+                             for label, names in groups.items())
+            result.notes.append(f"other clients route this URL differently: {text}")
+            if result.status is Status.OK:
+                result.status = Status.WARNING
+        return result, proxy
+
+    proxy: ProxyURL | None = None
+    if chosen.error is not None:
+        return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_REFUSED_BY_CLIENT,
+                           f"{profile.name} refuses the proxy in {chosen.variable}: "
+                           f"{chosen.error}",
+                           "write the proxy with its scheme, e.g. http://proxy.example:3128",
+                           **details))
+    if chosen.raw is None:
+        why = chosen.reason
+        return done(HopResult(hop=Hop.PROXY_RESOLVE, status=Status.OK, details=details,
+                              message=f"direct connection ({why})"))
+    try:
+        proxy = ProxyURL.parse(chosen.raw.reveal())
+    except ProxyURLError as exc:
+        return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_URL_INVALID,
+                           f"the proxy in {chosen.variable} is not usable: {exc}",
+                           "write it as http://[user:password@]host:port", **details))
+    if proxy.scheme not in profile.proxy_schemes:
+        proxy = None
+        return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_SCHEME_UNSUPPORTED,
+                           f"{chosen.variable} names a {chosen.proxy_url} proxy, which "
+                           f"{profile.name} does not support",
+                           "use the proxy's HTTP port (http://host:port)", **details))
+    if proxy.scheme != "http":
+        scheme = proxy.scheme
+        proxy = None
+        return done(failed(Hop.PROXY_RESOLVE, Code.NETCHECK_UNSUPPORTED,
+                           f"netcheck cannot yet test through a {scheme}:// proxy",
+                           "test the proxy's http:// port if it has one; the rest of the "
+                           "report is still valid", **details))
+    creds = " with credentials" if proxy.has_credentials else ""
+    return done(HopResult(hop=Hop.PROXY_RESOLVE, status=Status.OK, details=details,
+                          message=f"via {proxy.display}{creds} (from {chosen.reason})"))

@@ -1,0 +1,326 @@
+"""Hop ``tls``: the handshake, the server's chain, and which trust source would accept it.
+
+The handshake itself does not verify (so a bad chain can still be shown); the chain is then
+verified with OpenSSL, as Node does, against the union of the stores the client uses (the
+decisive answer) and against each trust source on its own (evidence).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from netcheck.hops.interception import product_in
+from netcheck.model import Code, Hop, HopResult, Status, failed
+from netcheck.net.deadline import Deadline, Stopwatch
+from netcheck.net.streams import (
+    HandshakeFacts,
+    StreamClosed,
+    StreamError,
+    StreamTimeout,
+    TlsFailure,
+    TlsStream,
+)
+from netcheck.profiles import Profile
+from netcheck.settings.client_identity import ClientIdentity
+from netcheck.settings.trust import TrustSetup
+
+# Alerts a server sends when it does not like (or did not get) a client certificate.
+CLIENT_CERT_ALERTS = frozenset({"certificate required", "unknown ca", "bad certificate",
+                                "certificate unknown", "certificate expired",
+                                "certificate revoked", "unsupported certificate", "access denied",
+                                "decrypt error"})
+NOT_TLS_REASONS = ("wrong version number", "packet length too long", "record layer failure",
+                   "unknown protocol", "http request", "record too long", "bad record type",
+                   "unexpected message")
+
+
+def make_context(identity: ClientIdentity | None) -> Any:
+    """An OpenSSL client context like Node's: TLS 1.2+, our client certificate if any."""
+    from OpenSSL import SSL, crypto
+
+    ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    ctx.set_min_proto_version(SSL.TLS1_2_VERSION)
+    ctx.set_verify(SSL.VERIFY_NONE)
+    if identity is not None:
+        ctx.use_certificate(identity.certificate)
+        ctx.use_privatekey(identity.key)
+        for cert in identity.chain:
+            ctx.add_extra_chain_cert(crypto.X509.from_cryptography(cert))
+    return ctx
+
+
+@dataclass
+class TlsOutcome:
+    hop: HopResult
+    stream: TlsStream | None
+    facts: HandshakeFacts
+    cert_failure: StreamError | None = None  # a handshake failure that belongs to client_cert
+
+
+def establish(sock: socket.socket, host: str, *, identity: ClientIdentity | None,
+              trust: TrustSetup, profile: Profile, via_proxy: bool, timeout: float,
+              date_skew_s: float | None = None) -> TlsOutcome:
+    """Handshake on ``sock`` and judge the server's chain."""
+    watch = Stopwatch()
+    sni = None if _is_ip(host) else host
+    stream = TlsStream(sock, make_context(identity), sni, alpn=[b"http/1.1"])
+    try:
+        stream.handshake(Deadline(timeout))
+    except TlsFailure as exc:
+        _record_partial(stream)
+        if _is_client_cert_failure(exc, stream):
+            hop = judge_chain(stream, host, trust, profile, via_proxy, date_skew_s)
+            hop.notes.append(f"the handshake then ended with the server's alert: {exc.reason}")
+            hop.duration_ms = watch.ms()
+            stream.close()
+            return TlsOutcome(hop, None, stream.facts, cert_failure=None if hop.failed else exc)
+        stream.close()
+        hop = _handshake_failure(exc, host, via_proxy, timeout, stream)
+        hop.duration_ms = watch.ms()
+        return TlsOutcome(hop, None, stream.facts)
+    except (StreamTimeout, StreamClosed) as exc:
+        stream.close()
+        hop = _handshake_failure(exc, host, via_proxy, timeout, stream)
+        hop.duration_ms = watch.ms()
+        return TlsOutcome(hop, None, stream.facts)
+    hop = judge_chain(stream, host, trust, profile, via_proxy, date_skew_s)
+    hop.duration_ms = watch.ms()
+    if hop.failed:
+        stream.close()
+        return TlsOutcome(hop, None, stream.facts)
+    return TlsOutcome(hop, stream, stream.facts)
+
+
+def _record_partial(stream: TlsStream) -> None:
+    try:
+        stream._record_session()
+    except Exception:  # noqa: BLE001 - evidence only; the session may be unusable
+        pass
+
+
+def _is_client_cert_failure(exc: TlsFailure, stream: TlsStream) -> bool:
+    if exc.alert in CLIENT_CERT_ALERTS:
+        return True
+    return exc.alert == "handshake failure" and stream.facts.cert_request_seen
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _handshake_failure(exc: StreamError, host: str, via_proxy: bool, timeout: float,
+                       stream: TlsStream) -> HopResult:
+    details = {"sni": stream.facts.sni, "handshake_states": stream.facts.states[-8:],
+               "error": str(exc)}
+    if isinstance(exc, StreamTimeout):
+        return failed(Hop.TLS, Code.TLS_TIMEOUT,
+                      f"no TLS answer from {host} within {timeout:g} s",
+                      "the server (or the proxy tunnel) accepted the connection but does not "
+                      "speak TLS, or a middlebox holds the handshake", **details)
+    if isinstance(exc, StreamClosed):
+        return failed(Hop.TLS, Code.TLS_CLOSED,
+                      f"{host} closed the connection during the TLS handshake",
+                      ("the proxy's tunnel or the server dropped the handshake: a firewall "
+                       "filtering by SNI, or a proxy that blocks this host after CONNECT")
+                      if via_proxy else
+                      "a firewall or load balancer dropped the handshake; the server may "
+                      "require a different SNI or TLS version", **details)
+    reason = str(exc)
+    if any(text in reason for text in NOT_TLS_REASONS):
+        return failed(Hop.TLS, Code.TLS_PROTOCOL_ERROR,
+                      f"{host} did not answer with TLS ({reason})",
+                      "the port speaks plain HTTP or another protocol: check the URL's scheme "
+                      "and port", **details)
+    hint = "the server and this client share no TLS version or cipher (netcheck offers TLS " \
+           "1.2 and 1.3, as Node does)"
+    return failed(Hop.TLS, Code.TLS_HANDSHAKE_FAILED, f"TLS handshake with {host} failed: "
+                  f"{reason}", hint, **details)
+
+
+def describe(cert: x509.Certificate) -> dict[str, Any]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = [str(v) for v in san.get_values_for_type(x509.DNSName)]
+        names += [str(v) for v in san.get_values_for_type(x509.IPAddress)]
+    except x509.ExtensionNotFound:
+        names = []
+    return {
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "san": names,
+        "not_before": cert.not_valid_before_utc.isoformat(),
+        "not_after": cert.not_valid_after_utc.isoformat(),
+        "sha256": hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest(),
+    }
+
+
+def hostname_matches(cert: x509.Certificate, host: str) -> bool:
+    """Node's ``checkServerIdentity``: SAN DNS names (one left-most wildcard) or IP SANs; the
+    subject CN only when the certificate has no DNS SAN."""
+    host = host.lower().rstrip(".")
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        san = None
+    if _is_ip(host):
+        if san is None:
+            return False
+        wanted = ipaddress.ip_address(host)
+        return any(ip == wanted for ip in san.get_values_for_type(x509.IPAddress))
+    dns_names = san.get_values_for_type(x509.DNSName) if san is not None else []
+    if not dns_names:
+        cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        dns_names = [str(cn.value) for cn in cns]
+    return any(_dns_match(pattern.lower().rstrip("."), host) for pattern in dns_names)
+
+
+def _dns_match(pattern: str, host: str) -> bool:
+    if pattern == host:
+        return True
+    if pattern.startswith("*.") and "*" not in pattern[2:]:
+        head, _, rest = host.partition(".")
+        return bool(head) and rest == pattern[2:] and "." in rest
+    return False
+
+
+def _verify(store: Any, chain: list[x509.Certificate]) -> tuple[bool, int | None, str | None,
+                                                                list[x509.Certificate]]:
+    from OpenSSL import crypto
+
+    leaf = crypto.X509.from_cryptography(chain[0])
+    rest = [crypto.X509.from_cryptography(c) for c in chain[1:]]
+    ctx = crypto.X509StoreContext(store, leaf, chain=rest)
+    try:
+        verified = ctx.get_verified_chain()
+    except crypto.X509StoreContextError as exc:
+        errors = getattr(exc, "errors", None) or [None, None, str(exc)]
+        return False, errors[0], str(errors[2]), []
+    return True, None, None, [c.to_cryptography() for c in verified]
+
+
+def judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profile,
+                via_proxy: bool, date_skew_s: float | None) -> HopResult:
+    facts = stream.facts
+    chain = [x509.load_der_x509_certificate(der) for der in facts.chain_der]
+    details: dict[str, Any] = {
+        "protocol": facts.protocol, "cipher": facts.cipher, "alpn": facts.alpn, "sni": facts.sni,
+        "chain": [describe(c) for c in chain], "via_proxy": via_proxy,
+    }
+    if not chain:
+        return failed(Hop.TLS, Code.TLS_HANDSHAKE_FAILED, f"{host} sent no certificate",
+                      "the server's TLS setup is broken", **details)
+    per_source = []
+    for source in trust.sources:
+        if source.error or not source.certificates:
+            continue
+        ok, _code, error, _v = _verify(source.x509_store(), chain)
+        per_source.append({"source": source.name, "used_by_client": source.used,
+                           "accepts": ok, "error": error})
+    details["trust"] = per_source
+    ok, code, error, verified = _verify(trust.union_store(), chain)
+    names = [c.issuer.rfc4514_string() for c in chain] + [c.subject.rfc4514_string()
+                                                         for c in chain[1:]]
+    if verified:
+        names.append(verified[-1].subject.rfc4514_string())
+    product = product_in(names)
+    details["interception_product"] = product
+    fix = profile.ca_fix
+    if not ok:
+        return _untrusted(host, chain, code, error, product, via_proxy, fix, date_skew_s, details)
+    if not hostname_matches(chain[0], host):
+        names_ = ", ".join(describe(chain[0])["san"]) or chain[0].subject.rfc4514_string()
+        return failed(Hop.TLS, Code.TLS_HOSTNAME_MISMATCH,
+                      f"the certificate of {host} is for {names_}, not {host}",
+                      "use the host name the certificate names, or fix the server's "
+                      "certificate" + (" (or the proxy's interception)" if via_proxy else ""),
+                      **details)
+    anchor = verified[-1]
+    details["anchor"] = anchor.subject.rfc4514_string()
+    public = any(p["accepts"] for p in per_source if _is_public(trust, p["source"]))
+    result = HopResult(hop=Hop.TLS, status=Status.OK, details=details,
+                       message=f"{facts.protocol}, chain verified up to "
+                               f"{anchor.subject.rfc4514_string()}")
+    if not public:
+        result.status = Status.WARNING
+        who = f"TLS inspection by {product}" if product else (
+            "TLS inspection by the proxy or a private CA" if via_proxy else "a private CA")
+        trusted_by = ", ".join(p["source"] for p in per_source if p["accepts"])
+        result.notes.append(f"the chain anchors at a non-public root ({who}), trusted here via "
+                            f"{trusted_by}; clients without that CA (for example those using "
+                            "only the public roots) will fail")
+        result.message += f" - {who}"
+    rejecting = [p["source"] for p in per_source if not p["accepts"] and p["used_by_client"]]
+    if rejecting and result.status is Status.OK:
+        result.notes.append(f"not accepted by {', '.join(rejecting)} alone")
+    return result
+
+
+def _is_public(trust: TrustSetup, name: str) -> bool:
+    return any(s.public for s in trust.sources if s.name == name)
+
+
+def _untrusted(host: str, chain: list[x509.Certificate], code: int | None, error: str | None,
+               product: str | None, via_proxy: bool, fix: str, date_skew_s: float | None,
+               details: dict[str, Any]) -> HopResult:
+    now = dt.datetime.now(dt.UTC)
+    if code in (9, 10):
+        skew = (f"; the last HTTP Date header seen differed from this clock by {date_skew_s:+.0f} s"
+                if date_skew_s is not None else "")
+        leaf = chain[0]
+        window = (f"valid {leaf.not_valid_before_utc:%Y-%m-%d %H:%M} to "
+                  f"{leaf.not_valid_after_utc:%Y-%m-%d %H:%M} UTC")
+        clock = f"this machine's clock says {now:%Y-%m-%d %H:%M} UTC{skew}"
+        if code == 10:
+            return failed(Hop.TLS, Code.TLS_EXPIRED,
+                          f"a certificate in {host}'s chain has expired ({window}; {clock})",
+                          "if the clock is right, the server (or inspecting proxy) must renew "
+                          "its certificate; if not, fix the clock", **details)
+        return failed(Hop.TLS, Code.TLS_NOT_YET_VALID,
+                      f"a certificate in {host}'s chain is not valid yet ({window}; {clock})",
+                      "check this machine's clock and time zone", **details)
+    top = chain[-1]
+    issuer = top.issuer.rfc4514_string()
+    if product:
+        return failed(Hop.TLS, Code.TLS_INTERCEPTION_UNTRUSTED,
+                      f"TLS to {host} is intercepted by {product} (issuer {issuer}), whose root "
+                      f"this client does not trust ({error})",
+                      f"get the {product} root CA certificate (PEM) from IT and set "
+                      f"{fix}=/path/to/that-root.pem", **details)
+    if via_proxy and code in (19, 20, 2):
+        return failed(Hop.TLS, Code.TLS_INTERCEPTION_UNTRUSTED,
+                      f"the certificate {host} presented through the proxy is issued by "
+                      f"{issuer}, which this client does not trust ({error}): the proxy most "
+                      "likely inspects TLS",
+                      f"get the proxy's root CA certificate (PEM) from IT and set "
+                      f"{fix}=/path/to/that-root.pem", **details)
+    aia = _has_ca_issuers(chain[0])
+    if len(chain) == 1 and code in (20, 21) and aia:
+        return failed(Hop.TLS, Code.TLS_MISSING_INTERMEDIATE,
+                      f"{host} sends only its own certificate; its issuer {issuer} is an "
+                      f"intermediate this client cannot find ({error})",
+                      "the server must send its full chain (fix on the server); until then, "
+                      f"add the intermediate to {fix}", **details)
+    return failed(Hop.TLS, Code.TLS_UNTRUSTED,
+                  f"the certificate of {host} is not trusted: {error} (issuer {issuer})",
+                  f"if {issuer} is your organisation's CA, set {fix} to its root certificate "
+                  "(PEM); otherwise the server's certificate is wrong", **details)
+
+
+def _has_ca_issuers(cert: x509.Certificate) -> bool:
+    try:
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except x509.ExtensionNotFound:
+        return False
+    return any(d.access_method == x509.AuthorityInformationAccessOID.CA_ISSUERS for d in aia)

@@ -1,0 +1,216 @@
+"""Byte streams over a connected socket, plain or TLS (pyOpenSSL), every call time-bounded.
+
+pyOpenSSL is used rather than :mod:`ssl` because the diagnosis needs what the standard library
+hides: the whole peer chain, whether the server sent a CertificateRequest, and the CA names it
+accepts for client certificates.
+
+Errors are translated here, in one place, into :class:`StreamError` subclasses::
+
+    StreamError
+    ├── StreamTimeout      the peer said nothing in time
+    ├── StreamClosed       the peer closed (or reset) the connection
+    └── TlsFailure         OpenSSL gave up; ``alert`` names the TLS alert the peer sent, if any
+"""
+
+from __future__ import annotations
+
+import re
+import select
+import socket
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from netcheck.net.deadline import Deadline
+
+
+class StreamError(Exception):
+    """A read, write or handshake failed."""
+
+
+class StreamTimeout(StreamError):
+    pass
+
+
+class StreamClosed(StreamError):
+    pass
+
+
+class TlsFailure(StreamError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        match = re.search(r"alert ([a-z0-9 _]+)", reason)
+        self.alert: str | None = match.group(1).strip().replace("_", " ") if match else None
+
+
+class Stream(Protocol):
+    def sendall(self, data: bytes, deadline: Deadline) -> None: ...
+    def recv(self, size: int, deadline: Deadline) -> bytes: ...
+    def close(self) -> None: ...
+
+
+def _wait(sock: socket.socket, *, write: bool, deadline: Deadline) -> None:
+    remaining = deadline.remaining()
+    if remaining <= 0:
+        raise StreamTimeout(f"no answer within {deadline.seconds:g} s")
+    rlist, wlist = ([], [sock]) if write else ([sock], [])
+    ready = select.select(rlist, wlist, [], remaining)
+    if not any(ready):
+        raise StreamTimeout(f"no answer within {deadline.seconds:g} s")
+
+
+class PlainStream:
+    """A TCP socket (the connection to a proxy before CONNECT, or an http:// target)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        sock.setblocking(False)
+
+    def sendall(self, data: bytes, deadline: Deadline) -> None:
+        view = memoryview(data)
+        while view:
+            _wait(self.sock, write=True, deadline=deadline)
+            try:
+                sent = self.sock.send(view)
+            except BlockingIOError:
+                continue
+            except OSError as exc:
+                raise StreamClosed(f"connection lost while sending: {exc.strerror or exc}") from exc
+            view = view[sent:]
+
+    def recv(self, size: int, deadline: Deadline) -> bytes:
+        while True:
+            _wait(self.sock, write=False, deadline=deadline)
+            try:
+                return self.sock.recv(size)
+            except BlockingIOError:
+                continue
+            except OSError as exc:
+                raise StreamClosed(f"connection reset: {exc.strerror or exc}") from exc
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@dataclass
+class HandshakeFacts:
+    """What the TLS handshake showed, filled in as it goes."""
+
+    sni: str | None = None
+    states: list[str] = field(default_factory=list)
+    cert_request_seen: bool = False
+    client_ca_names: list[str] = field(default_factory=list)
+    client_cert_sent: bool = False
+    protocol: str | None = None
+    cipher: str | None = None
+    alpn: str | None = None
+    chain_der: list[bytes] = field(default_factory=list)
+
+
+class TlsStream:
+    """A TLS client connection over an already connected socket (direct or through a tunnel)."""
+
+    def __init__(self, sock: socket.socket, context: Any, server_name: str | None,
+                 alpn: list[bytes] | None = None) -> None:
+        from OpenSSL import SSL
+
+        self._SSL = SSL
+        self.sock = sock
+        sock.setblocking(False)
+        self.facts = HandshakeFacts(sni=server_name)
+        context.set_info_callback(self._on_info)
+        self.conn = SSL.Connection(context, sock)
+        self.conn.set_connect_state()
+        if server_name:
+            self.conn.set_tlsext_host_name(server_name.encode("idna"))
+        if alpn:
+            self.conn.set_alpn_protos(alpn)
+
+    def _on_info(self, conn: Any, where: int, ret: int) -> None:
+        state = conn.get_state_string().decode("ascii", "replace")
+        if not self.facts.states or self.facts.states[-1] != state:
+            self.facts.states.append(state)
+        if "certificate request" in state:
+            self.facts.cert_request_seen = True
+        if "write client certificate" in state:
+            self.facts.client_cert_sent = True
+
+    def _call(self, op: Any, *args: Any, deadline: Deadline) -> Any:
+        SSL = self._SSL
+        while True:
+            try:
+                return op(*args)
+            except SSL.WantReadError:
+                _wait(self.sock, write=False, deadline=deadline)
+            except SSL.WantWriteError:
+                _wait(self.sock, write=True, deadline=deadline)
+            except SSL.ZeroReturnError:
+                return None
+            except SSL.SysCallError as exc:
+                code, text = (exc.args + (None, None))[:2]
+                if code == -1 or code == 0:
+                    raise StreamClosed("the peer closed the connection") from exc
+                raise StreamClosed(f"connection reset ({text})") from exc
+            except SSL.Error as exc:
+                raise TlsFailure(_openssl_reason(exc)) from exc
+            finally:
+                self._collect_ca_names()
+
+    def _collect_ca_names(self) -> None:
+        if self.facts.client_ca_names:
+            return
+        try:
+            names = self.conn.get_client_ca_list()
+        except Exception:  # noqa: BLE001 - best effort evidence
+            return
+        self.facts.client_ca_names = [_x509name_text(n) for n in names]
+
+    def handshake(self, deadline: Deadline) -> None:
+        self._call(self.conn.do_handshake, deadline=deadline)
+        self._record_session()
+
+    def _record_session(self) -> None:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        c = self.conn
+        self.facts.protocol = c.get_protocol_version_name()
+        self.facts.cipher = c.get_cipher_name()
+        alpn = c.get_alpn_proto_negotiated()
+        self.facts.alpn = alpn.decode("ascii", "replace") if alpn else None
+        chain = c.get_peer_cert_chain(as_cryptography=True) or []
+        self.facts.chain_der = [cert.public_bytes(Encoding.DER) for cert in chain]
+
+    def sendall(self, data: bytes, deadline: Deadline) -> None:
+        view = memoryview(data)
+        while view:
+            sent = self._call(self.conn.send, bytes(view[:16384]), deadline=deadline)
+            if sent is None:
+                raise StreamClosed("the peer closed the TLS session while we were sending")
+            view = view[sent:]
+
+    def recv(self, size: int, deadline: Deadline) -> bytes:
+        data = self._call(self.conn.recv, size, deadline=deadline)
+        return data or b""
+
+    def close(self) -> None:
+        try:
+            self.conn.shutdown()
+        except Exception:  # noqa: BLE001, S110 - closing anyway
+            pass
+        self.sock.close()
+
+
+def _openssl_reason(exc: Exception) -> str:
+    """The most useful text of an OpenSSL error queue: the reasons, joined."""
+    parts = []
+    for entry in exc.args[0] if exc.args and isinstance(exc.args[0], list) else []:
+        if isinstance(entry, tuple) and len(entry) >= 3 and entry[2]:
+            parts.append(str(entry[2]))
+    return "; ".join(parts) or str(exc) or exc.__class__.__name__
+
+
+def _x509name_text(name: Any) -> str:
+    return ", ".join(
+        f"{k.decode('ascii', 'replace')}={v.decode('utf-8', 'replace')}"
+        for k, v in name.get_components()
+    )

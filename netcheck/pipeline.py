@@ -1,0 +1,161 @@
+"""The hops for one URL, in the order a request crosses them.
+
+    proxy_resolve -> dns -> tcp -> [proxy_connect] -> [tls -> client_cert] -> http
+
+A hop runs only if every hop before it passed; the rest are recorded as ``skipped``.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from netcheck.hops import client_cert, dns, proxy_connect, proxy_resolve, tcp, tls
+from netcheck.hops import http as http_hop
+from netcheck.model import Hop, HopResult, Step, StepResult, skipped
+from netcheck.net.deadline import Timeout, call_bounded
+from netcheck.net.http1 import HttpResponse
+from netcheck.net.streams import HandshakeFacts, PlainStream, Stream
+from netcheck.proxy.models import Target
+from netcheck.settings.check import Prepared
+
+ORDER = (Hop.PROXY_RESOLVE, Hop.DNS, Hop.TCP, Hop.PROXY_CONNECT, Hop.TLS, Hop.CLIENT_CERT,
+         Hop.HTTP)
+
+Observer = Callable[[Step, HopResult], None]
+
+
+@dataclass
+class UrlProbe:
+    step: StepResult
+    response: HttpResponse | None = None
+    redirect: str | None = None
+
+
+class _Recorder:
+    """Collects hop results in order and tells the observer as each one lands."""
+
+    def __init__(self, step: StepResult, observer: Observer | None) -> None:
+        self.step = step
+        self.observer = observer
+
+    def add(self, result: HopResult) -> bool:
+        self.step.hops.append(result)
+        if self.observer:
+            self.observer(self.step.step, result)
+        return not result.failed
+
+    def skip_rest(self, why: str) -> None:
+        done = {h.hop for h in self.step.hops}
+        for hop in ORDER:
+            if hop not in done:
+                self.step.hops.append(skipped(hop, why))
+
+
+def probe(step: Step, url: str, prepared: Prepared, observer: Observer | None = None,
+          date_skew_s: float | None = None) -> UrlProbe:
+    """Walk every hop for ``url`` and send the MCP ``initialize`` request."""
+    settings = prepared.settings
+    profile = settings.profile
+    timeout = settings.timeout
+    target = Target.parse(url)
+    result = UrlProbe(step=StepResult(step=step, url=url))
+    rec = _Recorder(result.step, observer)
+
+    hop, proxy = proxy_resolve.resolve(settings.env, url, profile)
+    if not rec.add(hop):
+        rec.skip_rest("an earlier hop failed")
+        return result
+
+    port = target.effective_port
+    if proxy is not None:
+        hop, addresses = dns.resolve(proxy.host, proxy.port, timeout, settings.dns_server, "proxy")
+        hop.notes.append(_local_resolution_note(target.hostname, timeout, settings.dns_server))
+    else:
+        hop, addresses = dns.resolve(target.hostname, port, timeout, settings.dns_server,
+                                     "MCP server" if step is Step.RESOURCE else "server")
+    if not rec.add(hop):
+        rec.skip_rest("an earlier hop failed")
+        return result
+
+    connect_port = proxy.port if proxy is not None else port
+    hop, sock = tcp.connect(addresses, connect_port, timeout,
+                            "proxy" if proxy is not None else "server")
+    if sock is None or not rec.add(hop):
+        rec.skip_rest("an earlier hop failed")
+        return result
+
+    try:
+        return _over_socket(sock, target, proxy, prepared, rec, result, date_skew_s)
+    finally:
+        try:
+            sock.close()
+        except OSError:
+            pass
+
+
+def _over_socket(sock: socket.socket, target: Target, proxy: object, prepared: Prepared,
+                 rec: _Recorder, result: UrlProbe, date_skew_s: float | None) -> UrlProbe:
+    from netcheck.proxy.url import ProxyURL
+
+    settings = prepared.settings
+    timeout = settings.timeout
+    if isinstance(proxy, ProxyURL):
+        hop, _early = proxy_connect.tunnel(PlainStream(sock), proxy, target.hostname,
+                                           target.effective_port, settings.profile, timeout)
+        if not rec.add(hop):
+            rec.skip_rest("an earlier hop failed")
+            return result
+    else:
+        rec.add(skipped(Hop.PROXY_CONNECT, "direct connection, no proxy"))
+
+    stream: Stream
+    facts: HandshakeFacts | None = None
+    if target.scheme == "https":
+        outcome = tls.establish(sock, target.hostname, identity=prepared.identity,
+                                trust=prepared.trust, profile=settings.profile,
+                                via_proxy=proxy is not None, timeout=timeout,
+                                date_skew_s=date_skew_s)
+        if not rec.add(outcome.hop):
+            rec.skip_rest("an earlier hop failed")
+            return result
+        if outcome.stream is None:
+            assert outcome.cert_failure is not None
+            rec.add(client_cert.judge(outcome.facts, prepared.identity, settings.profile,
+                                      failure=outcome.cert_failure))
+            rec.skip_rest("an earlier hop failed")
+            return result
+        stream = outcome.stream
+        facts = stream.facts
+    else:
+        stream = PlainStream(sock)
+        rec.add(skipped(Hop.TLS, "plain http:// URL, no TLS"))
+        rec.add(skipped(Hop.CLIENT_CERT, "plain http:// URL, no TLS"))
+
+    answer = http_hop.initialize(stream, target, timeout)
+    if facts is not None:
+        cert_hop = client_cert.judge(facts, prepared.identity, settings.profile,
+                                     failure=answer.cert_failure, rejected_page=answer.cert_page,
+                                     status=answer.response.status if answer.response else None)
+        if not rec.add(cert_hop):
+            rec.skip_rest("an earlier hop failed")
+            return result
+    rec.add(answer.hop)
+    result.response = answer.response
+    result.redirect = answer.redirect
+    return result
+
+
+def _local_resolution_note(host: str, timeout: float, server: tuple[str, int] | None) -> str:
+    """Whether the target also resolves here (through a proxy, the proxy resolves it)."""
+    wait = min(timeout, 3.0)
+    if server is not None:
+        known = bool(dns.query(host, "A", wait, server).addresses)
+    else:
+        try:
+            known = bool(call_bounded(lambda: socket.getaddrinfo(host, None), wait))
+        except (OSError, UnicodeError, Timeout):
+            known = False
+    where = "also resolves locally" if known else "does not resolve locally (fine when proxied)"
+    return f"the proxy resolves {host}; it {where}"

@@ -1,0 +1,123 @@
+"""Turning a finished run into the report dict (the only serializer; the CLI renders its output).
+
+Every string of the result passes through the run's :class:`~netcheck.redaction.Redactor`, and
+any :class:`~netcheck.redaction.Secret` becomes ``"<redacted>"``: the report cannot carry a secret
+the run was given, whatever a hop put in its details.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import ssl
+import sys
+from enum import Enum
+from importlib import metadata
+from importlib.resources import files
+from typing import Any
+
+from netcheck import __version__
+from netcheck.model import HopResult, Status, StepResult
+from netcheck.redaction import REDACTED, Secret, redact_url
+from netcheck.runner import CheckRun
+from netcheck.settings.gather import relevant_environment
+
+SCHEMA_VERSION = "1.0"
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema of the report, as shipped in the package."""
+    text = files("netcheck.report").joinpath("schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy: enums to values, secrets redacted, unknown objects to text."""
+    if isinstance(value, Secret):
+        return REDACTED
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _hop(hop: HopResult) -> dict[str, Any]:
+    return {
+        "hop": hop.hop.value,
+        "status": hop.status.value,
+        "duration_ms": hop.duration_ms,
+        "code": hop.code.value if hop.code else None,
+        "message": hop.message,
+        "hint": hop.hint,
+        "notes": list(hop.notes),
+        "details": _plain(hop.details),
+    }
+
+
+def _step(step: StepResult) -> dict[str, Any]:
+    return {
+        "step": step.step.value,
+        "url": redact_url(step.url) if step.url else None,
+        "ok": step.ok,
+        "notes": list(step.notes),
+        "hops": [_hop(h) for h in step.hops],
+    }
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for dist in ("httpx", "pyOpenSSL", "cryptography", "dnspython", "h11", "certifi"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def build_report(run: CheckRun) -> dict[str, Any]:
+    """The report of ``run``, redacted."""
+    verdict = None
+    warnings = []
+    for step in run.steps:
+        for hop in step.hops:
+            if hop.status is Status.FAILED and verdict is None:
+                verdict = {"step": step.step.value, "hop": hop.hop.value,
+                           "url": redact_url(step.url) if step.url else None,
+                           "code": hop.code.value if hop.code else None,
+                           "message": hop.message, "hint": hop.hint}
+            if hop.status is Status.WARNING:
+                warnings.append({"step": step.step.value, "hop": hop.hop.value,
+                                 "message": "; ".join([hop.message, *hop.notes])})
+    finished = run.finished_at or run.started_at
+    profile = run.settings.profile
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "netcheck_version": __version__,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": finished.isoformat(),
+        "duration_ms": round((finished - run.started_at).total_seconds() * 1000, 1),
+        "target": redact_url(run.options.url),
+        "client_profile": {"name": profile.name, "description": profile.description,
+                           "proxy_model": profile.proxy_model},
+        "environment": {
+            "os": f"{platform.system()} {platform.release()}",
+            "machine": platform.machine(),
+            "python": sys.version.split()[0],
+            "openssl": ssl.OPENSSL_VERSION,
+            "packages": _versions(),
+            "variables": relevant_environment(run.environ),
+        },
+        "settings": _plain(run.settings.to_json()),
+        "ok": verdict is None,
+        "verdict": verdict,
+        "steps": [_step(s) for s in run.steps],
+        "warnings": warnings,
+    }
+    scrubbed: dict[str, Any] = run.redactor.scrub_tree(report)
+    return scrubbed

@@ -1,0 +1,176 @@
+"""Step ``settings``: validate proxy variables, client certificate and trust, before any network."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from netcheck.model import Code, Hop, HopResult, Status, Step, StepResult, failed
+from netcheck.net.deadline import Stopwatch
+from netcheck.proxy.url import ProxyURL, ProxyURLError
+from netcheck.settings.client_identity import (
+    ClientIdentity,
+    IdentityError,
+    check_identity,
+    load_identity,
+)
+from netcheck.settings.gather import Settings, is_proxy_variable
+from netcheck.settings.trust import TrustSetup, load_trust
+
+# Proxy variables each client model reads (lower-cased names; None = every *_proxy variable).
+MODEL_VARIABLES: dict[str, frozenset[str] | None] = {
+    "curl": frozenset({"http_proxy", "https_proxy", "all_proxy"}),
+    "go": frozenset({"http_proxy", "https_proxy"}),
+    "python-urllib": None,
+    "python-requests": None,
+    "python-httpx": None,
+    "node-proxy-from-env": frozenset({"http_proxy", "https_proxy", "all_proxy",
+                                      "npm_config_http_proxy", "npm_config_https_proxy",
+                                      "npm_config_proxy"}),
+    "node-undici": frozenset({"http_proxy", "https_proxy"}),
+}
+
+
+@dataclass
+class Prepared:
+    """What the settings step produced for the network steps."""
+
+    settings: Settings
+    identity: ClientIdentity | None
+    trust: TrustSetup
+
+
+def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[StepResult,
+                                                                               Prepared]:
+    now = now or dt.datetime.now(dt.UTC)
+    step = StepResult(step=Step.SETTINGS, url=None)
+    step.hops.append(_check_proxy_variables(settings))
+    identity_hop, identity = _check_identity(settings, now)
+    step.hops.append(identity_hop)
+    trust_hop, trust = _check_trust(settings)
+    step.hops.append(trust_hop)
+    return step, Prepared(settings=settings, identity=identity, trust=trust)
+
+
+def _check_proxy_variables(settings: Settings) -> HopResult:
+    watch = Stopwatch()
+    profile = settings.profile
+    read = MODEL_VARIABLES[profile.proxy_model]
+    details: dict[str, object] = {}
+    problems: list[tuple[bool, str]] = []
+    for name, value in settings.env.items():
+        if not is_proxy_variable(name) or name.lower() in ("no_proxy", "request_method") or not value:
+            continue
+        matters = read is None or name.lower() in read
+        origin = settings.provenance(name)
+        try:
+            proxy = ProxyURL.parse(value)
+        except ProxyURLError as exc:
+            problems.append((matters, f"{name} ({origin}) is not a usable proxy URL: {exc}"))
+            continue
+        details[name] = {"proxy": proxy.display, "source": origin,
+                         "username": proxy.username is not None,
+                         "password": proxy.password is not None}
+        if matters and proxy.scheme not in profile.proxy_schemes:
+            problems.append((True, f"{name} uses a {proxy.scheme}:// proxy, which "
+                                   f"{profile.name} does not support"))
+    hard = [text for matters, text in problems if matters]
+    if hard:
+        code = Code.PROXY_SCHEME_UNSUPPORTED if "does not support" in hard[0] else \
+            Code.PROXY_URL_INVALID
+        result = failed(Hop.PROXY_RESOLVE, code, hard[0],
+                        "write it as http://[user:password@]host:port" if code is
+                        Code.PROXY_URL_INVALID else
+                        f"{profile.name} supports {', '.join(profile.proxy_schemes)} proxies; "
+                        "ask for an HTTP proxy port", variables=details)
+    else:
+        count = len(details)
+        result = HopResult(hop=Hop.PROXY_RESOLVE, status=Status.OK,
+                           message=f"{count} proxy variable(s) parsed" if count else
+                           "no proxy variables set", details={"variables": details})
+    for matters, text in problems:
+        if not matters:
+            result.notes.append(f"ignored by {profile.name}: {text}")
+            if result.status is Status.OK:
+                result.status = Status.WARNING
+    if settings.env.get("NODE_TLS_REJECT_UNAUTHORIZED") == "0" and profile.name in (
+            "claude-code", "node"):
+        result.notes.append("NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks in "
+                            "Node; netcheck still checks, so fix the trust instead")
+        if result.status is Status.OK:
+            result.status = Status.WARNING
+    result.duration_ms = watch.ms()
+    return result
+
+
+def _check_identity(settings: Settings, now: dt.datetime) -> tuple[HopResult,
+                                                                   ClientIdentity | None]:
+    watch = Stopwatch()
+    if settings.cert is None:
+        if settings.key is not None:
+            return failed(Hop.CLIENT_CERT, Code.CERT_INVALID,
+                          f"a client key is set ({settings.key.source}) but no certificate",
+                          "set CLAUDE_CODE_CLIENT_CERT or --cert too"), None
+        hop = HopResult(hop=Hop.CLIENT_CERT, status=Status.OK,
+                        message="no client certificate configured")
+        if not settings.profile.reads_client_cert_variables and \
+                settings.env.get("CLAUDE_CODE_CLIENT_CERT"):
+            hop.notes.append(f"CLAUDE_CODE_CLIENT_CERT is set but {settings.profile.name} does "
+                             "not read it; pass --cert to use it")
+        return hop, None
+    try:
+        identity = load_identity(settings.cert.value, settings.key.value if settings.key else None,
+                                 settings.passphrase)
+    except IdentityError as exc:
+        hop = failed(Hop.CLIENT_CERT, exc.code, exc.message, exc.hint,
+                     certificate=settings.cert.to_json(),
+                     key=settings.key.to_json() if settings.key else None)
+        hop.duration_ms = watch.ms()
+        return hop, None
+    verdict = check_identity(identity, now)
+    details = {"certificate": settings.cert.to_json(),
+               "key": settings.key.to_json() if settings.key else None,
+               **identity.summary()}
+    if verdict.failure:
+        hop = failed(Hop.CLIENT_CERT, verdict.failure.code, verdict.failure.message,
+                     verdict.failure.hint, **details)
+    else:
+        hop = HopResult(hop=Hop.CLIENT_CERT,
+                        status=Status.WARNING if verdict.warnings else Status.OK,
+                        message=f"client certificate {identity.certificate.subject.rfc4514_string()}"
+                                f" loaded ({identity.format}), key matches",
+                        details=details, notes=list(verdict.warnings))
+    hop.duration_ms = watch.ms()
+    return hop, identity
+
+
+def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
+    watch = Stopwatch()
+    trust = load_trust(settings.profile.name, settings.env, settings.cacerts,
+                       settings.public_roots)
+    details = {"sources": [s.to_json() for s in trust.sources], "client_uses": trust.why}
+    bad_used = [s for s in trust.sources if s.used and s.error and s.name not in ("bundled",
+                                                                                  "system")]
+    if bad_used:
+        source = bad_used[0]
+        assert source.error is not None
+        code = Code.CA_FILE_NO_CERTIFICATES if "no certificates" in source.error else \
+            Code.CA_FILE_UNREADABLE
+        hint = "point it at a PEM file of CA certificates"
+        if source.name == "NODE_EXTRA_CA_CERTS":
+            hint += " (Node only prints a warning and carries on without it)"
+        hop = failed(Hop.TLS, code, source.error, hint, **details)
+    else:
+        usable = trust.used
+        count = sum(len(s.certificates) for s in usable)
+        hop = HopResult(hop=Hop.TLS, status=Status.OK, details=details,
+                        message=f"{count} trusted certificates from "
+                                f"{', '.join(s.name for s in usable) or 'no source'}")
+        for source in trust.sources:
+            if source.error:
+                hop.notes.append(f"{source.name}: {source.error}")
+        if not usable:
+            hop.status = Status.WARNING
+            hop.message = "the client would trust no certificate at all"
+    hop.duration_ms = watch.ms()
+    return hop, trust

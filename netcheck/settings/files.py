@@ -1,0 +1,74 @@
+"""Reading local certificate material safely: every failure becomes a sentence, not a traceback."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from cryptography import x509
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
+
+
+class LocalFileError(Exception):
+    """A local file could not be used; the message names the file and the problem."""
+
+
+def read_local_file(path: str, what: str) -> bytes:
+    """The bytes of ``path``, or a :class:`LocalFileError` saying why not."""
+    p = Path(path).expanduser()
+    try:
+        if p.is_dir():
+            raise LocalFileError(f"{what} {path} is a directory, not a file")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LocalFileError(
+                f"{what} {path} is {size // (1024 * 1024)} MiB, too large to be certificate "
+                "material")
+        with p.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise LocalFileError(f"{what} {path} does not exist") from None
+    except PermissionError:
+        raise LocalFileError(f"{what} {path} cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise LocalFileError(f"{what} {path} cannot be read ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise LocalFileError(f"{what} {path} is empty")
+    return data
+
+
+def pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
+    """``(label, whole block)`` for each PEM block in ``data``."""
+    return [(m.group(1).decode(), m.group(0)) for m in PEM_BLOCK.finditer(data)]
+
+
+def parse_certificates(data: bytes) -> tuple[list[x509.Certificate], int]:
+    """Certificates in a PEM bundle or a single DER certificate, and how many blocks failed."""
+    blocks = [b for label, b in pem_blocks(data) if label in ("CERTIFICATE", "TRUSTED CERTIFICATE",
+                                                               "X509 CERTIFICATE")]
+    if not blocks:
+        try:
+            return [x509.load_der_x509_certificate(data)], 0
+        except ValueError:
+            return [], 0
+    certs, bad = [], 0
+    for block in blocks:
+        try:
+            certs.append(x509.load_pem_x509_certificate(block))
+        except ValueError:
+            bad += 1
+    return certs, bad
+
+
+def certificate_files_in(directory: str) -> list[str]:
+    """Candidate certificate files of an OpenSSL-style directory (hashed links or *.pem)."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    return [os.path.join(directory, n) for n in names
+            if os.path.isfile(os.path.join(directory, n))
+            and (re.fullmatch(r"[0-9a-f]{8}\.\d+", n) or n.endswith((".pem", ".crt")))]

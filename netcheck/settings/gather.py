@@ -1,0 +1,166 @@
+"""Gathering the settings a client would use, recording where each value came from.
+
+Flags override the environment. ``--proxy`` and ``--no-proxy`` are applied *as variables* (as if
+the user had exported them), so every client model sees them the way it reads variables.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from netcheck.profiles import DEFAULT_PROFILE, PROFILES, Profile
+from netcheck.redaction import SECRET_VARIABLES, Secret, redact_url
+
+DEFAULT_TIMEOUT = 10.0
+PASSPHRASE_VARIABLE = "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"
+CERT_VARIABLES = ("CLAUDE_CODE_CLIENT_CERT", "CLAUDE_CODE_CLIENT_KEY", PASSPHRASE_VARIABLE)
+TRUST_VARIABLES = ("NODE_EXTRA_CA_CERTS", "CLAUDE_CODE_CERT_STORE", "SSL_CERT_FILE",
+                   "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+OTHER_VARIABLES = ("REQUEST_METHOD", "NODE_USE_ENV_PROXY", "NODE_TLS_REJECT_UNAUTHORIZED",
+                   "NODE_OPTIONS", "CLAUDE_CODE_PROXY_RESOLVES_HOSTS")
+
+
+class UsageError(Exception):
+    """Bad flags or an unusable URL: exit status 2."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for on the command line."""
+
+    url: str
+    client: str = DEFAULT_PROFILE
+    proxy: str | None = None
+    no_proxy: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    key_passphrase_env: str | None = None
+    cacert: tuple[str, ...] = ()
+    dns_server: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    public_roots: str | None = None
+
+
+@dataclass(frozen=True)
+class Sourced:
+    value: str
+    source: str  # "flag --cert", "env CLAUDE_CODE_CLIENT_CERT", ...
+
+    def to_json(self) -> dict[str, str]:
+        return {"value": self.value, "source": self.source}
+
+
+@dataclass
+class Settings:
+    profile: Profile
+    env: dict[str, str]  # the environment as the client sees it, flags applied
+    flag_variables: list[str] = field(default_factory=list)
+    cert: Sourced | None = None
+    key: Sourced | None = None
+    passphrase: Secret | None = None
+    passphrase_source: str | None = None
+    cacerts: list[str] = field(default_factory=list)
+    dns_server: tuple[str, int] | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    public_roots: str | None = None
+
+    def provenance(self, name: str) -> str:
+        return f"flag (as {name})" if name in self.flag_variables else f"env {name}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "proxy_variables": {
+                name: {"value": redact_url(value), "source": self.provenance(name)}
+                for name, value in self.env.items() if is_proxy_variable(name)
+            },
+            "client_certificate": self.cert.to_json() if self.cert else None,
+            "client_key": self.key.to_json() if self.key else None,
+            "key_passphrase": {"set": True, "source": self.passphrase_source}
+            if self.passphrase else None,
+            "extra_ca_files": [{"value": p, "source": "flag --cacert"} for p in self.cacerts],
+            "dns_server": f"{self.dns_server[0]}:{self.dns_server[1]}" if self.dns_server
+            else "system resolver",
+            "timeout_seconds": self.timeout,
+            "public_roots": self.public_roots or "certifi",
+        }
+
+
+def is_proxy_variable(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith("_proxy") or lower in ("request_method",)
+
+
+def gather(options: Options, environ: Mapping[str, str]) -> Settings:
+    """Settings for ``options`` under ``environ``; raises :class:`UsageError` for bad flags."""
+    profile = PROFILES.get(options.client)
+    if profile is None:
+        raise UsageError(f"unknown --client {options.client!r}; choose one of "
+                         f"{', '.join(PROFILES)}")
+    if not options.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    env = dict(environ)
+    flags: list[str] = []
+    if options.proxy is not None:
+        for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+            env[name] = options.proxy
+            flags.append(name)
+    if options.no_proxy is not None:
+        for name in ("no_proxy", "NO_PROXY"):
+            env[name] = options.no_proxy
+            flags.append(name)
+
+    settings = Settings(profile=profile, env=env, flag_variables=flags, timeout=options.timeout,
+                        cacerts=list(options.cacert), public_roots=options.public_roots)
+    reads_env = profile.reads_client_cert_variables
+    if options.cert:
+        settings.cert = Sourced(options.cert, "flag --cert")
+    elif reads_env and env.get("CLAUDE_CODE_CLIENT_CERT"):
+        settings.cert = Sourced(env["CLAUDE_CODE_CLIENT_CERT"], "env CLAUDE_CODE_CLIENT_CERT")
+    if options.key:
+        settings.key = Sourced(options.key, "flag --key")
+    elif reads_env and env.get("CLAUDE_CODE_CLIENT_KEY"):
+        settings.key = Sourced(env["CLAUDE_CODE_CLIENT_KEY"], "env CLAUDE_CODE_CLIENT_KEY")
+    if options.key_passphrase_env:
+        name = options.key_passphrase_env
+        if name not in environ:
+            raise UsageError(f"--key-passphrase-env names {name}, which is not set")
+        settings.passphrase = Secret(environ[name])
+        settings.passphrase_source = f"env {name} (--key-passphrase-env)"
+    elif env.get(PASSPHRASE_VARIABLE):
+        settings.passphrase = Secret(env[PASSPHRASE_VARIABLE])
+        settings.passphrase_source = f"env {PASSPHRASE_VARIABLE}"
+    if options.dns_server:
+        settings.dns_server = parse_dns_server(options.dns_server)
+    return settings
+
+
+def parse_dns_server(text: str) -> tuple[str, int]:
+    """``IP``, ``IP:PORT``, ``[IPv6]:PORT`` or a bare IPv6 address."""
+    host, port = text, "53"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else "53"
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise UsageError(f"--dns-server wants an IP address[:port], not {text!r}") from None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"--dns-server port {port!r} is not a port number")
+    return host, int(port)
+
+
+def relevant_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables a support engineer needs to see, with secrets redacted."""
+    names = [n for n in environ if is_proxy_variable(n) or n.lower().startswith("npm_config_")
+             and n.lower().endswith("proxy")]
+    names += [n for n in (*CERT_VARIABLES, *TRUST_VARIABLES, *OTHER_VARIABLES) if n in environ]
+    out = {}
+    for name in sorted(set(names)):
+        value = environ[name]
+        out[name] = "<redacted, set>" if name in SECRET_VARIABLES else redact_url(value)
+    return out

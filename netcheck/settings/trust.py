@@ -1,0 +1,174 @@
+"""Trust sources: the certificate stores a client verifies servers against.
+
+Every source is loaded once per run and reported with its certificate count; which ones the
+chosen client actually uses depends on the profile (see :func:`sources_used_by`). The TLS hop
+verifies each server chain against every source separately, so the report can say "your system
+store would accept this, Claude Code's bundled store would not".
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography import x509
+
+from netcheck.settings.files import (
+    LocalFileError,
+    certificate_files_in,
+    parse_certificates,
+    read_local_file,
+)
+
+# Variables that name a CA file, and the profiles that read them.
+CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE")
+
+
+@dataclass
+class TrustSource:
+    name: str  # "bundled", "system", a variable name, or "--cacert"
+    origin: str  # where its content came from
+    paths: list[str]
+    public: bool  # the public web PKI (Mozilla's roots, as bundled by certifi)
+    used: bool = False  # the profile's client uses it
+    certificates: list[x509.Certificate] = field(default_factory=list)
+    skipped_blocks: int = 0
+    error: str | None = None
+    _store: Any = None
+
+    def x509_store(self) -> Any:
+        """An OpenSSL store holding this source's certificates (built once)."""
+        if self._store is None:
+            from OpenSSL import crypto
+
+            store = crypto.X509Store()
+            for cert in self.certificates:
+                store.add_cert(crypto.X509.from_cryptography(cert))
+            self._store = store
+        return self._store
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "origin": self.origin,
+            "paths": self.paths,
+            "public": self.public,
+            "used_by_client": self.used,
+            "certificates": len(self.certificates),
+            "unparsable_blocks": self.skipped_blocks,
+            "error": self.error,
+        }
+
+
+def load_source(name: str, origin: str, paths: list[str], *, public: bool,
+                what: str) -> TrustSource:
+    """Load certificates from files and OpenSSL-style directories, recording any problem."""
+    source = TrustSource(name=name, origin=origin, paths=paths, public=public)
+    for path in paths:
+        try:
+            import os
+
+            files = certificate_files_in(path) if os.path.isdir(path) else [path]
+            for file in files:
+                certs, bad = parse_certificates(read_local_file(file, what))
+                source.certificates.extend(certs)
+                source.skipped_blocks += bad
+        except LocalFileError as exc:
+            source.error = str(exc)
+            return source
+    if not source.certificates:
+        source.error = f"{what} {', '.join(paths)} holds no certificates"
+    return source
+
+
+def system_store_paths(env: Mapping[str, str]) -> tuple[list[str], str]:
+    """The OS store as OpenSSL finds it (SSL_CERT_FILE / SSL_CERT_DIR override it)."""
+    defaults = ssl.get_default_verify_paths()
+    paths, origins = [], []
+    cafile = env.get("SSL_CERT_FILE") or defaults.openssl_cafile
+    capath = env.get("SSL_CERT_DIR") or defaults.openssl_capath
+    import os
+
+    if cafile and (env.get("SSL_CERT_FILE") or os.path.exists(cafile)):
+        paths.append(cafile)
+        origins.append("env SSL_CERT_FILE" if env.get("SSL_CERT_FILE") else "OpenSSL default file")
+    if capath and (env.get("SSL_CERT_DIR") or (not paths and os.path.isdir(capath))):
+        paths.append(capath)
+        origins.append("env SSL_CERT_DIR" if env.get("SSL_CERT_DIR") else "OpenSSL default dir")
+    return paths, " + ".join(origins) or "none found"
+
+
+def sources_used_by(profile: str, env: Mapping[str, str]) -> tuple[set[str], str]:
+    """Names of the sources the profile's client verifies against, and why.
+
+    ``--cacert`` sources are always used (they are the user's explicit extra trust).
+    """
+    if profile == "claude-code":
+        value = env.get("CLAUDE_CODE_CERT_STORE") or "bundled,system"
+        stores = {s.strip() for s in value.split(",") if s.strip() in ("bundled", "system")}
+        why = ("CLAUDE_CODE_CERT_STORE=" + value) if env.get("CLAUDE_CODE_CERT_STORE") else \
+            "Claude Code default: bundled,system"
+        return stores | ({"NODE_EXTRA_CA_CERTS"} if env.get("NODE_EXTRA_CA_CERTS") else set()), why
+    if profile == "node":
+        extra = {"NODE_EXTRA_CA_CERTS"} if env.get("NODE_EXTRA_CA_CERTS") else set()
+        return {"bundled"} | extra, "Node.js: bundled Mozilla roots + NODE_EXTRA_CA_CERTS"
+    if profile == "curl":
+        if env.get("CURL_CA_BUNDLE"):
+            return {"CURL_CA_BUNDLE"}, "curl: CURL_CA_BUNDLE replaces the system store"
+        return {"system"}, "curl: the system store"
+    if profile == "python":
+        if env.get("SSL_CERT_FILE") or env.get("SSL_CERT_DIR"):
+            return {"system"}, "httpx: SSL_CERT_FILE / SSL_CERT_DIR replace certifi"
+        return {"bundled"}, "httpx: certifi's bundle"
+    return {"system"}, "Go: the system store (SSL_CERT_FILE / SSL_CERT_DIR override it)"
+
+
+@dataclass
+class TrustSetup:
+    sources: list[TrustSource]
+    why: str  # how the profile's stores were chosen
+
+    @property
+    def used(self) -> list[TrustSource]:
+        return [s for s in self.sources if s.used and not s.error]
+
+    def union_store(self) -> Any:
+        """One OpenSSL store with every certificate the client trusts."""
+        from OpenSSL import crypto
+
+        store = crypto.X509Store()
+        for source in self.used:
+            for cert in source.certificates:
+                store.add_cert(crypto.X509.from_cryptography(cert))
+        return store
+
+
+def load_trust(profile: str, env: Mapping[str, str], cacerts: list[str],
+               public_roots: str | None) -> TrustSetup:
+    """Load every trust source that exists here and mark those the profile uses."""
+    import certifi
+
+    if public_roots:
+        bundled = load_source("bundled", "--public-roots", [public_roots], public=True,
+                              what="public roots file")
+    else:
+        bundled = load_source("bundled", f"certifi {certifi.__version__} (Mozilla roots)",
+                              [certifi.where()], public=True, what="bundled roots")
+    paths, origin = system_store_paths(env)
+    system = (load_source("system", origin, paths, public=False, what="system store")
+              if paths else TrustSource("system", origin, [], public=False,
+                                        error="no system certificate store found"))
+    sources = [bundled, system]
+    for var in CA_VARIABLES:
+        if env.get(var):
+            sources.append(load_source(var, f"env {var}", [env[var]], public=False,
+                                       what=f"{var} file"))
+    for path in cacerts:
+        sources.append(load_source("--cacert", "flag --cacert", [path], public=False,
+                                   what="--cacert file"))
+    used, why = sources_used_by(profile, env)
+    for source in sources:
+        source.used = source.name in used or source.name == "--cacert"
+    return TrustSetup(sources=sources, why=why)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from netcheck.hops import client_cert, dns, proxy_connect, proxy_resolve, tcp, tls
 from netcheck.hops import http as http_hop
-from netcheck.model import Hop, HopResult, Step, StepResult, skipped
+from netcheck.model import Code, Hop, HopResult, Step, StepResult, skipped
 from netcheck.net.deadline import Timeout, call_bounded
 from netcheck.net.http1 import HttpResponse
-from netcheck.net.streams import HandshakeFacts, PlainStream, Stream
+from netcheck.net.streams import HandshakeFacts, PlainStream, Stream, StreamClosed
 from netcheck.proxy.models import Target
 from netcheck.settings.check import Prepared
 
@@ -82,7 +82,7 @@ def probe(step: Step, url: str, prepared: Prepared, observer: Observer | None = 
     connect_port = proxy.port if proxy is not None else port
     hop, sock = tcp.connect(addresses, connect_port, timeout,
                             "proxy" if proxy is not None else "server")
-    if sock is None or not rec.add(hop):
+    if not rec.add(hop) or sock is None:
         rec.skip_rest("an earlier hop failed")
         return result
 
@@ -133,7 +133,17 @@ def _over_socket(sock: socket.socket, target: Target, proxy: object, prepared: P
         rec.add(skipped(Hop.TLS, "plain http:// URL, no TLS"))
         rec.add(skipped(Hop.CLIENT_CERT, "plain http:// URL, no TLS"))
 
-    answer = http_hop.initialize(stream, target, timeout)
+    answer = http_hop.initialize(stream, target, timeout,
+                                 settings.headers if target.origin == prepared.origin
+                                 else None)
+    if facts is not None and answer.cert_failure is None and facts.cert_request_seen \
+            and answer.hop.code is Code.HTTP_CLOSED:
+        # TLS 1.3 servers refuse a client certificate after the handshake; the alert often
+        # loses the race with the connection reset, leaving only the close as evidence.
+        answer.cert_failure = StreamClosed("the server closed the connection right after a "
+                                           "handshake in which it asked for a client "
+                                           "certificate")
+        answer.hop = skipped(Hop.HTTP, "the server ended the session over the client certificate")
     if facts is not None:
         cert_hop = client_cert.judge(facts, prepared.identity, settings.profile,
                                      failure=answer.cert_failure, rejected_page=answer.cert_page,

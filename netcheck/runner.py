@@ -54,6 +54,11 @@ def secrets_of(settings: Settings, environ: Mapping[str, str]) -> Redactor:
             if proxy.password is not None:
                 redactor.add_basic_credentials(proxy.username or "", proxy.password.reveal())
     redactor.add(settings.passphrase)
+    for _name, value in settings.headers:
+        redactor.add(value)
+        scheme, _, token = value.reveal().partition(" ")
+        if token and scheme.lower() in ("bearer", "basic", "token", "digest"):
+            redactor.add(token)
     return redactor
 
 
@@ -66,6 +71,7 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
                    started_at=now or dt.datetime.now(dt.UTC))
     run.redactor = secrets_of(settings, environ)
     settings_step, prepared = check_settings(settings, now)
+    prepared.origin = Target.parse(url).origin
     run.steps.append(settings_step)
     if observer:
         for hop in settings_step.hops:

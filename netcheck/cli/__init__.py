@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="treat this bundle as the public roots instead of certifi's")
     check.add_argument("--dns-server", metavar="IP[:PORT]",
                        help="ask this DNS resolver instead of the system's")
+    check.add_argument("-H", "--header", metavar="'NAME: VALUE'", action="append", default=[],
+                       help="a header the client sends (as in the server's config 'headers'); "
+                            "its value is never shown")
     check.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                        help="bound on each network wait (default 10)")
     check.add_argument("--json", metavar="PATH", default=DEFAULT_REPORT,

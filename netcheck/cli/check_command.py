@@ -24,7 +24,7 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
                       no_proxy=args.no_proxy, cert=args.cert, key=args.key,
                       key_passphrase_env=args.key_passphrase_env, cacert=tuple(args.cacert),
                       dns_server=args.dns_server, timeout=args.timeout,
-                      public_roots=args.public_roots)
+                      public_roots=args.public_roots, headers=tuple(args.header))
     json_to_stdout = args.json == "-" and not args.no_json
     console = Console(file=stderr if json_to_stdout else stdout, highlight=False)
     status = console.status("starting") if console.is_terminal and not args.quiet else None

@@ -108,10 +108,16 @@ def resolve(host: str, port: int, timeout: float, server: tuple[str, int] | None
                          "lookup needed", details={"host": host, "role": role,
                                                    "addresses": [host]}), [(family, host)]
 
+    if host == "localhost" or host.endswith(".localhost"):
+        # RFC 6761: clients answer localhost themselves; it never goes to DNS.
+        server = None
+        rdtypes: tuple[str, ...] = ()
+    else:
+        rdtypes = ("A", "AAAA")
     evidence: dict[str, QueryResult] = {}
     threads = [threading.Thread(target=lambda t=t: evidence.__setitem__(t, query(host, t, timeout,
                                                                                 server)),
-                                daemon=True) for t in ("A", "AAAA")]
+                                daemon=True) for t in rdtypes]
     for thread in threads:
         thread.start()
     system_error: str | None = None

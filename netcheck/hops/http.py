@@ -23,7 +23,7 @@ from netcheck.net.deadline import Stopwatch
 from netcheck.net.http1 import HttpProtocolError, HttpResponse, exchange
 from netcheck.net.streams import Stream, StreamClosed, StreamError, StreamTimeout, TlsFailure
 from netcheck.proxy.models import Target
-from netcheck.redaction import redact_headers, redact_url
+from netcheck.redaction import Secret, redact_headers, redact_url
 
 PROTOCOL_VERSION = "2025-11-25"
 RECORDED_HEADERS = ("server", "date", "via", "content-type", "content-length", "location",
@@ -60,14 +60,20 @@ def request_target(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def initialize(stream: Stream, target: Target, timeout: float) -> HttpOutcome:
-    """POST ``initialize`` to the MCP server URL and judge the answer."""
+def initialize(stream: Stream, target: Target, timeout: float,
+               extra_headers: list[tuple[str, Secret]] | None = None) -> HttpOutcome:
+    """POST ``initialize`` to the MCP server URL and judge the answer.
+
+    ``extra_headers`` are the user's configured headers (sent only to the configured origin).
+    """
     watch = Stopwatch()
     headers = [("Host", host_header(target)), ("User-Agent", f"netcheck/{__version__}"),
                ("Accept", "application/json, text/event-stream"),
                ("Content-Type", "application/json"), ("Connection", "close")]
+    headers += [(name, value.reveal()) for name, value in extra_headers or []]
     details: dict[str, Any] = {"request": f"POST {redact_url(request_target(target.url))}",
-                               "accept": "application/json, text/event-stream"}
+                               "accept": "application/json, text/event-stream",
+                               "configured_headers_sent": [n for n, _v in extra_headers or []]}
     try:
         response = exchange(stream, "POST", request_target(target.url), headers,
                             initialize_body(), timeout=timeout)

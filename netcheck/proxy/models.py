@@ -55,6 +55,10 @@ class Target:
         return f"[{self.hostname}]" if self.is_ipv6 else self.hostname
 
     @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.bracketed_host}:{self.effective_port}"
+
+    @property
     def netloc_host(self) -> str:
         """Host as in the URL's authority, port included when explicit (urllib's ``req.host``)."""
         return self.bracketed_host + (f":{self.port}" if self.port else "")

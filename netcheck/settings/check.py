@@ -38,6 +38,7 @@ class Prepared:
     settings: Settings
     identity: ClientIdentity | None
     trust: TrustSetup
+    origin: str = ""  # the configured server's origin: configured headers go only there
 
 
 def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[StepResult,

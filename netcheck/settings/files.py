@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 from cryptography import x509
@@ -55,11 +56,13 @@ def parse_certificates(data: bytes) -> tuple[list[x509.Certificate], int]:
         except ValueError:
             return [], 0
     certs, bad = [], 0
-    for block in blocks:
-        try:
-            certs.append(x509.load_pem_x509_certificate(block))
-        except ValueError:
-            bad += 1
+    with warnings.catch_warnings():  # old roots with odd serials still work in OpenSSL
+        warnings.simplefilter("ignore")
+        for block in blocks:
+            try:
+                certs.append(x509.load_pem_x509_certificate(block))
+            except ValueError:
+                bad += 1
     return certs, bad
 
 

@@ -42,6 +42,7 @@ class Options:
     dns_server: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     public_roots: str | None = None
+    headers: tuple[str, ...] = ()  # "Name: value", as in an MCP config's "headers"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Settings:
     dns_server: tuple[str, int] | None = None
     timeout: float = DEFAULT_TIMEOUT
     public_roots: str | None = None
+    headers: list[tuple[str, Secret]] = field(default_factory=list)
 
     def provenance(self, name: str) -> str:
         return f"flag (as {name})" if name in self.flag_variables else f"env {name}"
@@ -85,6 +87,7 @@ class Settings:
             else "system resolver",
             "timeout_seconds": self.timeout,
             "public_roots": self.public_roots or "certifi",
+            "headers": [name for name, _value in self.headers],
         }
 
 
@@ -134,7 +137,18 @@ def gather(options: Options, environ: Mapping[str, str]) -> Settings:
         settings.passphrase_source = f"env {PASSPHRASE_VARIABLE}"
     if options.dns_server:
         settings.dns_server = parse_dns_server(options.dns_server)
+    settings.headers = [parse_header(h) for h in options.headers]
     return settings
+
+
+def parse_header(text: str) -> tuple[str, Secret]:
+    """``Name: value``; the value is kept secret (it is often a token or an API key)."""
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or not name or any(c in name for c in " \t\r\n") or "\n" in value \
+            or "\r" in value:
+        raise UsageError("--header wants 'Name: value'")
+    return name, Secret(value.strip())
 
 
 def parse_dns_server(text: str) -> tuple[str, int]:

@@ -1,0 +1,298 @@
+"""Real servers on loopback for the tests: TLS/mTLS HTTP servers, a DNS responder, a forward
+proxy (proxy.py, in its own process), a closed port and a silent listener."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rrset
+from OpenSSL import SSL, crypto
+
+REPO = Path(__file__).resolve().parent.parent
+
+Handler = Callable[["Request"], tuple[int, list[tuple[str, str]], bytes]]
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    client_cert_subject: str | None
+
+
+def mcp_401(resource_metadata: str | None = None) -> Handler:
+    """An MCP server that wants OAuth: 401 with a Bearer challenge."""
+
+    def handle(req: Request) -> tuple[int, list[tuple[str, str]], bytes]:
+        challenge = "Bearer" + (f' resource_metadata="{resource_metadata}"'
+                                if resource_metadata else "")
+        return 401, [("WWW-Authenticate", challenge), ("Content-Type", "application/json")], \
+            b'{"error":"invalid_token"}'
+    return handle
+
+
+def nginx_no_cert_page(req: Request) -> tuple[int, list[tuple[str, str]], bytes]:
+    """nginx's answer when ``ssl_verify_client on`` sees no certificate (optional verify)."""
+    if req.client_cert_subject:
+        return mcp_401()(req)
+    body = (b"<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n"
+            b"<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL "
+            b"certificate was sent</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>")
+    return 400, [("Content-Type", "text/html"), ("Server", "nginx")], body
+
+
+class TlsHttpServer:
+    """An HTTPS (or plain HTTP) server in a thread, built on pyOpenSSL.
+
+    ``client_ca`` makes it ask for client certificates; ``require`` makes it refuse a missing
+    one; ``send_ca_names`` puts the CA's name in the CertificateRequest, as nginx does.
+    """
+
+    def __init__(self, handler: Handler, *, cert_file: str | None,
+                 tls_version: str = "1.3", client_ca: str | None = None, require: bool = True,
+                 send_ca_names: bool = False, host: str = "127.0.0.1") -> None:
+        self.handler = handler
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.requests: list[Request] = []
+        self.ctx = None
+        if cert_file:
+            ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
+            version = SSL.TLS1_3_VERSION if tls_version == "1.3" else SSL.TLS1_2_VERSION
+            ctx.set_min_proto_version(version)
+            ctx.set_max_proto_version(version)
+            ctx.use_certificate_chain_file(cert_file)
+            ctx.use_privatekey_file(cert_file)
+            if client_ca:
+                mode = SSL.VERIFY_PEER | (SSL.VERIFY_FAIL_IF_NO_PEER_CERT if require else 0)
+                ctx.set_verify(mode, lambda *args: bool(args[-1]))
+                ctx.load_verify_locations(client_ca)
+                if send_ca_names:
+                    with open(client_ca, "rb") as fh:
+                        ca = crypto.load_certificate(crypto.FILETYPE_PEM, fh.read())
+                    ctx.set_client_ca_list([ca.get_subject()])
+            self.ctx = ctx
+        self._stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, raw: socket.socket) -> None:
+        raw.setblocking(True)  # pyOpenSSL wants a blocking socket
+        conn: object = raw
+        subject = None
+        try:
+            if self.ctx is not None:
+                tls = SSL.Connection(self.ctx, raw)
+                tls.set_accept_state()
+                tls.do_handshake()
+                peer = tls.get_peer_certificate()
+                subject = (peer.to_cryptography().subject.rfc4514_string()
+                           if peer is not None else None)
+                conn = tls
+            data = b""
+            first = conn.recv(65536)  # type: ignore[attr-defined]
+            if first[:1] == b"\x16":  # a TLS ClientHello on a plain HTTP port
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")  # type: ignore[attr-defined]
+                return
+            data = first
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)  # type: ignore[attr-defined]
+                if not chunk:
+                    return
+                data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method, path, _ = lines[0].split(" ", 2)
+            headers = {k.strip().lower(): v.strip() for k, v in
+                       (line.split(":", 1) for line in lines[1:] if ":" in line)}
+            length = int(headers.get("content-length", "0"))
+            while len(body) < length:
+                chunk = conn.recv(65536)  # type: ignore[attr-defined]
+                if not chunk:
+                    break
+                body += chunk
+            request = Request(method, path, headers, body, subject)
+            self.requests.append(request)
+            status, resp_headers, resp_body = self.handler(request)
+            out = f"HTTP/1.1 {status} X\r\n".encode()
+            for k, v in [*resp_headers, ("Content-Length", str(len(resp_body))),
+                         ("Connection", "close")]:
+                out += f"{k}: {v}\r\n".encode()
+            conn.sendall(out + b"\r\n" + resp_body)  # type: ignore[attr-defined]
+        except (OSError, SSL.Error, ValueError):
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                raw.close()
+
+    def url(self, host: str = "localhost", path: str = "/mcp") -> str:
+        scheme = "https" if self.ctx is not None else "http"
+        return f"{scheme}://{host}:{self.port}{path}"
+
+    def close(self) -> None:
+        self._stop = True
+        self.sock.close()
+
+
+class DnsServer:
+    """A loopback DNS responder: names in ``records`` answer, ``nx`` names are NXDOMAIN,
+    ``servfail`` names get SERVFAIL, ``silent`` names get no answer at all."""
+
+    def __init__(self, records: dict[str, str], nx: set[str] = frozenset(),  # type: ignore[assignment]
+                 servfail: set[str] = frozenset(), silent: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        self.records = {k.rstrip(".").lower(): v for k, v in records.items()}
+        self.nx, self.servfail, self.silent = nx, servfail, silent
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.queries: list[str] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            try:
+                query = dns.message.from_wire(data)
+            except Exception:  # noqa: BLE001 - ignore junk
+                continue
+            question = query.question[0]
+            name = question.name.to_text().rstrip(".").lower()
+            self.queries.append(name)
+            if name in self.silent:
+                continue
+            reply = dns.message.make_response(query)
+            reply.flags |= dns.flags.RA
+            if name in self.nx:
+                reply.set_rcode(dns.rcode.NXDOMAIN)
+            elif name in self.servfail:
+                reply.set_rcode(dns.rcode.SERVFAIL)
+            elif name in self.records and question.rdtype == dns.rdatatype.A:
+                reply.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A",
+                                                        self.records[name]))
+            elif name not in self.records:
+                reply.set_rcode(dns.rcode.NXDOMAIN)
+            self.sock.sendto(reply.to_wire(), peer)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port: int = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+class SilentListener:
+    """Accepts connections and never says a word (nor closes them)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+@dataclass
+class ProxyProcess:
+    """proxy.py, a real forward proxy from PyPI, run in its own process."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url_with(self, user: str, password: str) -> str:
+        from urllib.parse import quote
+
+        return f"http://{quote(user, safe='')}:{quote(password, safe='')}@127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@contextlib.contextmanager
+def proxy_py(workdir: Path, *args: str, plugins: tuple[str, ...] = (),
+             env: dict[str, str] | None = None) -> Iterator[ProxyProcess]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    port_file = workdir / "port"
+    log = workdir / "proxy.log"
+    cmd = [sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", "0",
+           "--port-file", str(port_file), "--num-acceptors", "1", "--threaded",
+           "--log-level", "WARNING", "--log-file", str(log), *args]
+    if plugins:
+        cmd += ["--plugins", ",".join(plugins)]
+    child_env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    child_env["PYTHONPATH"] = str(REPO) + os.pathsep + child_env.get("PYTHONPATH", "")
+    child_env.update(env or {})
+    process = subprocess.Popen(cmd, env=child_env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not (port_file.exists() and port_file.read_text().strip()):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"proxy.py did not start: {log.read_text() if log.exists() else ''}")
+        time.sleep(0.05)
+    proxy = ProxyProcess(port=int(port_file.read_text()), process=process, log=log)
+    try:
+        yield proxy
+    finally:
+        proxy.stop()

@@ -1,0 +1,339 @@
+"""Every network scenario of the core pipeline, against real loopback servers and proxies.
+
+Each test checks what a user and a support engineer rely on: ``ok``, the verdict's step, hop
+and code, and the exit status.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PROXY_PASSWORD, PROXY_USER, client_cert_args
+from tests.servers import closed_port
+
+
+def check(run_cli, url, *args, env=None):  # type: ignore[no-untyped-def]
+    return run_cli("check", url, *args, env=env)
+
+
+# --- healthy paths ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server", ["mtls13", "mtls12"])
+def test_mtls_server_with_our_certificate_passes(run_cli, request, pki, base_args, server):
+    srv = request.getfixturevalue(server)
+    result = check(run_cli, srv.url("mcp.test"), *base_args, *client_cert_args(pki))
+    assert result.status == 0, result.stdout
+    assert result.report["ok"] is True and result.verdict is None
+    assert result.hop("resource", "client_cert")["status"] == "ok"
+    assert result.hop("resource", "client_cert")["details"]["requested"] is True
+    http = result.hop("resource", "http")
+    assert http["details"]["status"] == 401 and http["status"] == "ok"
+    assert http["details"]["www_authenticate"][0]["scheme"] == "Bearer"
+    assert srv.requests[-1].client_cert_subject is not None
+
+
+def test_through_authenticating_proxy(run_cli, pki, base_args, mtls13, basic_proxy):
+    result = check(run_cli, mtls13.url("mcp.test"), *base_args, *client_cert_args(pki),
+                   "--proxy", basic_proxy.url_with(PROXY_USER, PROXY_PASSWORD))
+    assert result.status == 0, result.stdout
+    connect = result.hop("resource", "proxy_connect")
+    assert connect["status"] == "ok"
+    assert connect["details"]["credentials_sent"] is True
+    dns = result.hop("resource", "dns")
+    assert dns["details"]["role"] == "proxy"
+    assert result.hop("resource", "proxy_resolve")["details"]["proxy"] == basic_proxy.url
+
+
+def test_no_proxy_sends_request_direct(run_cli, pki, base_args, mtls13, basic_proxy):
+    env = {"HTTPS_PROXY": basic_proxy.url, "NO_PROXY": "mcp.test"}
+    result = check(run_cli, mtls13.url("mcp.test"), *base_args, *client_cert_args(pki), env=env)
+    assert result.status == 0, result.stdout
+    resolve = result.hop("resource", "proxy_resolve")
+    assert resolve["details"]["proxy"] is None
+    assert resolve["details"]["no_proxy_entry"] == "mcp.test"
+    assert result.hop("resource", "proxy_connect")["status"] == "skipped"
+
+
+# --- client certificates ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server", ["mtls13", "mtls12"])
+def test_missing_client_certificate(run_cli, request, base_args, server):
+    srv = request.getfixturevalue(server)
+    result = check(run_cli, srv.url("mcp.test"), *base_args)
+    assert result.status == 1
+    assert result.report["ok"] is False
+    assert result.verdict == ("resource", "client_cert", "client_cert_required")
+    assert "CLAUDE_CODE_CLIENT_CERT" in result.report["verdict"]["hint"]
+
+
+def test_certificate_from_a_ca_the_server_does_not_name(run_cli, pki, base_args, mtls13):
+    result = check(run_cli, mtls13.url("mcp.test"), *base_args,
+                   *client_cert_args(pki, "other-client"))
+    assert result.status == 1
+    assert result.verdict == ("resource", "client_cert", "client_cert_ca_mismatch")
+    details = result.hop("resource", "client_cert")["details"]
+    assert any("Corp Client CA" in n for n in details["acceptable_ca_names"])
+
+
+def test_certificate_rejected_without_ca_names(run_cli, pki, base_args, mtls12):
+    result = check(run_cli, mtls12.url("mcp.test"), *base_args,
+                   *client_cert_args(pki, "other-client"))
+    assert result.status == 1
+    assert result.verdict == ("resource", "client_cert", "client_cert_rejected")
+    assert "unknown ca" in result.report["verdict"]["message"]
+
+
+def test_reverse_proxy_answering_400_for_missing_certificate(run_cli, base_args,
+                                                              reverse_proxy_style):
+    result = check(run_cli, reverse_proxy_style.url("mcp.test"), *base_args)
+    assert result.status == 1
+    assert result.verdict == ("resource", "client_cert", "client_cert_required")
+    assert "No required SSL certificate" in result.report["verdict"]["message"]
+
+
+def test_reverse_proxy_accepts_a_good_certificate(run_cli, pki, base_args, reverse_proxy_style):
+    result = check(run_cli, reverse_proxy_style.url("mcp.test"), *base_args,
+                   *client_cert_args(pki))
+    assert result.status == 0, result.stdout
+
+
+# --- proxies ---------------------------------------------------------------------------------
+
+
+def test_proxy_without_credentials(run_cli, base_args, plain_tls, basic_proxy):
+    result = check(run_cli, plain_tls.url("mcp.test"), *base_args, "--proxy", basic_proxy.url)
+    assert result.status == 1
+    assert result.verdict == ("resource", "proxy_connect", "proxy_auth_required")
+    assert result.hop("resource", "proxy_connect")["details"]["auth_schemes"] == ["Basic"]
+
+
+def test_proxy_with_wrong_password(run_cli, base_args, plain_tls, basic_proxy):
+    result = check(run_cli, plain_tls.url("mcp.test"), *base_args,
+                   "--proxy", basic_proxy.url_with(PROXY_USER, "wrong-password"))
+    assert result.status == 1
+    assert result.verdict == ("resource", "proxy_connect", "proxy_auth_rejected")
+
+
+def test_proxy_wanting_negotiate_or_ntlm(run_cli, base_args, plain_tls, negotiate_proxy):
+    result = check(run_cli, plain_tls.url("mcp.test"), *base_args, "--proxy",
+                   negotiate_proxy.url)
+    assert result.status == 1
+    assert result.verdict == ("resource", "proxy_connect", "proxy_auth_unsupported")
+    assert result.hop("resource", "proxy_connect")["details"]["auth_schemes"] == [
+        "Negotiate", "NTLM"]
+    assert "Basic" in result.report["verdict"]["message"]
+
+
+def test_proxy_block_page(run_cli, base_args, plain_tls, blocking_proxy):
+    url = f"https://blocked.test:{plain_tls.port}/mcp"
+    result = check(run_cli, url, *base_args, "--proxy", blocking_proxy.url)
+    assert result.status == 1
+    assert result.verdict == ("resource", "proxy_connect", "proxy_forbidden")
+    page = result.hop("resource", "proxy_connect")["details"]["page"]
+    assert page["title"] == "Website blocked - Access Denied"
+    assert "policy does not allow" in page["text"]
+
+
+def test_intercepting_proxy_with_untrusted_root(run_cli, base_args, plain_tls,
+                                                 intercepting_proxy):
+    result = check(run_cli, plain_tls.url("mcp.test"), *base_args, "--proxy",
+                   intercepting_proxy.url_with(PROXY_USER, PROXY_PASSWORD))
+    assert result.status == 1
+    assert result.verdict == ("resource", "tls", "tls_interception_untrusted")
+    assert "Zscaler" in result.report["verdict"]["message"]
+    assert "NODE_EXTRA_CA_CERTS=" in result.report["verdict"]["hint"]
+
+
+def test_intercepting_proxy_trusted_through_node_extra_ca_certs(run_cli, pki, base_args,
+                                                                 plain_tls, intercepting_proxy):
+    env = {"NODE_EXTRA_CA_CERTS": pki.path("inspection-ca.pem")}
+    result = check(run_cli, plain_tls.url("mcp.test"), *base_args, "--proxy",
+                   intercepting_proxy.url_with(PROXY_USER, PROXY_PASSWORD), env=env)
+    assert result.status == 0, result.stdout
+    tls = result.hop("resource", "tls")
+    assert tls["status"] == "warning"
+    assert tls["details"]["interception_product"] == "Zscaler"
+    accepted = {t["source"]: t["accepts"] for t in tls["details"]["trust"]}
+    assert accepted == {"bundled": False, "system": False, "NODE_EXTRA_CA_CERTS": True}
+    assert any("Zscaler" in w["message"] for w in result.report["warnings"])
+
+
+# --- DNS -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "code"), [("nx.test", "dns_nxdomain"),
+                                            ("fail.test", "dns_servfail")])
+def test_dns_failures(run_cli, base_args, name, code):
+    result = check(run_cli, f"https://{name}/mcp", *base_args)
+    assert result.status == 1
+    assert result.verdict == ("resource", "dns", code)
+
+
+def test_silent_dns_server_is_reported_within_the_timeout(run_cli, base_args):
+    result = check(run_cli, "https://silent.test/mcp", *base_args)
+    assert result.status == 1
+    assert result.verdict == ("resource", "dns", "dns_timeout")
+    assert result.seconds < 3 + 1
+
+
+def test_unreachable_resolver(run_cli, pki):
+    port = closed_port()
+    result = check(run_cli, "https://mcp.test/mcp", "--public-roots", pki.path("public-ca.pem"),
+                   "--dns-server", f"127.0.0.1:{port}", "--timeout", "2")
+    assert result.status == 1
+    assert result.verdict[:2] == ("resource", "dns")
+    assert result.verdict[2] in ("dns_timeout", "dns_no_resolver", "dns_error")
+    assert result.seconds < 2 + 1
+
+
+def test_proxy_host_is_resolved_not_the_target(run_cli, base_args, plain_tls, basic_proxy,
+                                               dns_server):
+    proxy = f"http://{PROXY_USER}:{PROXY_PASSWORD}@proxy.test:{basic_proxy.port}"
+    result = check(run_cli, f"https://nx.test:{plain_tls.port}/mcp", *base_args,
+                   "--proxy", proxy)
+    # the proxy resolves the target itself; it cannot, so it answers 502
+    assert result.verdict == ("resource", "proxy_connect", "proxy_upstream_failed")
+    dns = result.hop("resource", "dns")
+    assert dns["details"]["host"] == "proxy.test" and dns["status"] == "ok"
+    assert any("does not resolve locally" in n for n in dns["notes"])
+
+
+# --- TCP, TLS, HTTP --------------------------------------------------------------------------
+
+
+def test_closed_port(run_cli, base_args):
+    result = check(run_cli, f"https://127.0.0.1:{closed_port()}/mcp", *base_args)
+    assert result.status == 1
+    assert result.verdict == ("resource", "tcp", "tcp_refused")
+
+
+def test_silent_listener_over_tls(run_cli, base_args, silent_listener):
+    result = check(run_cli, f"https://127.0.0.1:{silent_listener.port}/mcp", *base_args)
+    assert result.status == 1
+    assert result.verdict == ("resource", "tls", "tls_timeout")
+    assert result.seconds < 3 + 1
+
+
+def test_silent_listener_over_http(run_cli, base_args, silent_listener):
+    result = check(run_cli, f"http://127.0.0.1:{silent_listener.port}/mcp", *base_args)
+    assert result.status == 1
+    assert result.verdict == ("resource", "http", "http_timeout")
+    assert result.seconds < 3 + 1
+
+
+def test_silent_proxy(run_cli, base_args, silent_listener):
+    result = check(run_cli, "https://mcp.test/mcp", *base_args, "--proxy",
+                   f"http://127.0.0.1:{silent_listener.port}")
+    assert result.verdict == ("resource", "proxy_connect", "proxy_timeout")
+    assert result.seconds < 3 + 1
+
+
+def test_untrusted_server_certificate(run_cli, dns_server, plain_tls):
+    result = check(run_cli, plain_tls.url("mcp.test"), "--dns-server", dns_server.address,
+                   "--timeout", "3")
+    assert result.status == 1
+    assert result.verdict == ("resource", "tls", "tls_untrusted")
+
+
+def test_expired_server_certificate(run_cli, pki, base_args):
+    from tests.servers import TlsHttpServer, mcp_401
+
+    server = TlsHttpServer(mcp_401(), cert_file=pki.path("server-expired.pem"))
+    try:
+        result = check(run_cli, server.url("mcp.test"), *base_args)
+    finally:
+        server.close()
+    assert result.verdict == ("resource", "tls", "tls_expired")
+    assert "clock" in result.report["verdict"]["message"]
+
+
+def test_wrong_host_name(run_cli, pki, base_args):
+    from tests.servers import TlsHttpServer, mcp_401
+
+    server = TlsHttpServer(mcp_401(), cert_file=pki.path("server-wrong-name.pem"))
+    try:
+        result = check(run_cli, server.url("mcp.test"), *base_args)
+    finally:
+        server.close()
+    assert result.verdict == ("resource", "tls", "tls_hostname_mismatch")
+    assert "other.example" in result.report["verdict"]["message"]
+
+
+def test_plain_http_port_behind_https_url(run_cli, base_args):
+    from tests.servers import TlsHttpServer, mcp_401
+
+    server = TlsHttpServer(mcp_401(), cert_file=None)
+    try:
+        result = check(run_cli, f"https://127.0.0.1:{server.port}/mcp", *base_args)
+    finally:
+        server.close()
+    assert result.verdict == ("resource", "tls", "tls_protocol_error")
+
+
+@pytest.mark.parametrize(("status", "code"), [(404, "http_not_found"),
+                                              (405, "http_method_not_allowed"),
+                                              (503, "http_server_error")])
+def test_http_status_failures(run_cli, pki, base_args, status, code):
+    from tests.servers import TlsHttpServer
+
+    server = TlsHttpServer(lambda req: (status, [("Content-Type", "text/html")],
+                                        b"<title>nope</title>"),
+                           cert_file=pki.path("server.pem"))
+    try:
+        result = check(run_cli, server.url("mcp.test"), *base_args)
+    finally:
+        server.close()
+    assert result.status == 1
+    assert result.verdict == ("resource", "http", code)
+
+
+def test_server_needing_no_auth_passes(run_cli, pki, base_args):
+    from tests.servers import TlsHttpServer
+
+    server = TlsHttpServer(lambda req: (200, [("Content-Type", "application/json")],
+                                        b'{"jsonrpc":"2.0","id":1,"result":{}}'),
+                           cert_file=pki.path("server.pem"))
+    try:
+        result = check(run_cli, server.url("mcp.test"), *base_args)
+    finally:
+        server.close()
+    assert result.status == 0
+    request = server.requests[-1]
+    assert request.method == "POST"
+    assert request.headers["accept"] == "application/json, text/event-stream"
+    assert b'"method": "initialize"' in request.body
+
+
+def test_redirect_is_followed_without_forwarding_headers(run_cli, pki, base_args, plain_tls):
+    from tests.servers import TlsHttpServer
+
+    target = plain_tls.url("auth.test")
+    first = TlsHttpServer(lambda req: (307, [("Location", target)], b""),
+                          cert_file=pki.path("server.pem"))
+    before = len(plain_tls.requests)
+    try:
+        result = check(run_cli, first.url("mcp.test"), *base_args,
+                       "--header", "Authorization: Bearer tok-redirect-secret")
+    finally:
+        first.close()
+    assert result.status == 0, result.stdout
+    steps = [s for s in result.report["steps"] if s["step"] == "resource"]
+    assert [s["url"] for s in steps] == [first.url("mcp.test"), target]
+    assert first.requests[-1].headers["authorization"] == "Bearer tok-redirect-secret"
+    assert "authorization" not in plain_tls.requests[before].headers
+
+
+def test_redirect_loop(run_cli, pki, base_args):
+    from tests.servers import TlsHttpServer
+
+    holder = {}
+    server = TlsHttpServer(lambda req: (302, [("Location", holder["url"])], b""),
+                           cert_file=pki.path("server.pem"))
+    holder["url"] = server.url("mcp.test")
+    try:
+        result = check(run_cli, holder["url"], *base_args)
+    finally:
+        server.close()
+    assert result.verdict == ("resource", "http", "http_too_many_redirects")

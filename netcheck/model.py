@@ -140,7 +140,8 @@ def skipped(hop: Hop, why: str) -> HopResult:
     return HopResult(hop=hop, status=Status.SKIPPED, message=why)
 
 
-def failed(hop: Hop, code: Code, message: str, hint: str | None = None, **details: Any) -> HopResult:
+def failed(hop: Hop, code: Code, message: str, hint: str | None = None,
+           **details: Any) -> HopResult:
     return HopResult(hop=hop, status=Status.FAILED, message=message, code=code, hint=hint,
                      details=dict(details))
 

@@ -7,6 +7,7 @@ A hop runs only if every hop before it passed; the rest are recorded as ``skippe
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,10 +90,8 @@ def probe(step: Step, url: str, prepared: Prepared, observer: Observer | None = 
     try:
         return _over_socket(sock, target, proxy, prepared, rec, result, date_skew_s)
     finally:
-        try:
+        with contextlib.suppress(OSError):
             sock.close()
-        except OSError:
-            pass
 
 
 def _over_socket(sock: socket.socket, target: Target, proxy: object, prepared: Prepared,

@@ -120,14 +120,19 @@ class Redactor:
                 text = text.replace(needle, REDACTED)
         return text
 
-    def scrub_tree(self, value: Any) -> Any:
-        """A copy of a JSON-ready tree with every string scrubbed."""
-        if isinstance(value, str):
-            return self.scrub(value)
+    # Fields holding values from netcheck's own closed vocabularies (step, hop, status and
+    # failure code names): a secret that happens to equal a word in them ("wrong") must not
+    # erase the failure category from the report.
+    STRUCTURAL_KEYS = frozenset({"step", "hop", "status", "code", "schema_version"})
+
+    def scrub_tree(self, value: Any, key: str | None = None) -> Any:
+        """A copy of a JSON-ready tree with every free-text string scrubbed."""
         if isinstance(value, Secret):
             return REDACTED
+        if isinstance(value, str):
+            return value if key in self.STRUCTURAL_KEYS else self.scrub(value)
         if isinstance(value, dict):
-            return {self.scrub(str(k)): self.scrub_tree(v) for k, v in value.items()}
+            return {str(k): self.scrub_tree(v, str(k)) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return [self.scrub_tree(v) for v in value]
         return value

@@ -54,9 +54,9 @@ def secrets_of(settings: Settings, environ: Mapping[str, str]) -> Redactor:
             if proxy.password is not None:
                 redactor.add_basic_credentials(proxy.username or "", proxy.password.reveal())
     redactor.add(settings.passphrase)
-    for _name, value in settings.headers:
-        redactor.add(value)
-        scheme, _, token = value.reveal().partition(" ")
+    for _name, header_value in settings.headers:
+        redactor.add(header_value)
+        scheme, _, token = header_value.reveal().partition(" ")
         if token and scheme.lower() in ("bearer", "basic", "token", "digest"):
             redactor.add(token)
     return redactor

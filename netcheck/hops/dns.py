@@ -130,7 +130,7 @@ def resolve(host: str, port: int, timeout: float, server: tuple[str, int] | None
             system_error = f"the system resolver gave no answer within {timeout:g} s"
         except socket.gaierror as exc:
             gai_code = exc.errno
-            system_error = GAI_MESSAGES.get(exc.errno, exc.strerror or str(exc))
+            system_error = GAI_MESSAGES.get(exc.errno or 0, exc.strerror or str(exc))
         except (OSError, UnicodeError) as exc:
             system_error = str(exc)
     for thread in threads:
@@ -177,7 +177,7 @@ def _diagnose(host: str, role: str, queries: list[QueryResult], system_error: st
                       f"{where} failed to resolve {host} ({role}): SERVFAIL",
                       "the DNS server could not reach the zone's authoritative servers; try "
                       "again, or ask the network team", **details)
-    if outcomes and outcomes <= {"timeout"} or (not outcomes and system_error and
+    if (outcomes and outcomes <= {"timeout"}) or (not outcomes and system_error and
                                                 "no answer" in system_error):
         return failed(Hop.DNS, Code.DNS_TIMEOUT,
                       f"{where} gave no answer for {host} ({role}) within {timeout:g} s",

@@ -7,6 +7,7 @@ decisive answer) and against each trust source on its own (evidence).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import ipaddress
@@ -16,6 +17,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from netcheck.hops.interception import product_in
 from netcheck.model import Code, Hop, HopResult, Status, failed
@@ -100,10 +102,8 @@ def establish(sock: socket.socket, host: str, *, identity: ClientIdentity | None
 
 
 def _record_partial(stream: TlsStream) -> None:
-    try:
-        stream._record_session()
-    except Exception:  # noqa: BLE001 - evidence only; the session may be unusable
-        pass
+    with contextlib.suppress(Exception):  # evidence only; the session may be unusable
+        stream.record_session()
 
 
 def _is_client_cert_failure(exc: TlsFailure, stream: TlsStream) -> bool:
@@ -221,7 +221,7 @@ def judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profil
     if not chain:
         return failed(Hop.TLS, Code.TLS_HANDSHAKE_FAILED, f"{host} sent no certificate",
                       "the server's TLS setup is broken", **details)
-    per_source = []
+    per_source: list[dict[str, Any]] = []
     for source in trust.sources:
         if source.error or not source.certificates:
             continue
@@ -323,4 +323,4 @@ def _has_ca_issuers(cert: x509.Certificate) -> bool:
         aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     except x509.ExtensionNotFound:
         return False
-    return any(d.access_method == x509.AuthorityInformationAccessOID.CA_ISSUERS for d in aia)
+    return any(d.access_method == AuthorityInformationAccessOID.CA_ISSUERS for d in aia)

@@ -14,6 +14,7 @@ Errors are translated here, in one place, into :class:`StreamError` subclasses::
 
 from __future__ import annotations
 
+import contextlib
 import re
 import select
 import socket
@@ -147,7 +148,7 @@ class TlsStream:
             except SSL.ZeroReturnError:
                 return None
             except SSL.SysCallError as exc:
-                code, text = (exc.args + (None, None))[:2]
+                code, text = (*exc.args, None, None)[:2]
                 if code == -1 or code == 0:
                     raise StreamClosed("the peer closed the connection") from exc
                 raise StreamClosed(f"connection reset ({text})") from exc
@@ -167,9 +168,9 @@ class TlsStream:
 
     def handshake(self, deadline: Deadline) -> None:
         self._call(self.conn.do_handshake, deadline=deadline)
-        self._record_session()
+        self.record_session()
 
-    def _record_session(self) -> None:
+    def record_session(self) -> None:
         from cryptography.hazmat.primitives.serialization import Encoding
 
         c = self.conn
@@ -193,10 +194,8 @@ class TlsStream:
         return data or b""
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # closing anyway
             self.conn.shutdown()
-        except Exception:  # noqa: BLE001, S110 - closing anyway
-            pass
         self.sock.close()
 
 

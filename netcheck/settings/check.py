@@ -60,7 +60,8 @@ def _check_proxy_variables(settings: Settings) -> HopResult:
     details: dict[str, object] = {}
     problems: list[tuple[bool, str]] = []
     for name, value in settings.env.items():
-        if not is_proxy_variable(name) or name.lower() in ("no_proxy", "request_method") or not value:
+        if not value or not is_proxy_variable(name) or name.lower() in ("no_proxy",
+                                                                          "request_method"):
             continue
         matters = read is None or name.lower() in read
         origin = settings.provenance(name)
@@ -138,8 +139,9 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[HopResult,
     else:
         hop = HopResult(hop=Hop.CLIENT_CERT,
                         status=Status.WARNING if verdict.warnings else Status.OK,
-                        message=f"client certificate {identity.certificate.subject.rfc4514_string()}"
-                                f" loaded ({identity.format}), key matches",
+                        message=f"client certificate "
+                                f"{identity.certificate.subject.rfc4514_string()} loaded "
+                                f"({identity.format}), key matches",
                         details=details, notes=list(verdict.warnings))
     hop.duration_ms = watch.ms()
     return hop, identity

@@ -63,7 +63,8 @@ def extended_key_usage(cert: x509.Certificate) -> list[str] | None:
     return [getattr(oid, "_name", None) or oid.dotted_string for oid in eku]
 
 
-def load_identity(cert_path: str, key_path: str | None, passphrase: Secret | None) -> ClientIdentity:
+def load_identity(cert_path: str, key_path: str | None,
+                  passphrase: Secret | None) -> ClientIdentity:
     """Load a certificate (and its key) from ``cert_path`` / ``key_path``."""
     try:
         cert_data = read_local_file(cert_path, "client certificate")
@@ -173,7 +174,8 @@ def check_identity(identity: ClientIdentity, now: dt.datetime) -> IdentityCheck:
     cert = identity.certificate
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
     der = serialization.Encoding.DER
-    if cert.public_key().public_bytes(der, spki) != identity.key.public_key().public_bytes(der, spki):
+    key_spki = identity.key.public_key().public_bytes(der, spki)
+    if cert.public_key().public_bytes(der, spki) != key_spki:
         return IdentityCheck(IdentityError(
             Code.KEY_CERT_MISMATCH, "the private key does not belong to the client certificate",
             "pair the certificate with the key it was issued for"), [])

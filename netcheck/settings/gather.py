@@ -170,8 +170,8 @@ def parse_dns_server(text: str) -> tuple[str, int]:
 
 def relevant_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The variables a support engineer needs to see, with secrets redacted."""
-    names = [n for n in environ if is_proxy_variable(n) or n.lower().startswith("npm_config_")
-             and n.lower().endswith("proxy")]
+    names = [n for n in environ if is_proxy_variable(n) or (n.lower().startswith("npm_config_")
+             and n.lower().endswith("proxy"))]
     names += [n for n in (*CERT_VARIABLES, *TRUST_VARIABLES, *OTHER_VARIABLES) if n in environ]
     out = {}
     for name in sorted(set(names)):

@@ -1,0 +1,148 @@
+"""Step ``settings``: local validation of client certificates, keys, trust and proxy variables,
+before any network. Each bad input is a diagnosis naming the hop, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSPHRASE, client_cert_args
+
+
+def settings_hop(result, hop):  # type: ignore[no-untyped-def]
+    return result.hop("settings", hop)
+
+
+@pytest.mark.parametrize(("cert", "key"), [
+    ("client.pem", "client.key"),
+    ("client-combined.pem", None),
+    ("client.der", "client-key.der"),
+])
+def test_unencrypted_formats_load(run_cli, pki, base_args, plain_tls, cert, key):
+    args = ["--cert", pki.path(cert)] + (["--key", pki.path(key)] if key else [])
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args, *args)
+    hop = settings_hop(result, "client_cert")
+    assert hop["status"] == "ok", hop["message"]
+    assert hop["details"]["sha256"] and hop["details"]["serial"]
+    assert "Corp Client CA" in hop["details"]["issuer"]
+    assert result.status == 0
+
+
+@pytest.mark.parametrize(("cert", "key"), [
+    ("client.pem", "client-pkcs8-encrypted.key"),
+    ("client.pem", "client-traditional-encrypted.key"),
+    ("client.p12", None),
+])
+def test_encrypted_material_with_passphrase(run_cli, pki, base_args, plain_tls, cert, key):
+    args = ["--cert", pki.path(cert)] + (["--key", pki.path(key)] if key else [])
+    env = {"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE": PASSPHRASE}
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args, *args, env=env)
+    assert settings_hop(result, "client_cert")["status"] == "ok"
+    assert result.status == 0
+
+
+def test_passphrase_from_a_named_variable(run_cli, pki, base_args, plain_tls):
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args, "--cert",
+                     pki.path("client.p12"), "--key-passphrase-env", "MY_PASS",
+                     env={"MY_PASS": PASSPHRASE})
+    assert result.status == 0
+    assert result.report["settings"]["key_passphrase"]["source"].startswith("env MY_PASS")
+
+
+@pytest.mark.parametrize(("cert", "key", "env", "code"), [
+    ("client.pem", "client-pkcs8-encrypted.key", {}, "key_passphrase_required"),
+    ("client.pem", "client-traditional-encrypted.key", {}, "key_passphrase_required"),
+    ("client.p12", None, {}, "key_passphrase_required"),
+    ("client.pem", "client-pkcs8-encrypted.key",
+     {"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE": "wrong"}, "key_passphrase_wrong"),
+    ("client.p12", None, {"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE": "wrong"}, "key_passphrase_wrong"),
+    ("client.pem", "other-client.key", {}, "key_cert_mismatch"),
+    ("expired-client.pem", "expired-client.key", {}, "cert_expired"),
+    ("serverauth-only.pem", "serverauth-only.key", {}, "cert_not_for_client_auth"),
+    ("missing.pem", None, {}, "cert_file_unreadable"),
+    ("not-a-cert.pem", "client.key", {}, "cert_invalid"),
+    ("client.pem", None, {}, "key_missing"),
+])
+def test_bad_client_material(run_cli, pki, base_args, cert, key, env, code):
+    args = ["--cert", pki.path(cert)] + (["--key", pki.path(key)] if key else [])
+    result = run_cli("check", "https://mcp.test/mcp", *base_args, *args, env=env)
+    assert result.status == 1
+    assert result.verdict == ("settings", "client_cert", code)
+    assert all(h["status"] == "skipped" for h in result.report["steps"][1]["hops"])
+
+
+def test_certificate_directory_is_a_diagnosis(run_cli, pki, base_args):
+    result = run_cli("check", "https://mcp.test/mcp", *base_args, "--cert", str(pki.root))
+    assert result.verdict == ("settings", "client_cert", "cert_file_unreadable")
+    assert "directory" in result.report["verdict"]["message"]
+
+
+def test_claude_code_variables_are_read_with_provenance(run_cli, pki, base_args, mtls13):
+    env = {"CLAUDE_CODE_CLIENT_CERT": pki.path("client.pem"),
+           "CLAUDE_CODE_CLIENT_KEY": pki.path("client-pkcs8-encrypted.key"),
+           "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE": PASSPHRASE}
+    result = run_cli("check", mtls13.url("mcp.test"), *base_args, env=env)
+    assert result.status == 0, result.stdout
+    settings = result.report["settings"]
+    assert settings["client_certificate"]["source"] == "env CLAUDE_CODE_CLIENT_CERT"
+    assert settings["key_passphrase"] == {"set": True,
+                                          "source": "env CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"}
+
+
+def test_flags_override_environment(run_cli, pki, base_args, mtls13):
+    env = {"CLAUDE_CODE_CLIENT_CERT": pki.path("other-client.pem"),
+           "CLAUDE_CODE_CLIENT_KEY": pki.path("other-client.key")}
+    result = run_cli("check", mtls13.url("mcp.test"), *base_args, *client_cert_args(pki),
+                     env=env)
+    assert result.status == 0
+    assert result.report["settings"]["client_certificate"]["source"] == "flag --cert"
+
+
+@pytest.mark.parametrize(("value", "code"), [("/does/not/exist.pem", "ca_file_unreadable"),
+                                             ("not-a-cert.pem", "ca_file_no_certificates")])
+def test_bad_extra_ca_file(run_cli, pki, base_args, value, code):
+    path = pki.path(value) if not value.startswith("/") else value
+    result = run_cli("check", "https://mcp.test/mcp", *base_args,
+                     env={"NODE_EXTRA_CA_CERTS": path})
+    assert result.verdict == ("settings", "tls", code)
+    assert "Node only prints a warning" in result.report["verdict"]["hint"]
+
+
+def test_bad_cacert_flag(run_cli, pki, base_args):
+    result = run_cli("check", "https://mcp.test/mcp", *base_args, "--cacert",
+                     pki.path("not-a-cert.pem"))
+    assert result.verdict == ("settings", "tls", "ca_file_no_certificates")
+
+
+def test_trust_sources_are_counted(run_cli, pki, base_args, plain_tls):
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args, "--cacert",
+                     pki.path("inspection-ca.pem"))
+    sources = {s["name"]: s for s in settings_hop(result, "tls")["details"]["sources"]}
+    assert sources["bundled"]["certificates"] == 1  # --public-roots
+    assert sources["--cacert"]["certificates"] == 1 and sources["--cacert"]["used_by_client"]
+
+
+def test_malformed_proxy_variable(run_cli, base_args):
+    result = run_cli("check", "https://mcp.test/mcp", *base_args,
+                     env={"HTTPS_PROXY": "http://proxy.corp:99999"})
+    assert result.verdict == ("settings", "proxy_resolve", "proxy_url_invalid")
+
+
+def test_proxy_variable_the_client_does_not_read_is_a_warning(run_cli, base_args, plain_tls):
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args,
+                     env={"ALL_PROXY": "http://bad:port"})
+    assert result.status == 0
+    assert settings_hop(result, "proxy_resolve")["status"] == "warning"
+
+
+def test_socks_proxy_for_claude_code(run_cli, base_args):
+    result = run_cli("check", "https://mcp.test/mcp", *base_args,
+                     env={"HTTPS_PROXY": "socks5://127.0.0.1:1080"})
+    assert result.verdict == ("settings", "proxy_resolve", "proxy_scheme_unsupported")
+
+
+def test_scheme_less_proxy_is_refused_by_claude_code(run_cli, base_args):
+    result = run_cli("check", "https://mcp.test/mcp", *base_args,
+                     env={"HTTPS_PROXY": "127.0.0.1:3128"})
+    assert result.verdict == ("resource", "proxy_resolve", "proxy_refused_by_client")
+    hop = result.hop("resource", "proxy_resolve")
+    assert hop["details"]["all_clients"]["curl"]["proxy"] == "http://127.0.0.1:3128"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from netcheck.hops import client_cert, dns, proxy_connect, proxy_resolve, tcp, tls
 from netcheck.hops import http as http_hop
+from netcheck.hops.http import HttpRequest, StatusJudge
 from netcheck.model import Code, Hop, HopResult, Step, StepResult, skipped
 from netcheck.net.deadline import Timeout, call_bounded
 from netcheck.net.http1 import HttpResponse
@@ -23,6 +24,7 @@ from netcheck.settings.check import Prepared
 
 ORDER = (Hop.PROXY_RESOLVE, Hop.DNS, Hop.TCP, Hop.PROXY_CONNECT, Hop.TLS, Hop.CLIENT_CERT,
          Hop.HTTP)
+OAUTH_ORDER = (*ORDER, Hop.OAUTH)
 
 Observer = Callable[[Step, HopResult], None]
 
@@ -37,9 +39,11 @@ class UrlProbe:
 class _Recorder:
     """Collects hop results in order and tells the observer as each one lands."""
 
-    def __init__(self, step: StepResult, observer: Observer | None) -> None:
+    def __init__(self, step: StepResult, observer: Observer | None,
+                 order: tuple[Hop, ...]) -> None:
         self.step = step
         self.observer = observer
+        self.order = order
 
     def add(self, result: HopResult) -> bool:
         self.step.hops.append(result)
@@ -49,20 +53,25 @@ class _Recorder:
 
     def skip_rest(self, why: str) -> None:
         done = {h.hop for h in self.step.hops}
-        for hop in ORDER:
+        for hop in self.order:
             if hop not in done:
                 self.step.hops.append(skipped(hop, why))
 
 
-def probe(step: Step, url: str, prepared: Prepared, observer: Observer | None = None,
-          date_skew_s: float | None = None) -> UrlProbe:
-    """Walk every hop for ``url`` and send the MCP ``initialize`` request."""
+def probe(step: Step, request: HttpRequest, judge: StatusJudge, prepared: Prepared,
+          observer: Observer | None = None, date_skew_s: float | None = None) -> UrlProbe:
+    """Walk every hop for ``request.url``, send ``request`` and judge its status.
+
+    For OAuth steps the caller then adds the ``oauth`` hop (skipped here if a hop failed).
+    """
     settings = prepared.settings
     profile = settings.profile
     timeout = settings.timeout
+    url = request.url
     target = Target.parse(url)
     result = UrlProbe(step=StepResult(step=step, url=url))
-    rec = _Recorder(result.step, observer)
+    order = ORDER if step in (Step.SETTINGS, Step.RESOURCE) else OAUTH_ORDER
+    rec = _Recorder(result.step, observer, order)
 
     hop, proxy = proxy_resolve.resolve(settings.env, url, profile)
     if not rec.add(hop):
@@ -88,14 +97,16 @@ def probe(step: Step, url: str, prepared: Prepared, observer: Observer | None = 
         return result
 
     try:
-        return _over_socket(sock, target, proxy, prepared, rec, result, date_skew_s)
+        return _over_socket(sock, target, proxy, prepared, rec, result, date_skew_s, request,
+                            judge)
     finally:
         with contextlib.suppress(OSError):
             sock.close()
 
 
 def _over_socket(sock: socket.socket, target: Target, proxy: object, prepared: Prepared,
-                 rec: _Recorder, result: UrlProbe, date_skew_s: float | None) -> UrlProbe:
+                 rec: _Recorder, result: UrlProbe, date_skew_s: float | None,
+                 request: HttpRequest, judge: StatusJudge) -> UrlProbe:
     from netcheck.proxy.url import ProxyURL
 
     settings = prepared.settings
@@ -132,9 +143,7 @@ def _over_socket(sock: socket.socket, target: Target, proxy: object, prepared: P
         rec.add(skipped(Hop.TLS, "plain http:// URL, no TLS"))
         rec.add(skipped(Hop.CLIENT_CERT, "plain http:// URL, no TLS"))
 
-    answer = http_hop.initialize(stream, target, timeout,
-                                 settings.headers if target.origin == prepared.origin
-                                 else None)
+    answer = http_hop.send(stream, target, request, judge, timeout)
     if facts is not None and answer.cert_failure is None and facts.cert_request_seen \
             and answer.hop.code is Code.HTTP_CLOSED:
         # TLS 1.3 servers refuse a client certificate after the handshake; the alert often
@@ -150,7 +159,8 @@ def _over_socket(sock: socket.socket, target: Target, proxy: object, prepared: P
         if not rec.add(cert_hop):
             rec.skip_rest("an earlier hop failed")
             return result
-    rec.add(answer.hop)
+    if not rec.add(answer.hop):
+        rec.skip_rest("an earlier hop failed")
     result.response = answer.response
     result.redirect = answer.redirect
     return result

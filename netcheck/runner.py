@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from netcheck.model import Code, Hop, Step, StepResult, failed, skipped
+from netcheck.hops.http import initialize, judge_initialize
 from netcheck.pipeline import ORDER, Observer, probe
 from netcheck.proxy.models import Target
 from netcheck.proxy.url import ProxyURL, ProxyURLError
@@ -85,7 +86,9 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     seen = {url}
     skew = None
     for _ in range(MAX_REDIRECTS + 1):
-        result = probe(Step.RESOURCE, url, prepared, observer, date_skew_s=skew)
+        headers = settings.headers if Target.parse(url).origin == prepared.origin else []
+        result = probe(Step.RESOURCE, initialize(url, headers), judge_initialize(url), prepared,
+                       observer, date_skew_s=skew)
         run.steps.append(result.step)
         if result.redirect is None or not result.step.ok:
             break

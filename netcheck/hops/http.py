@@ -1,8 +1,10 @@
-"""Hop ``http``: the first request an MCP client makes, and what the answer means.
+"""Hop ``http``: send one request over the prepared stream and judge its status.
 
-That request is a JSON-RPC ``initialize`` POSTed with ``Accept: application/json,
-text/event-stream`` (Streamable HTTP). A protected server answers 401 with a Bearer challenge:
-that is the expected answer and it passes.
+The request is data (:class:`HttpRequest`); what a status means depends on the step, so each
+step passes a :data:`StatusJudge`. The MCP server's first request, a JSON-RPC ``initialize``
+POSTed with ``Accept: application/json, text/event-stream``, is built by :func:`initialize` and
+judged by :func:`judge_initialize`: 401 with a Bearer challenge is the expected answer of a
+protected MCP server and passes.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from netcheck import __version__
 from netcheck.hops import client_cert
@@ -31,12 +35,29 @@ RECORDED_HEADERS = ("server", "date", "via", "content-type", "content-length", "
 BODY_SHOWN = 2048
 
 
-def initialize_body() -> bytes:
-    return json.dumps({
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": PROTOCOL_VERSION, "capabilities": {},
-                   "clientInfo": {"name": "netcheck", "version": __version__}},
-    }).encode()
+@dataclass
+class HttpRequest:
+    """What to send. Header values that are secrets stay :class:`Secret` until the wire."""
+
+    method: str
+    url: str
+    headers: list[tuple[str, str | Secret]] = field(default_factory=list)
+    body: bytes = b""
+    shown_body: str | None = None  # how the body appears in the report (secrets already out)
+
+    def wire_headers(self, target: Target) -> list[tuple[str, str]]:
+        base = [("Host", host_header(target)), ("User-Agent", f"netcheck/{__version__}"),
+                ("Connection", "close")]
+        return base + [(k, v.reveal() if isinstance(v, Secret) else v) for k, v in self.headers]
+
+    def describe(self) -> dict[str, Any]:
+        return {"request": f"{self.method} {redact_url(request_target(self.url))}",
+                "request_headers": redact_headers(
+                    (k, "<redacted>" if isinstance(v, Secret) else v) for k, v in self.headers),
+                "request_body": self.shown_body}
+
+
+StatusJudge = Callable[[HttpResponse, dict[str, Any]], HopResult]
 
 
 @dataclass
@@ -54,29 +75,19 @@ def host_header(target: Target) -> str:
 
 
 def request_target(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def initialize(stream: Stream, target: Target, timeout: float,
-               extra_headers: list[tuple[str, Secret]] | None = None) -> HttpOutcome:
-    """POST ``initialize`` to the MCP server URL and judge the answer.
-
-    ``extra_headers`` are the user's configured headers (sent only to the configured origin).
-    """
+def send(stream: Stream, target: Target, request: HttpRequest, judge: StatusJudge,
+         timeout: float, max_body: int = 64 * 1024) -> HttpOutcome:
+    """Send ``request`` and judge the answer's status with ``judge``."""
     watch = Stopwatch()
-    headers = [("Host", host_header(target)), ("User-Agent", f"netcheck/{__version__}"),
-               ("Accept", "application/json, text/event-stream"),
-               ("Content-Type", "application/json"), ("Connection", "close")]
-    headers += [(name, value.reveal()) for name, value in extra_headers or []]
-    details: dict[str, Any] = {"request": f"POST {redact_url(request_target(target.url))}",
-                               "accept": "application/json, text/event-stream",
-                               "configured_headers_sent": [n for n, _v in extra_headers or []]}
+    details = request.describe()
     try:
-        response = exchange(stream, "POST", request_target(target.url), headers,
-                            initialize_body(), timeout=timeout)
+        response = exchange(stream, request.method, request_target(request.url),
+                            request.wire_headers(target), request.body, timeout=timeout,
+                            max_body=max_body)
     except TlsFailure as exc:
         if exc.alert in CLIENT_CERT_ALERTS or exc.alert == "handshake failure":
             hop = HopResult(hop=Hop.HTTP, status=Status.SKIPPED,
@@ -97,7 +108,7 @@ def initialize(stream: Stream, target: Target, timeout: float,
                      "the server or a middlebox answered with something that is not HTTP",
                      details)
     details.update(describe_response(response))
-    outcome = HttpOutcome(hop=judge(response, target, details), response=response,
+    outcome = HttpOutcome(hop=judge(response, details), response=response,
                           date_skew_s=date_skew(response))
     page = client_cert.http_rejection(response.status, response.body)
     if page is not None:
@@ -155,46 +166,76 @@ def bearer_challenge(response: HttpResponse) -> dict[str, str] | None:
     return None
 
 
-def judge(response: HttpResponse, target: Target, details: dict[str, Any]) -> HopResult:
+# --- the MCP server's first request ------------------------------------------------------------
+
+
+def initialize(url: str, extra_headers: list[tuple[str, Secret]]) -> HttpRequest:
+    """The JSON-RPC ``initialize`` an MCP client POSTs first (Streamable HTTP)."""
+    body = json.dumps({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": PROTOCOL_VERSION, "capabilities": {},
+                   "clientInfo": {"name": "netcheck", "version": __version__}},
+    })
+    headers: list[tuple[str, str | Secret]] = [
+        ("Accept", "application/json, text/event-stream"), ("Content-Type", "application/json")]
+    headers += list(extra_headers)
+    return HttpRequest("POST", url, headers, body.encode(), shown_body=body)
+
+
+def error_status(response: HttpResponse, url: str, details: dict[str, Any],
+                 what: str) -> HopResult:
+    """The failure for a status that is wrong wherever it comes (404, 405, 5xx, other 4xx)."""
     status = response.status
     said = f"{status} {response.reason}".strip()
-    if status == 401:
-        bearer = bearer_challenge(response)
-        if bearer is not None:
-            extra = ", ".join(f"{k}={v}" for k, v in bearer.items() if k in
-                              ("resource_metadata", "scope"))
-            return HopResult(hop=Hop.HTTP, status=Status.OK, details=details,
-                             message=f"401 with a Bearer challenge: the server wants OAuth, as "
-                                     f"expected{' (' + extra + ')' if extra else ''}")
-        return HopResult(hop=Hop.HTTP, status=Status.WARNING, details=details,
-                         message="401 without a Bearer challenge",
-                         notes=["MCP clients look for WWW-Authenticate: Bearer; without it "
-                                "2025-06-18 clients give up and newer ones guess the "
-                                "well-known URLs"])
-    if 200 <= status < 300:
-        return HopResult(hop=Hop.HTTP, status=Status.OK, details=details,
-                         message=f"{said}: the server answered without asking for "
-                                 "authorization")
-    if 300 <= status < 400:
-        location = response.header("location")
-        return HopResult(hop=Hop.HTTP, status=Status.OK if location else Status.WARNING,
-                         details=details,
-                         message=f"{said}: redirect to {redact_url(location)}" if location else
-                         f"{said} without a Location header")
     summary = page_summary(response)
-    what = f" - {summary['title'] or summary['text'][:80]}" if summary else ""
+    extra = f" - {summary['title'] or summary['text'][:80]}" if summary else ""
     if status == 404:
-        return failed(Hop.HTTP, Code.HTTP_NOT_FOUND, f"{said}: nothing at {target.url}{what}",
-                      "check the URL's path (MCP servers usually live at /mcp)", **details)
+        return failed(Hop.HTTP, Code.HTTP_NOT_FOUND, f"{said}: nothing at {redact_url(url)}{extra}",
+                      "check the URL's path", **details)
     if status == 405:
         return failed(Hop.HTTP, Code.HTTP_METHOD_NOT_ALLOWED,
-                      f"{said}: the server does not accept POST at {target.url}",
-                      "this may be a legacy SSE endpoint (configure it with type sse) or the "
-                      "wrong path", **details)
+                      f"{said}: {redact_url(url)} does not accept this method", None, **details)
     if status >= 500:
-        return failed(Hop.HTTP, Code.HTTP_SERVER_ERROR, f"{said} from the server{what}",
+        return failed(Hop.HTTP, Code.HTTP_SERVER_ERROR, f"{said} from {redact_url(url)}{extra}",
                       "the server (or a gateway in front of it) is failing; retry later or tell "
-                      "the server's owners", **details)
-    return failed(Hop.HTTP, Code.HTTP_UNEXPECTED_STATUS, f"{said} in answer to initialize{what}",
+                      "its owners", **details)
+    return failed(Hop.HTTP, Code.HTTP_UNEXPECTED_STATUS, f"{said} in answer to {what}{extra}",
                   "see the page text in the report: a WAF, a login portal or a proxy may have "
-                  "answered instead of the MCP server", **details)
+                  "answered instead of the server", **details)
+
+
+def judge_initialize(url: str) -> StatusJudge:
+    def judge(response: HttpResponse, details: dict[str, Any]) -> HopResult:
+        status = response.status
+        said = f"{status} {response.reason}".strip()
+        if status == 401:
+            bearer = bearer_challenge(response)
+            if bearer is not None:
+                extra = ", ".join(f"{k}={v}" for k, v in bearer.items() if k in
+                                  ("resource_metadata", "scope"))
+                return HopResult(hop=Hop.HTTP, status=Status.OK, details=details,
+                                 message=f"401 with a Bearer challenge: the server wants OAuth, "
+                                         f"as expected{' (' + extra + ')' if extra else ''}")
+            return HopResult(hop=Hop.HTTP, status=Status.WARNING, details=details,
+                             message="401 without a Bearer challenge",
+                             notes=["MCP clients look for WWW-Authenticate: Bearer; without it "
+                                    "2025-06-18 clients give up and newer ones guess the "
+                                    "well-known URLs"])
+        if 200 <= status < 300:
+            return HopResult(hop=Hop.HTTP, status=Status.OK, details=details,
+                             message=f"{said}: the server answered without asking for "
+                                     "authorization")
+        if 300 <= status < 400:
+            location = response.header("location")
+            return HopResult(hop=Hop.HTTP, status=Status.OK if location else Status.WARNING,
+                             details=details,
+                             message=f"{said}: redirect to {redact_url(location)}" if location
+                             else f"{said} without a Location header")
+        result = error_status(response, url, details, "initialize")
+        if status == 404:
+            result.hint = "check the URL's path (MCP servers usually live at /mcp)"
+        elif status == 405:
+            result.hint = ("this may be a legacy SSE endpoint (configure it with type sse) or "
+                           "the wrong path")
+        return result
+    return judge

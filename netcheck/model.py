@@ -113,6 +113,18 @@ class Code(StrEnum):
     HTTP_SERVER_ERROR = "http_server_error"
     HTTP_UNEXPECTED_STATUS = "http_unexpected_status"
     HTTP_TOO_MANY_REDIRECTS = "http_too_many_redirects"
+    # oauth (the answer had an acceptable status but the wrong content)
+    OAUTH_INVALID_JSON = "oauth_invalid_json"
+    OAUTH_MISSING_FIELD = "oauth_missing_field"
+    OAUTH_WRONG_TYPE = "oauth_wrong_type"
+    OAUTH_RESOURCE_MISMATCH = "oauth_resource_mismatch"
+    OAUTH_ISSUER_MISMATCH = "oauth_issuer_mismatch"
+    OAUTH_PKCE_UNSUPPORTED = "oauth_pkce_unsupported"
+    OAUTH_INSECURE_ENDPOINT = "oauth_insecure_endpoint"
+    OAUTH_NO_REGISTRATION = "oauth_no_registration"
+    OAUTH_REGISTRATION_REFUSED = "oauth_registration_refused"
+    OAUTH_CLIENT_METADATA_INVALID = "oauth_client_metadata_invalid"
+    OAUTH_NOT_OAUTH_RESPONSE = "oauth_not_oauth_response"
     # whole run
     NETCHECK_UNSUPPORTED = "netcheck_unsupported"
     INTERNAL_ERROR = "internal_error"
@@ -154,6 +166,9 @@ class StepResult:
     url: str | None
     hops: list[HopResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # every URL tried for this step, in order (discovery tries several); the hops above are
+    # those of the decisive one
+    attempts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

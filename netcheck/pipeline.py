@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from netcheck.hops import client_cert, dns, proxy_connect, proxy_resolve, tcp, tls
 from netcheck.hops import http as http_hop
 from netcheck.hops.http import HttpRequest, StatusJudge
-from netcheck.model import Code, Hop, HopResult, Step, StepResult, skipped
+from netcheck.model import Code, Hop, HopResult, Step, StepResult, failed, skipped
 from netcheck.net.deadline import Timeout, call_bounded
 from netcheck.net.http1 import HttpResponse
 from netcheck.net.streams import HandshakeFacts, PlainStream, Stream, StreamClosed
@@ -34,6 +34,7 @@ class UrlProbe:
     step: StepResult
     response: HttpResponse | None = None
     redirect: str | None = None
+    date_skew_s: float | None = None  # the answer's Date header against this clock
 
 
 class _Recorder:
@@ -163,7 +164,24 @@ def _over_socket(sock: socket.socket, target: Target, proxy: object, prepared: P
         rec.skip_rest("an earlier hop failed")
     result.response = answer.response
     result.redirect = answer.redirect
+    result.date_skew_s = answer.date_skew_s
     return result
+
+
+def guarded(step: Step, run: Callable[[], StepResult]) -> StepResult:
+    """Run one step; a bug in netcheck becomes an ``internal_error`` diagnosis, not a
+    traceback (the exception's text is left out: it could hold a value we must not show)."""
+    try:
+        return run()
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        return internal_error(step, exc)
+
+
+def internal_error(step: Step, exc: Exception) -> StepResult:
+    return StepResult(step=step, url=None, hops=[failed(
+        Hop.HTTP, Code.INTERNAL_ERROR,
+        f"netcheck hit an internal error ({exc.__class__.__name__}) in this step",
+        "this is a bug in netcheck: please report it with this report attached")])
 
 
 def _local_resolution_note(host: str, timeout: float, server: tuple[str, int] | None) -> str:

@@ -7,13 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+from netcheck.hops.http import bearer_challenge, initialize, judge_initialize
 from netcheck.model import Code, Hop, Step, StepResult, failed, skipped
-from netcheck.hops.http import initialize, judge_initialize
-from netcheck.pipeline import ORDER, Observer, probe
+from netcheck.oauth.context import FlowContext, OAuthOptions
+from netcheck.oauth.flow import run_flow
+from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, probe
 from netcheck.proxy.models import Target
 from netcheck.proxy.url import ProxyURL, ProxyURLError
 from netcheck.redaction import Redactor, redact_url
-from netcheck.settings.check import check_settings
+from netcheck.settings.check import Prepared, check_settings
 from netcheck.settings.gather import Options, Settings, UsageError, gather, is_proxy_variable
 
 MAX_REDIRECTS = 5
@@ -83,15 +85,47 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         run.finished_at = dt.datetime.now(dt.UTC)
         return run
 
+    final = _resource(run, prepared, url, observer)
+    if final.step.ok and final.response is not None:
+        if not run.options.oauth:
+            final.step.notes.append("--no-oauth: the OAuth flow was not checked")
+        elif final.response.status == 401:
+            run.steps.extend(run_flow(_flow_context(run, prepared, final, observer)))
+        else:
+            final.step.notes.append(f"the server answered {final.response.status} without "
+                                    "asking for authorization: no OAuth flow to check")
+    run.finished_at = dt.datetime.now(dt.UTC)
+    return run
+
+
+def _flow_context(run: CheckRun, prepared: Prepared, resource: UrlProbe,
+                  observer: Observer | None) -> FlowContext:
+    options = run.options
+    challenge = bearer_challenge(resource.response) if resource.response is not None else None
+    return FlowContext(
+        prepared=prepared, observer=observer, server_url=resource.step.url or options.url,
+        challenge=challenge, redactor=run.redactor,
+        options=OAuthOptions(client_id=options.client_id,
+                             client_metadata_url=options.client_metadata_url,
+                             auth_server_metadata_url=options.auth_server_metadata,
+                             register=options.register))
+
+
+def _resource(run: CheckRun, prepared: Prepared, url: str, observer: Observer | None) -> UrlProbe:
+    """The MCP server's first request, following redirects (each target checked afresh)."""
     seen = {url}
     skew = None
-    for _ in range(MAX_REDIRECTS + 1):
+    settings = run.settings
+    while True:
         headers = settings.headers if Target.parse(url).origin == prepared.origin else []
-        result = probe(Step.RESOURCE, initialize(url, headers), judge_initialize(url), prepared,
-                       observer, date_skew_s=skew)
+        try:
+            result = probe(Step.RESOURCE, initialize(url, headers), judge_initialize(url),
+                           prepared, observer, date_skew_s=skew)
+        except Exception as exc:  # noqa: BLE001 - reported as internal_error, not a traceback
+            result = UrlProbe(step=internal_error(Step.RESOURCE, exc))
         run.steps.append(result.step)
         if result.redirect is None or not result.step.ok:
-            break
+            return result
         nxt = urljoin(url, result.redirect)
         problem = None
         if nxt in seen or len(seen) > MAX_REDIRECTS:
@@ -107,10 +141,9 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
             http = result.step.hops[-1]
             problem.details, problem.duration_ms = http.details, http.duration_ms
             result.step.hops[-1] = problem
-            break
+            return result
         result.step.notes.append(f"redirected to {nxt}; it is checked afresh (its own proxy "
                                  "decision); no credentials are forwarded")
         seen.add(nxt)
         url = nxt
-    run.finished_at = dt.datetime.now(dt.UTC)
-    return run
+        skew = result.date_skew_s if result.date_skew_s is not None else skew

@@ -179,7 +179,7 @@ def silent_listener() -> Iterator[servers.SilentListener]:
 def base_args(pki: Pki, dns_server: servers.DnsServer) -> list[str]:
     """Public roots = the test's public CA; names resolved by the test's DNS responder."""
     return ["--public-roots", pki.path("public-ca.pem"), "--dns-server", dns_server.address,
-            "--timeout", "3"]
+            "--timeout", "3", "--no-oauth"]
 
 
 def client_cert_args(pki: Pki, name: str = "client") -> list[str]:

@@ -64,6 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-H", "--header", metavar="'NAME: VALUE'", action="append", default=[],
                        help="a header the client sends (as in the server's config 'headers'); "
                             "its value is never shown")
+    oauth = check.add_argument_group("OAuth flow")
+    oauth.add_argument("--client-id", metavar="ID",
+                       help="a pre-registered client id (Claude Code: the server's "
+                            "oauth.clientId); registration is then not probed")
+    oauth.add_argument("--client-metadata-url", metavar="URL",
+                       help="a Client ID Metadata Document to fetch and validate")
+    oauth.add_argument("--auth-server-metadata", metavar="URL",
+                       help="the authorization server metadata URL, skipping discovery "
+                            "(Claude Code: oauth.authServerMetadataUrl)")
+    oauth.add_argument("--no-oauth", action="store_true",
+                       help="check only the MCP server's first request, not the OAuth flow")
+    oauth.add_argument("--register", action="store_true",
+                       help="register a client for real (named as a connectivity check) and "
+                            "delete it again through RFC 7592 when the server allows; by "
+                            "default registration is only probed and no client is created")
     check.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                        help="bound on each network wait (default 10)")
     check.add_argument("--json", metavar="PATH", default=DEFAULT_REPORT,

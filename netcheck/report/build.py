@@ -66,6 +66,7 @@ def _step(step: StepResult) -> dict[str, Any]:
         "url": redact_url(step.url) if step.url else None,
         "ok": step.ok,
         "notes": list(step.notes),
+        "attempts": _plain(step.attempts),
         "hops": [_hop(h) for h in step.hops],
     }
 

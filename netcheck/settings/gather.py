@@ -43,6 +43,11 @@ class Options:
     timeout: float = DEFAULT_TIMEOUT
     public_roots: str | None = None
     headers: tuple[str, ...] = ()  # "Name: value", as in an MCP config's "headers"
+    client_id: str | None = None
+    client_metadata_url: str | None = None
+    auth_server_metadata: str | None = None
+    register: bool = False
+    oauth: bool = True  # False: stop after the MCP server's first request
 
 
 @dataclass(frozen=True)

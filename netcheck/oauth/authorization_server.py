@@ -1,0 +1,109 @@
+"""Step ``authorization_server_metadata`` (RFC 8414 / OpenID Connect discovery)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from netcheck.model import Code, Step, StepResult
+from netcheck.oauth.context import FlowContext
+from netcheck.oauth.discovery import authorization_server_metadata_urls
+from netcheck.oauth.documents import (
+    DocumentProblem,
+    is_loopback_http,
+    json_object,
+    oauth_failed,
+    oauth_ok,
+    string_field,
+    string_list,
+)
+from netcheck.oauth.fetch import fetch_in_order, judge_document
+from netcheck.oauth.protected_resource import metadata_request
+
+WHAT = "authorization server metadata"
+
+
+def issuers_match(a: str, b: str) -> bool:
+    """Simple string comparison (RFC 8414 3.3), a root issuer with and without its trailing
+    slash counting as equal (as the MCP Python SDK does)."""
+    if a == b:
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    parts = urlsplit(shorter)
+    return longer == f"{shorter}/" and shorter == f"{parts.scheme}://{parts.netloc}"
+
+
+def run(ctx: FlowContext) -> StepResult:
+    explicit = ctx.options.auth_server_metadata_url
+    if explicit:
+        urls = [explicit]
+    else:
+        assert ctx.issuer is not None
+        urls = authorization_server_metadata_urls(ctx.issuer)
+    fetched = fetch_in_order(ctx, Step.AUTHORIZATION_SERVER_METADATA, urls, metadata_request,
+                             judge_document, move_on=lambda status: 300 <= status < 500)
+    step = fetched.step
+    if explicit:
+        step.notes.append("discovery skipped: --auth-server-metadata (Claude Code's "
+                          "oauth.authServerMetadataUrl) names the document")
+    if fetched.response is None:
+        return step
+    details: dict[str, Any] = {"document_url": step.url, "expected_issuer": ctx.issuer}
+    notes: list[str] = []
+    warning = False
+    try:
+        doc = json_object(fetched.response, WHAT)
+        issuer = string_field(doc, "issuer", WHAT)
+        details["issuer"] = issuer
+        if ctx.issuer is not None and not issuers_match(issuer, ctx.issuer):
+            raise DocumentProblem(
+                Code.OAUTH_ISSUER_MISMATCH,
+                f"the metadata's issuer {issuer} is not the issuer it was discovered from "
+                f"({ctx.issuer}); clients refuse it (mix-up defence)",
+                "the authorization server's 'issuer' must equal the URL listed in the MCP "
+                "server's authorization_servers, character for character")
+        methods = string_list(doc, "code_challenge_methods_supported", WHAT, required=False)
+        details["code_challenge_methods_supported"] = methods
+        if methods is None:
+            raise DocumentProblem(
+                Code.OAUTH_PKCE_UNSUPPORTED,
+                "the metadata has no code_challenge_methods_supported: a 2025-11-25 MCP client "
+                "must refuse to proceed (the TypeScript SDK still carries on)",
+                "the authorization server must advertise code_challenge_methods_supported: "
+                "[\"S256\"]")
+        if "S256" not in methods:
+            raise DocumentProblem(
+                Code.OAUTH_PKCE_UNSUPPORTED,
+                f"the authorization server does not support PKCE S256 (it lists "
+                f"{methods or 'nothing'}); MCP clients refuse it",
+                "enable PKCE with S256 on the authorization server")
+        for field in ("authorization_endpoint", "token_endpoint"):
+            url = string_field(doc, field, WHAT)
+            details[field] = url
+            if urlsplit(url).scheme != "https":
+                if not is_loopback_http(url):
+                    raise DocumentProblem(Code.OAUTH_INSECURE_ENDPOINT,
+                                          f"{field} {url} is not https; clients refuse it")
+                warning = True
+                notes.append(f"{field} is plain http on loopback (development setups only)")
+        registration = doc.get("registration_endpoint")
+        if registration is not None and not isinstance(registration, str):
+            raise DocumentProblem(Code.OAUTH_WRONG_TYPE,
+                                  "registration_endpoint must be a string")
+        details["registration_endpoint"] = registration
+        details["client_id_metadata_document_supported"] = \
+            doc.get("client_id_metadata_document_supported") is True
+        details["grant_types_supported"] = doc.get("grant_types_supported")
+    except DocumentProblem as problem:
+        return ctx.conclude(step, oauth_failed(problem, details))
+    if explicit and ctx.issuer is None:
+        ctx.issuer = issuer
+    ctx.as_metadata = doc
+    if step.attempts and len(step.attempts) > 1:
+        notes.append("found at " + step.url if step.url else "")
+    grants = doc.get("grant_types_supported")
+    if isinstance(grants, list) and "refresh_token" not in grants:
+        notes.append("grant_types_supported lacks refresh_token: users will log in again when "
+                     "the access token expires")
+    return ctx.conclude(step, oauth_ok(f"issuer {issuer}: PKCE S256, authorization and token "
+                                       "endpoints present", details, notes, warning))

@@ -1,0 +1,76 @@
+"""What the OAuth steps share: the prepared settings, what the user asked for, and what earlier
+steps found."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from netcheck.model import HopResult, StepResult
+from netcheck.pipeline import Observer
+from netcheck.redaction import Redactor
+from netcheck.settings.check import Prepared
+
+PROBE_MARK = "netcheck-probe-invalid"
+
+
+@dataclass(frozen=True)
+class OAuthOptions:
+    client_id: str | None = None  # a pre-registered client (Claude Code's oauth.clientId)
+    client_metadata_url: str | None = None  # a CIMD document to fetch and validate
+    auth_server_metadata_url: str | None = None  # Claude Code's oauth.authServerMetadataUrl
+    register: bool = False  # perform a real DCR registration (and delete it if possible)
+    callback_port: int = 33418  # the loopback redirect_uri port
+
+
+@dataclass
+class FlowContext:
+    prepared: Prepared
+    observer: Observer | None
+    server_url: str
+    challenge: dict[str, str] | None  # the Bearer challenge's parameters, if any
+    options: OAuthOptions = field(default_factory=OAuthOptions)
+    redactor: Redactor = field(default_factory=Redactor)  # learns secrets the flow receives
+    # found along the way
+    resource_metadata: dict[str, Any] | None = None
+    issuer: str | None = None
+    as_metadata: dict[str, Any] | None = None
+    client_id: str | None = None
+    client_is_real: bool = False  # a client the AS knows (pre-registered, CIMD or --register)
+
+    def conclude(self, step: StepResult, hop: HopResult) -> StepResult:
+        """Add the step's ``oauth`` hop and tell the observer."""
+        step.hops.append(hop)
+        if self.observer:
+            self.observer(step.step, hop)
+        return step
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"http://127.0.0.1:{self.options.callback_port}/callback"
+
+    @property
+    def scope(self) -> str | None:
+        if self.challenge and self.challenge.get("scope"):
+            return self.challenge["scope"]
+        scopes = (self.resource_metadata or {}).get("scopes_supported")
+        if isinstance(scopes, list) and all(isinstance(s, str) for s in scopes) and scopes:
+            return " ".join(scopes)
+        return None
+
+    def probe_client_id(self) -> str:
+        return self.client_id or "netcheck-connectivity-probe"
+
+
+def invalid_value(kind: str) -> str:
+    """A value no server can accept, marked as netcheck's so server logs say what it was."""
+    return f"{PROBE_MARK}-{kind}-{secrets.token_urlsafe(12)}"
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    return verifier, challenge.decode()

@@ -1,0 +1,85 @@
+"""Step ``protected_resource_metadata`` (RFC 9728): where the MCP server's authorization
+server is."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from netcheck.hops.http import PROTOCOL_VERSION, HttpRequest
+from netcheck.model import Code, Step, StepResult
+from netcheck.oauth.context import FlowContext
+from netcheck.oauth.discovery import protected_resource_metadata_urls
+from netcheck.oauth.documents import (
+    DocumentProblem,
+    is_loopback_http,
+    json_object,
+    oauth_failed,
+    oauth_ok,
+    string_field,
+    string_list,
+)
+from netcheck.oauth.fetch import fetch_in_order, judge_document
+
+WHAT = "protected resource metadata"
+
+
+def metadata_request(url: str) -> HttpRequest:
+    return HttpRequest("GET", url, [("Accept", "application/json"),
+                                    ("MCP-Protocol-Version", PROTOCOL_VERSION)])
+
+
+def resource_matches(resource: str, server_url: str) -> bool:
+    """The TypeScript SDK's rule: same origin, and the server's path starts with the
+    resource's path."""
+    a, b = urlsplit(resource), urlsplit(server_url)
+    if (a.scheme.lower(), (a.hostname or "").lower(), a.port) != \
+            (b.scheme.lower(), (b.hostname or "").lower(), b.port):
+        return False
+    prefix = a.path.rstrip("/")
+    return b.path == prefix or b.path.startswith(prefix + "/") or not prefix
+
+
+def run(ctx: FlowContext) -> StepResult:
+    hinted = (ctx.challenge or {}).get("resource_metadata")
+    urls = protected_resource_metadata_urls(ctx.server_url, hinted)
+    fetched = fetch_in_order(ctx, Step.PROTECTED_RESOURCE_METADATA, urls, metadata_request,
+                             judge_document, move_on=lambda status: 300 <= status < 500)
+    step = fetched.step
+    if not hinted:
+        step.notes.append("the 401 challenge named no resource_metadata; the well-known URLs "
+                          "were tried in the spec's order")
+    if fetched.response is None:
+        return step
+    details: dict[str, object] = {"document_url": step.url}
+    try:
+        doc = json_object(fetched.response, WHAT)
+        servers = string_list(doc, "authorization_servers", WHAT, required=True) or []
+        if not servers:
+            raise DocumentProblem(Code.OAUTH_MISSING_FIELD,
+                                  f"'authorization_servers' in the {WHAT} is empty",
+                                  "the server's metadata must name its authorization server")
+        resource = string_field(doc, "resource", WHAT)
+        details.update({"resource": resource, "authorization_servers": servers,
+                        "scopes_supported": doc.get("scopes_supported")})
+        if not resource_matches(resource, ctx.server_url):
+            raise DocumentProblem(
+                Code.OAUTH_RESOURCE_MISMATCH,
+                f"the metadata is for resource {resource}, not for {ctx.server_url}: clients "
+                "reject it (then some fall back to /register on the MCP host, which 404s)",
+                "the server's PRM 'resource' must be its own URL (same origin, a path prefix "
+                "of the MCP endpoint)")
+        for server in servers:
+            scheme = urlsplit(server).scheme
+            if scheme != "https" and not is_loopback_http(server):
+                raise DocumentProblem(Code.OAUTH_INSECURE_ENDPOINT,
+                                      f"authorization server {server} is not https")
+    except DocumentProblem as problem:
+        return ctx.conclude(step, oauth_failed(problem, details))
+    ctx.resource_metadata = doc
+    ctx.issuer = servers[0]
+    notes = []
+    if len(servers) > 1:
+        notes.append(f"{len(servers)} authorization servers listed; clients take the first "
+                     f"({servers[0]})")
+    return ctx.conclude(step, oauth_ok(f"authorization server {servers[0]} for resource "
+                                       f"{resource}", details, notes))

@@ -78,6 +78,7 @@ def probe(step: Step, request: HttpRequest, judge: StatusJudge, prepared: Prepar
     if not rec.add(hop):
         rec.skip_rest("an earlier hop failed")
         return result
+    bypass = hop.details.get("no_proxy_entry")
 
     port = target.effective_port
     if proxy is not None:
@@ -86,6 +87,7 @@ def probe(step: Step, request: HttpRequest, judge: StatusJudge, prepared: Prepar
     else:
         hop, addresses = dns.resolve(target.hostname, port, timeout, settings.dns_server,
                                      "MCP server" if step is Step.RESOURCE else "server")
+        _blame_bypass(hop, bypass)
     if not rec.add(hop):
         rec.skip_rest("an earlier hop failed")
         return result
@@ -93,6 +95,8 @@ def probe(step: Step, request: HttpRequest, judge: StatusJudge, prepared: Prepar
     connect_port = proxy.port if proxy is not None else port
     hop, sock = tcp.connect(addresses, connect_port, timeout,
                             "proxy" if proxy is not None else "server")
+    if proxy is None:
+        _blame_bypass(hop, bypass)
     if not rec.add(hop) or sock is None:
         rec.skip_rest("an earlier hop failed")
         return result
@@ -182,6 +186,14 @@ def internal_error(step: Step, exc: Exception) -> StepResult:
         Hop.HTTP, Code.INTERNAL_ERROR,
         f"netcheck hit an internal error ({exc.__class__.__name__}) in this step",
         "this is a bug in netcheck: please report it with this report attached")])
+
+
+def _blame_bypass(hop: HopResult, entry: object) -> None:
+    """A direct request that NO_PROXY caused and that cannot get through: say so."""
+    if hop.failed and entry:
+        hop.hint = (f"NO_PROXY entry {entry!r} sends this request direct instead of through the "
+                    "proxy; if only the proxy can reach this host, remove the entry. "
+                    f"Otherwise: {hop.hint}")
 
 
 def _local_resolution_note(host: str, timeout: float, server: tuple[str, int] | None) -> str:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 PASSPHRASE = "correct horse battery staple"
-SERVER_NAMES = ("localhost", "127.0.0.1", "mcp.test", "auth.test", "blocked.test")
+SERVER_NAMES = ("localhost", "127.0.0.1", "mcp.test", "auth.test", "auth2.test", "blocked.test")
 
 
 @dataclass

@@ -15,7 +15,7 @@ BLOCK_PAGE = (b"<html><head><title>Website blocked - Access Denied</title>"
               b"</body></html>")
 
 
-KNOWN_NAMES = {"mcp.test", "auth.test", "proxy.test", "blocked.test", "mcp2.test"}
+KNOWN_NAMES = {"mcp.test", "auth.test", "auth2.test", "proxy.test", "blocked.test"}
 
 
 class TestNames(HttpProxyBasePlugin):

@@ -261,9 +261,6 @@ def judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profil
                             f"{trusted_by}; clients without that CA (for example those using "
                             "only the public roots) will fail")
         result.message += f" - {who}"
-    rejecting = [p["source"] for p in per_source if not p["accepts"] and p["used_by_client"]]
-    if rejecting and result.status is Status.OK:
-        result.notes.append(f"not accepted by {', '.join(rejecting)} alone")
     return result
 
 

@@ -1,0 +1,210 @@
+"""The OAuth flow against the MCP Python SDK's own authorization server and protected-resource
+routes, behind TLS that requires client certificates, directly and through proxy.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from mcp.client.auth.utils import (
+    build_oauth_authorization_server_metadata_discovery_urls,
+    build_protected_resource_metadata_discovery_urls,
+)
+
+from tests.conftest import PROXY_PASSWORD, PROXY_USER, client_cert_args
+from tests.sdk_lab import SdkLab, Variant
+
+OAUTH_STEPS = ["protected_resource_metadata", "authorization_server_metadata",
+               "client_registration", "authorization_endpoint", "token_endpoint",
+               "token_refresh"]
+
+
+@pytest.fixture
+def lab_args(pki, dns_server) -> list[str]:  # type: ignore[no-untyped-def]
+    return ["--public-roots", pki.path("public-ca.pem"), "--dns-server", dns_server.address,
+            "--timeout", "3", *client_cert_args(pki)]
+
+
+@pytest.fixture(scope="session")
+def healthy_lab(pki) -> Iterator[SdkLab]:  # type: ignore[no-untyped-def]
+    lab = SdkLab(pki)
+    yield lab
+    lab.close()
+
+
+@pytest.fixture
+def make_lab(pki):  # type: ignore[no-untyped-def]
+    labs: list[SdkLab] = []
+
+    def make(**variant: Any) -> SdkLab:
+        lab = SdkLab(pki, Variant(**variant))
+        labs.append(lab)
+        return lab
+
+    yield make
+    for lab in labs:
+        lab.close()
+
+
+def step(report: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(s for s in report["steps"] if s["step"] == name)
+
+
+def attempted(report: dict[str, Any], name: str) -> list[str]:
+    return [a["url"] for a in step(report, name)["attempts"]]
+
+
+def test_healthy_flow_direct(run_cli, lab_args, healthy_lab):
+    before = len(healthy_lab.provider.registrations)
+    result = run_cli("check", healthy_lab.mcp_url, *lab_args)
+    assert result.status == 0, result.stdout
+    assert [s["step"] for s in result.report["steps"]] == ["settings", "resource", *OAUTH_STEPS]
+    assert all(s["ok"] for s in result.report["steps"])
+    for name in OAUTH_STEPS:
+        hops = {h["hop"]: h["status"] for h in step(result.report, name)["hops"]}
+        assert hops["oauth"] in ("ok", "warning"), (name, hops)
+    # the default registration probe creates no client, and no token was ever issued
+    assert len(healthy_lab.provider.registrations) == before
+    assert healthy_lab.provider.tokens_issued == 0
+
+
+def test_discovery_urls_are_the_sdk_clients(run_cli, lab_args, healthy_lab):
+    result = run_cli("check", healthy_lab.mcp_url, *lab_args)
+    prm = step(result.report, "protected_resource_metadata")
+    challenge = result.hop("resource", "http")["details"]["www_authenticate"][0]["params"]
+    expected = build_protected_resource_metadata_discovery_urls(
+        challenge["resource_metadata"], healthy_lab.mcp_url)
+    assert attempted(result.report, "protected_resource_metadata") == expected[:1]
+    assert prm["url"] == expected[0]
+    as_urls = build_oauth_authorization_server_metadata_discovery_urls(healthy_lab.issuer,
+                                                                       healthy_lab.mcp_url)
+    assert attempted(result.report, "authorization_server_metadata") == as_urls[:1]
+
+
+def test_healthy_flow_through_the_proxy(run_cli, lab_args, healthy_lab, basic_proxy):
+    result = run_cli("check", healthy_lab.mcp_url, *lab_args, "--proxy",
+                     basic_proxy.url_with(PROXY_USER, PROXY_PASSWORD))
+    assert result.status == 0, result.stdout
+    for name in ["resource", *OAUTH_STEPS]:
+        connect = next(h for h in step(result.report, name)["hops"]
+                       if h["hop"] == "proxy_connect")
+        assert connect["status"] == "ok", name
+
+
+def test_metadata_only_at_openid_configuration(run_cli, lab_args, make_lab):
+    lab = make_lab(metadata_at="oidc")
+    result = run_cli("check", lab.mcp_url, *lab_args)
+    assert result.status == 0, result.stdout
+    expected = build_oauth_authorization_server_metadata_discovery_urls(lab.issuer, lab.mcp_url)
+    assert attempted(result.report, "authorization_server_metadata") == expected
+    outcomes = [a["status"] for a in step(result.report, "authorization_server_metadata")
+                ["attempts"]]
+    assert outcomes == [404, 200]
+
+
+def test_prm_missing_and_no_resource_metadata(run_cli, lab_args, make_lab):
+    lab = make_lab(prm="missing")
+    result = run_cli("check", lab.mcp_url, *lab_args)
+    assert result.status == 1
+    assert result.verdict == ("protected_resource_metadata", "http", "http_not_found")
+    expected = build_protected_resource_metadata_discovery_urls(None, lab.mcp_url)
+    assert attempted(result.report, "protected_resource_metadata") == expected
+    for url in expected:
+        assert url in result.report["verdict"]["message"]
+
+
+def test_prm_resource_on_another_host(run_cli, lab_args, make_lab):
+    lab = make_lab(prm_resource="https://elsewhere.test/mcp")
+    result = run_cli("check", lab.mcp_url, *lab_args)
+    assert result.verdict == ("protected_resource_metadata", "oauth", "oauth_resource_mismatch")
+
+
+@pytest.mark.parametrize(("edit", "code"), [
+    (lambda d: {**d, "issuer": "https://evil.test/"}, "oauth_issuer_mismatch"),
+    (lambda d: {**d, "code_challenge_methods_supported": ["plain"]}, "oauth_pkce_unsupported"),
+    (lambda d: {k: v for k, v in d.items() if k != "code_challenge_methods_supported"},
+     "oauth_pkce_unsupported"),
+    (lambda d: {**d, "issuer": 42}, "oauth_wrong_type"),
+    (lambda d: {k: v for k, v in d.items() if k != "token_endpoint"}, "oauth_missing_field"),
+], ids=["issuer-mismatch", "no-s256", "pkce-absent", "issuer-number", "no-token-endpoint"])
+def test_broken_authorization_server_metadata(run_cli, lab_args, make_lab, edit, code):
+    lab = make_lab(metadata_edit=edit)
+    result = run_cli("check", lab.mcp_url, *lab_args)
+    assert result.status == 1
+    assert result.verdict == ("authorization_server_metadata", "oauth", code)
+
+
+def test_no_registration_path(run_cli, lab_args, make_lab):
+    lab = make_lab(registration=False)
+    result = run_cli("check", lab.mcp_url, *lab_args)
+    assert result.verdict == ("client_registration", "oauth", "oauth_no_registration")
+    assert "--client-id" in result.report["verdict"]["hint"]
+
+
+def test_pre_registered_client_skips_registration(run_cli, lab_args, make_lab):
+    lab = make_lab(registration=False)
+    result = run_cli("check", lab.mcp_url, *lab_args, "--client-id", "claude-code-corp")
+    assert result.status == 0, result.stdout
+    assert "pre-registered" in step(result.report, "client_registration")["hops"][-1]["message"]
+
+
+def test_token_endpoint_answering_html(run_cli, lab_args, make_lab):
+    lab = make_lab(token_html=True)
+    result = run_cli("check", lab.mcp_url, *lab_args)
+    assert result.verdict == ("token_endpoint", "oauth", "oauth_not_oauth_response")
+    assert "Corporate SSO" in result.report["verdict"]["message"]
+
+
+def test_auth_server_only_the_proxy_can_reach(run_cli, lab_args, make_lab, basic_proxy):
+    lab = make_lab(auth_host="auth2.test")
+    proxy = basic_proxy.url_with(PROXY_USER, PROXY_PASSWORD)
+    through_proxy = run_cli("check", lab.mcp_url, *lab_args, env={"HTTPS_PROXY": proxy})
+    assert through_proxy.status == 0, through_proxy.stdout
+    direct = run_cli("check", lab.mcp_url, *lab_args,
+                     env={"HTTPS_PROXY": proxy, "NO_PROXY": "auth2.test"})
+    assert direct.verdict == ("authorization_server_metadata", "dns", "dns_nxdomain")
+    resolve = direct.hop("authorization_server_metadata", "proxy_resolve")
+    assert resolve["details"]["no_proxy_entry"] == "auth2.test"
+
+
+def test_proxy_refusing_connect_to_the_auth_server_only(run_cli, lab_args, make_lab,
+                                                         blocking_proxy):
+    lab = make_lab(auth_host="blocked.test")
+    result = run_cli("check", lab.mcp_url, *lab_args, "--proxy", blocking_proxy.url)
+    assert result.verdict == ("authorization_server_metadata", "proxy_connect",
+                              "proxy_forbidden")
+    assert step(result.report, "resource")["ok"] is True
+
+
+def test_register_creates_a_named_client_and_says_so(run_cli, lab_args, make_lab):
+    lab = make_lab()
+    result = run_cli("check", lab.mcp_url, *lab_args, "--register")
+    assert result.status == 0, result.stdout
+    [client] = lab.provider.registrations
+    assert "connectivity check" in (client.client_name or "")
+    hop = step(result.report, "client_registration")["hops"][-1]
+    assert hop["details"]["client_id"] == client.client_id
+    assert any("remains registered" in n for n in hop["notes"])  # the SDK has no RFC 7592
+    # the token probes now reach the code check: only netcheck's invalid values were sent
+    assert lab.provider.codes_tried and all(c.startswith("netcheck-probe-invalid")
+                                            for c in lab.provider.codes_tried)
+    assert all(t.startswith("netcheck-probe-invalid")
+               for t in lab.provider.refresh_tokens_tried)
+    assert lab.provider.tokens_issued == 0
+    assert client.client_secret is None or client.client_secret not in str(result.report)
+
+
+def test_server_needing_no_oauth_ends_the_flow(run_cli, pki, base_args):
+    from tests.servers import TlsHttpServer
+
+    server = TlsHttpServer(lambda req: (200, [("Content-Type", "application/json")], b"{}"),
+                           cert_file=pki.path("server.pem"))
+    try:
+        args = [a for a in base_args if a != "--no-oauth"]
+        result = run_cli("check", server.url("mcp.test"), *args)
+    finally:
+        server.close()
+    assert result.status == 0
+    assert [s["step"] for s in result.report["steps"]] == ["settings", "resource"]
+    assert any("no OAuth flow" in n for n in step(result.report, "resource")["notes"])

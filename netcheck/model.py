@@ -171,8 +171,13 @@ class StepResult:
     attempts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
+    def ran(self) -> bool:
+        return any(h.status is not Status.SKIPPED for h in self.hops)
+
+    @property
     def ok(self) -> bool:
-        return not any(h.failed for h in self.hops)
+        """The step ran and no hop failed (a step that never ran is not ok)."""
+        return self.ran and not any(h.failed for h in self.hops)
 
     def first_failure(self) -> HopResult | None:
         return next((h for h in self.hops if h.failed), None)

@@ -85,8 +85,9 @@ def probe(step: Step, request: HttpRequest, judge: StatusJudge, prepared: Prepar
         hop, addresses = dns.resolve(proxy.host, proxy.port, timeout, settings.dns_server, "proxy")
         hop.notes.append(_local_resolution_note(target.hostname, timeout, settings.dns_server))
     else:
-        hop, addresses = dns.resolve(target.hostname, port, timeout, settings.dns_server,
-                                     "MCP server" if step is Step.RESOURCE else "server")
+        role = "MCP server" if step in (Step.RESOURCE, Step.PROTECTED_RESOURCE_METADATA) \
+            else "authorization server"
+        hop, addresses = dns.resolve(target.hostname, port, timeout, settings.dns_server, role)
         _blame_bypass(hop, bypass)
     if not rec.add(hop):
         rec.skip_rest("an earlier hop failed")

@@ -14,11 +14,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import dns.flags
-import dns.message
-import dns.rcode
-import dns.rrset
 from OpenSSL import SSL, crypto
+
+from netcheck.lab.dns import DnsResponder
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -159,54 +157,7 @@ class TlsHttpServer:
         self.sock.close()
 
 
-class DnsServer:
-    """A loopback DNS responder: names in ``records`` answer, ``nx`` names are NXDOMAIN,
-    ``servfail`` names get SERVFAIL, ``silent`` names get no answer at all."""
-
-    def __init__(self, records: dict[str, str], nx: set[str] = frozenset(),  # type: ignore[assignment]
-                 servfail: set[str] = frozenset(), silent: set[str] = frozenset()) -> None:  # type: ignore[assignment]
-        self.records = {k.rstrip(".").lower(): v for k, v in records.items()}
-        self.nx, self.servfail, self.silent = nx, servfail, silent
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.queries: list[str] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                data, peer = self.sock.recvfrom(4096)
-            except OSError:
-                return
-            try:
-                query = dns.message.from_wire(data)
-            except Exception:  # noqa: BLE001 - ignore junk
-                continue
-            question = query.question[0]
-            name = question.name.to_text().rstrip(".").lower()
-            self.queries.append(name)
-            if name in self.silent:
-                continue
-            reply = dns.message.make_response(query)
-            reply.flags |= dns.flags.RA
-            if name in self.nx:
-                reply.set_rcode(dns.rcode.NXDOMAIN)
-            elif name in self.servfail:
-                reply.set_rcode(dns.rcode.SERVFAIL)
-            elif name in self.records and question.rdtype == dns.rdatatype.A:
-                reply.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A",
-                                                        self.records[name]))
-            elif name not in self.records:
-                reply.set_rcode(dns.rcode.NXDOMAIN)
-            self.sock.sendto(reply.to_wire(), peer)
-
-    def close(self) -> None:
-        self.sock.close()
+DnsServer = DnsResponder  # the lab's loopback DNS responder (dnspython), also used here
 
 
 def closed_port() -> int:

@@ -88,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-v", "--verbose", action="store_true", help="show every hop's evidence")
     check.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
 
+    demo = sub.add_parser("demo", help="run the whole check against an embedded lab on "
+                          "loopback: healthy, then with a realistic fault")
+    demo.add_argument("--fault", default="tls-inspection", metavar="NAME",
+                      help="the fault to plant (default tls-inspection)")
+    demo.add_argument("--list-faults", action="store_true", help="list the faults and exit")
+    demo.add_argument("--json", metavar="PATH", default="netcheck-demo-report.json",
+                      help="where the faulty run's report goes (default "
+                           "netcheck-demo-report.json)")
+    demo.add_argument("-v", "--verbose", action="store_true", help="show every hop's evidence")
+
     proxy = sub.add_parser("proxy", help="show the proxy each client model picks for a URL")
     _add_network_options(proxy)
     proxy.add_argument("--json", metavar="PATH", help="'-' prints the decisions as JSON")
@@ -106,6 +116,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         parser.print_help(stdout)
         return ExitStatus.USAGE
     try:
+        if args.command == "demo":
+            from netcheck.cli.demo_command import run_demo
+
+            return run_demo(args, stdout)
         if args.command == "proxy":
             from netcheck.cli.proxy_command import run_proxy
 

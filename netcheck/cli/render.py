@@ -20,16 +20,41 @@ def render_report(console: Console, report: dict[str, Any], *, verbose: bool = F
         header.append(f"  client {report['client_profile']['name']}  ")
         header.append(report["target"])
         console.print(header)
+        console.print()
         for step in report["steps"]:
             _render_step(console, step, verbose)
     _render_verdict(console, report)
 
 
 def _render_step(console: Console, step: dict[str, Any], verbose: bool) -> None:
+    if not any(h["status"] != "skipped" for h in step["hops"]):
+        line = Text("- ", style="dim")
+        line.append(f"{step['step']:<30}", style="dim")
+        line.append("not run: " + ("an earlier step failed" if step["hops"] or step["notes"]
+                                   else "nothing to do"), style="dim")
+        console.print(line)
+        return
+    quiet_step = step["ok"] and all(h["status"] in ("ok", "skipped") for h in step["hops"])
+    if quiet_step and not verbose:
+        # a step where everything passed takes one line; --verbose shows its hops
+        total = sum(h["duration_ms"] for h in step["hops"])
+        line = Text("✓ ", style="green")
+        line.append(f"{step['step']:<30}", style="bold")
+        line.append(f"{total:>7.1f} ms  ", style="dim")
+        last = next((h for h in reversed(step["hops"]) if h["status"] == "ok"), None)
+        line.append(last["message"] if last else "")
+        console.print(line)
+        return
     title = Text("\n" + step["step"], style="bold")
     if step["url"]:
         title.append(f"  {step['url']}", style="dim")
     console.print(title)
+    if not step["hops"]:
+        for note in step["notes"]:
+            console.print(Text(f"  {note}", style="dim"))
+        return
+    for attempt in step.get("attempts", [])[:-1] if len(step.get("attempts", [])) > 1 else []:
+        console.print(Text(f"  tried {attempt['url']}: {attempt['outcome']}", style="dim"))
     for hop in step["hops"]:
         mark, style = MARKS[hop["status"]]
         line = Text(f"  {mark} ", style=style)
@@ -49,11 +74,11 @@ def _render_step(console: Console, step: dict[str, Any], verbose: bool) -> None:
                 console.print(Text(f"      {row}", style="dim"), soft_wrap=True)
     for note in step["notes"]:
         console.print(Text(f"  note: {note}", style="dim"))
+    console.print()
 
 
 def _render_verdict(console: Console, report: dict[str, Any]) -> None:
     verdict = report["verdict"]
-    console.print()
     if verdict is None:
         warn = len(report["warnings"])
         text = Text("OK", style="bold green")
@@ -68,5 +93,3 @@ def _render_verdict(console: Console, report: dict[str, Any]) -> None:
         console.print(Text(f"  What to change: {verdict['hint']}", style="cyan"))
 
 
-def progress_label(step: str, hop: str) -> str:
-    return f"{step} › {hop}"

@@ -1,0 +1,97 @@
+"""A small threaded HTTPS (mTLS-capable) server for the lab, parsing with h11."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import h11
+
+
+@dataclass
+class LabRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class LabResponse:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+App = Callable[[LabRequest], LabResponse]
+
+
+class LabHttpsServer:
+    def __init__(self, app: App, context: ssl.SSLContext) -> None:
+        self.app = app
+        self.context = context
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port: int = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, name="lab-https", daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, raw: socket.socket) -> None:
+        raw.settimeout(10)
+        try:
+            with self.context.wrap_socket(raw, server_side=True) as tls:
+                conn = h11.Connection(h11.SERVER)
+                request: LabRequest | None = None
+                body = b""
+                while True:
+                    event = conn.next_event()
+                    if event is h11.NEED_DATA:
+                        conn.receive_data(tls.recv(65536))
+                    elif isinstance(event, h11.Request):
+                        request = LabRequest(
+                            event.method.decode(), event.target.decode(),
+                            {k.decode().lower(): v.decode("latin-1") for k, v in event.headers},
+                            b"")
+                    elif isinstance(event, h11.Data):
+                        body += event.data
+                    elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                        break
+                if request is None:
+                    return
+                request.body = body
+                response = self.app(request)
+                headers = [*response.headers, ("Content-Length", str(len(response.body))),
+                           ("Connection", "close")]
+                out = conn.send(h11.Response(status_code=response.status, headers=headers))
+                out += conn.send(h11.Data(data=response.body)) + conn.send(h11.EndOfMessage())
+                tls.sendall(out)
+        except (OSError, ssl.SSLError, h11.ProtocolError, ValueError):
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                raw.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def server_context(cert_file: str, client_ca: str | None) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert_file)
+    if client_ca:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(client_ca)
+    return ctx

@@ -120,6 +120,8 @@ def _over_socket(sock: socket.socket, target: Target, proxy: object, prepared: P
     if isinstance(proxy, ProxyURL):
         hop, _early = proxy_connect.tunnel(PlainStream(sock), proxy, target.hostname,
                                            target.effective_port, settings.profile, timeout)
+        proxy_skew = hop.details.get("date_skew_s")
+        date_skew_s = proxy_skew if isinstance(proxy_skew, float) else date_skew_s
         if not rec.add(hop):
             rec.skip_rest("an earlier hop failed")
             return result

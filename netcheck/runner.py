@@ -104,7 +104,7 @@ def _flow_context(run: CheckRun, prepared: Prepared, resource: UrlProbe,
     challenge = bearer_challenge(resource.response) if resource.response is not None else None
     return FlowContext(
         prepared=prepared, observer=observer, server_url=resource.step.url or options.url,
-        challenge=challenge, redactor=run.redactor,
+        challenge=challenge, redactor=run.redactor, date_skew_s=resource.date_skew_s,
         options=OAuthOptions(client_id=options.client_id,
                              client_metadata_url=options.client_metadata_url,
                              auth_server_metadata_url=options.auth_server_metadata,

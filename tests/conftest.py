@@ -47,6 +47,16 @@ class CliResult:
         v = self.report["verdict"]
         return None if v is None else (v["step"], v["hop"], v["code"])
 
+    @property
+    def diagnosis(self) -> tuple[str, str, str]:
+        """The verdict of a failed run, checking what a user relies on with it: exit status 1,
+        ``ok`` false, and a verdict naming step, hop and code."""
+        assert self.status == 1, (self.status, self.stdout, self.stderr)
+        assert self.report is not None and self.report["ok"] is False
+        verdict = self.verdict
+        assert verdict is not None
+        return verdict
+
     def hop(self, step: str, hop: str, index: int = 0) -> dict[str, Any]:
         assert self.report is not None
         found = [s for s in self.report["steps"] if s["step"] == step]

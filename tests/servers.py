@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 from OpenSSL import SSL, crypto
 
 from netcheck.lab.dns import DnsResponder
+from netcheck.lab.listener import Listener
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -64,11 +64,6 @@ class TlsHttpServer:
                  tls_version: str = "1.3", client_ca: str | None = None, require: bool = True,
                  send_ca_names: bool = False, host: str = "127.0.0.1") -> None:
         self.handler = handler
-        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
         self.requests: list[Request] = []
         self.ctx = None
         if cert_file:
@@ -87,17 +82,8 @@ class TlsHttpServer:
                         ca = crypto.load_certificate(crypto.FILETYPE_PEM, fh.read())
                     ctx.set_client_ca_list([ca.get_subject()])
             self.ctx = ctx
-        self._stop = False
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+        self.listener = Listener(self._handle, "test-https", host)
+        self.port = self.listener.port
 
     def _handle(self, raw: socket.socket) -> None:
         raw.setblocking(True)  # pyOpenSSL wants a blocking socket
@@ -153,8 +139,7 @@ class TlsHttpServer:
         return f"{scheme}://{host}:{self.port}{path}"
 
     def close(self) -> None:
-        self._stop = True
-        self.sock.close()
+        self.listener.close()
 
 
 DnsServer = DnsResponder  # the lab's loopback DNS responder (dnspython), also used here
@@ -173,23 +158,12 @@ class SilentListener:
     """Accepts connections and never says a word (nor closes them)."""
 
     def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
         self.held: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(conn)
+        self.listener = Listener(self.held.append, "test-silent")
+        self.port = self.listener.port
 
     def close(self) -> None:
-        self.sock.close()
+        self.listener.close()
         for conn in self.held:
             conn.close()
 

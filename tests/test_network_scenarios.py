@@ -64,7 +64,7 @@ def test_missing_client_certificate(run_cli, request, base_args, server):
     result = check(run_cli, srv.url("mcp.test"), *base_args)
     assert result.status == 1
     assert result.report["ok"] is False
-    assert result.verdict == ("resource", "client_cert", "client_cert_required")
+    assert result.diagnosis == ("resource", "client_cert", "client_cert_required")
     assert "CLAUDE_CODE_CLIENT_CERT" in result.report["verdict"]["hint"]
 
 
@@ -72,7 +72,7 @@ def test_certificate_from_a_ca_the_server_does_not_name(run_cli, pki, base_args,
     result = check(run_cli, mtls13.url("mcp.test"), *base_args,
                    *client_cert_args(pki, "other-client"))
     assert result.status == 1
-    assert result.verdict == ("resource", "client_cert", "client_cert_ca_mismatch")
+    assert result.diagnosis == ("resource", "client_cert", "client_cert_ca_mismatch")
     details = result.hop("resource", "client_cert")["details"]
     assert any("Corp Client CA" in n for n in details["acceptable_ca_names"])
 
@@ -81,7 +81,7 @@ def test_certificate_rejected_without_ca_names(run_cli, pki, base_args, mtls12):
     result = check(run_cli, mtls12.url("mcp.test"), *base_args,
                    *client_cert_args(pki, "other-client"))
     assert result.status == 1
-    assert result.verdict == ("resource", "client_cert", "client_cert_rejected")
+    assert result.diagnosis == ("resource", "client_cert", "client_cert_rejected")
     assert "unknown ca" in result.report["verdict"]["message"]
 
 
@@ -89,7 +89,7 @@ def test_reverse_proxy_answering_400_for_missing_certificate(run_cli, base_args,
                                                               reverse_proxy_style):
     result = check(run_cli, reverse_proxy_style.url("mcp.test"), *base_args)
     assert result.status == 1
-    assert result.verdict == ("resource", "client_cert", "client_cert_required")
+    assert result.diagnosis == ("resource", "client_cert", "client_cert_required")
     assert "No required SSL certificate" in result.report["verdict"]["message"]
 
 
@@ -105,7 +105,7 @@ def test_reverse_proxy_accepts_a_good_certificate(run_cli, pki, base_args, rever
 def test_proxy_without_credentials(run_cli, base_args, plain_tls, basic_proxy):
     result = check(run_cli, plain_tls.url("mcp.test"), *base_args, "--proxy", basic_proxy.url)
     assert result.status == 1
-    assert result.verdict == ("resource", "proxy_connect", "proxy_auth_required")
+    assert result.diagnosis == ("resource", "proxy_connect", "proxy_auth_required")
     assert result.hop("resource", "proxy_connect")["details"]["auth_schemes"] == ["Basic"]
 
 
@@ -113,14 +113,14 @@ def test_proxy_with_wrong_password(run_cli, base_args, plain_tls, basic_proxy):
     result = check(run_cli, plain_tls.url("mcp.test"), *base_args,
                    "--proxy", basic_proxy.url_with(PROXY_USER, "wrong-password"))
     assert result.status == 1
-    assert result.verdict == ("resource", "proxy_connect", "proxy_auth_rejected")
+    assert result.diagnosis == ("resource", "proxy_connect", "proxy_auth_rejected")
 
 
 def test_proxy_wanting_negotiate_or_ntlm(run_cli, base_args, plain_tls, negotiate_proxy):
     result = check(run_cli, plain_tls.url("mcp.test"), *base_args, "--proxy",
                    negotiate_proxy.url)
     assert result.status == 1
-    assert result.verdict == ("resource", "proxy_connect", "proxy_auth_unsupported")
+    assert result.diagnosis == ("resource", "proxy_connect", "proxy_auth_unsupported")
     assert result.hop("resource", "proxy_connect")["details"]["auth_schemes"] == [
         "Negotiate", "NTLM"]
     assert "Basic" in result.report["verdict"]["message"]
@@ -130,7 +130,7 @@ def test_proxy_block_page(run_cli, base_args, plain_tls, blocking_proxy):
     url = f"https://blocked.test:{plain_tls.port}/mcp"
     result = check(run_cli, url, *base_args, "--proxy", blocking_proxy.url)
     assert result.status == 1
-    assert result.verdict == ("resource", "proxy_connect", "proxy_forbidden")
+    assert result.diagnosis == ("resource", "proxy_connect", "proxy_forbidden")
     page = result.hop("resource", "proxy_connect")["details"]["page"]
     assert page["title"] == "Website blocked - Access Denied"
     assert "policy does not allow" in page["text"]
@@ -141,7 +141,7 @@ def test_intercepting_proxy_with_untrusted_root(run_cli, base_args, plain_tls,
     result = check(run_cli, plain_tls.url("mcp.test"), *base_args, "--proxy",
                    intercepting_proxy.url_with(PROXY_USER, PROXY_PASSWORD))
     assert result.status == 1
-    assert result.verdict == ("resource", "tls", "tls_interception_untrusted")
+    assert result.diagnosis == ("resource", "tls", "tls_interception_untrusted")
     assert "Zscaler" in result.report["verdict"]["message"]
     assert "NODE_EXTRA_CA_CERTS=" in result.report["verdict"]["hint"]
 
@@ -168,13 +168,13 @@ def test_intercepting_proxy_trusted_through_node_extra_ca_certs(run_cli, pki, ba
 def test_dns_failures(run_cli, base_args, name, code):
     result = check(run_cli, f"https://{name}/mcp", *base_args)
     assert result.status == 1
-    assert result.verdict == ("resource", "dns", code)
+    assert result.diagnosis == ("resource", "dns", code)
 
 
 def test_silent_dns_server_is_reported_within_the_timeout(run_cli, base_args):
     result = check(run_cli, "https://silent.test/mcp", *base_args)
     assert result.status == 1
-    assert result.verdict == ("resource", "dns", "dns_timeout")
+    assert result.diagnosis == ("resource", "dns", "dns_timeout")
     assert result.seconds < 3 + 1
 
 
@@ -183,7 +183,7 @@ def test_unreachable_resolver(run_cli, pki):
     result = check(run_cli, "https://mcp.test/mcp", "--public-roots", pki.path("public-ca.pem"),
                    "--dns-server", f"127.0.0.1:{port}", "--timeout", "2")
     assert result.status == 1
-    assert result.verdict[:2] == ("resource", "dns")
+    assert result.diagnosis[:2] == ("resource", "dns")
     assert result.verdict[2] in ("dns_timeout", "dns_no_resolver", "dns_error")
     assert result.seconds < 2 + 1
 
@@ -194,7 +194,7 @@ def test_proxy_host_is_resolved_not_the_target(run_cli, base_args, plain_tls, ba
     result = check(run_cli, f"https://nx.test:{plain_tls.port}/mcp", *base_args,
                    "--proxy", proxy)
     # the proxy resolves the target itself; it cannot, so it answers 502
-    assert result.verdict == ("resource", "proxy_connect", "proxy_upstream_failed")
+    assert result.diagnosis == ("resource", "proxy_connect", "proxy_upstream_failed")
     dns = result.hop("resource", "dns")
     assert dns["details"]["host"] == "proxy.test" and dns["status"] == "ok"
     assert any("does not resolve locally" in n for n in dns["notes"])
@@ -206,27 +206,27 @@ def test_proxy_host_is_resolved_not_the_target(run_cli, base_args, plain_tls, ba
 def test_closed_port(run_cli, base_args):
     result = check(run_cli, f"https://127.0.0.1:{closed_port()}/mcp", *base_args)
     assert result.status == 1
-    assert result.verdict == ("resource", "tcp", "tcp_refused")
+    assert result.diagnosis == ("resource", "tcp", "tcp_refused")
 
 
 def test_silent_listener_over_tls(run_cli, base_args, silent_listener):
     result = check(run_cli, f"https://127.0.0.1:{silent_listener.port}/mcp", *base_args)
     assert result.status == 1
-    assert result.verdict == ("resource", "tls", "tls_timeout")
+    assert result.diagnosis == ("resource", "tls", "tls_timeout")
     assert result.seconds < 3 + 1
 
 
 def test_silent_listener_over_http(run_cli, base_args, silent_listener):
     result = check(run_cli, f"http://127.0.0.1:{silent_listener.port}/mcp", *base_args)
     assert result.status == 1
-    assert result.verdict == ("resource", "http", "http_timeout")
+    assert result.diagnosis == ("resource", "http", "http_timeout")
     assert result.seconds < 3 + 1
 
 
 def test_silent_proxy(run_cli, base_args, silent_listener):
     result = check(run_cli, "https://mcp.test/mcp", *base_args, "--proxy",
                    f"http://127.0.0.1:{silent_listener.port}")
-    assert result.verdict == ("resource", "proxy_connect", "proxy_timeout")
+    assert result.diagnosis == ("resource", "proxy_connect", "proxy_timeout")
     assert result.seconds < 3 + 1
 
 
@@ -234,7 +234,7 @@ def test_untrusted_server_certificate(run_cli, dns_server, plain_tls):
     result = check(run_cli, plain_tls.url("mcp.test"), "--dns-server", dns_server.address,
                    "--timeout", "3")
     assert result.status == 1
-    assert result.verdict == ("resource", "tls", "tls_untrusted")
+    assert result.diagnosis == ("resource", "tls", "tls_untrusted")
 
 
 def test_expired_server_certificate(run_cli, pki, base_args):
@@ -245,7 +245,7 @@ def test_expired_server_certificate(run_cli, pki, base_args):
         result = check(run_cli, server.url("mcp.test"), *base_args)
     finally:
         server.close()
-    assert result.verdict == ("resource", "tls", "tls_expired")
+    assert result.diagnosis == ("resource", "tls", "tls_expired")
     assert "clock" in result.report["verdict"]["message"]
 
 
@@ -257,7 +257,7 @@ def test_wrong_host_name(run_cli, pki, base_args):
         result = check(run_cli, server.url("mcp.test"), *base_args)
     finally:
         server.close()
-    assert result.verdict == ("resource", "tls", "tls_hostname_mismatch")
+    assert result.diagnosis == ("resource", "tls", "tls_hostname_mismatch")
     assert "other.example" in result.report["verdict"]["message"]
 
 
@@ -269,7 +269,7 @@ def test_plain_http_port_behind_https_url(run_cli, base_args):
         result = check(run_cli, f"https://127.0.0.1:{server.port}/mcp", *base_args)
     finally:
         server.close()
-    assert result.verdict == ("resource", "tls", "tls_protocol_error")
+    assert result.diagnosis == ("resource", "tls", "tls_protocol_error")
 
 
 @pytest.mark.parametrize(("status", "code"), [(404, "http_not_found"),
@@ -286,7 +286,7 @@ def test_http_status_failures(run_cli, pki, base_args, status, code):
     finally:
         server.close()
     assert result.status == 1
-    assert result.verdict == ("resource", "http", code)
+    assert result.diagnosis == ("resource", "http", code)
 
 
 def test_server_needing_no_auth_passes(run_cli, pki, base_args):
@@ -336,4 +336,4 @@ def test_redirect_loop(run_cli, pki, base_args):
         result = check(run_cli, holder["url"], *base_args)
     finally:
         server.close()
-    assert result.verdict == ("resource", "http", "http_too_many_redirects")
+    assert result.diagnosis == ("resource", "http", "http_too_many_redirects")

@@ -107,7 +107,7 @@ def test_prm_missing_and_no_resource_metadata(run_cli, lab_args, make_lab):
     lab = make_lab(prm="missing")
     result = run_cli("check", lab.mcp_url, *lab_args)
     assert result.status == 1
-    assert result.verdict == ("protected_resource_metadata", "http", "http_not_found")
+    assert result.diagnosis == ("protected_resource_metadata", "http", "http_not_found")
     expected = build_protected_resource_metadata_discovery_urls(None, lab.mcp_url)
     assert attempted(result.report, "protected_resource_metadata") == expected
     for url in expected:
@@ -117,7 +117,7 @@ def test_prm_missing_and_no_resource_metadata(run_cli, lab_args, make_lab):
 def test_prm_resource_on_another_host(run_cli, lab_args, make_lab):
     lab = make_lab(prm_resource="https://elsewhere.test/mcp")
     result = run_cli("check", lab.mcp_url, *lab_args)
-    assert result.verdict == ("protected_resource_metadata", "oauth", "oauth_resource_mismatch")
+    assert result.diagnosis == ("protected_resource_metadata", "oauth", "oauth_resource_mismatch")
 
 
 @pytest.mark.parametrize(("edit", "code"), [
@@ -132,13 +132,13 @@ def test_broken_authorization_server_metadata(run_cli, lab_args, make_lab, edit,
     lab = make_lab(metadata_edit=edit)
     result = run_cli("check", lab.mcp_url, *lab_args)
     assert result.status == 1
-    assert result.verdict == ("authorization_server_metadata", "oauth", code)
+    assert result.diagnosis == ("authorization_server_metadata", "oauth", code)
 
 
 def test_no_registration_path(run_cli, lab_args, make_lab):
     lab = make_lab(registration=False)
     result = run_cli("check", lab.mcp_url, *lab_args)
-    assert result.verdict == ("client_registration", "oauth", "oauth_no_registration")
+    assert result.diagnosis == ("client_registration", "oauth", "oauth_no_registration")
     assert "--client-id" in result.report["verdict"]["hint"]
 
 
@@ -152,7 +152,7 @@ def test_pre_registered_client_skips_registration(run_cli, lab_args, make_lab):
 def test_token_endpoint_answering_html(run_cli, lab_args, make_lab):
     lab = make_lab(token_html=True)
     result = run_cli("check", lab.mcp_url, *lab_args)
-    assert result.verdict == ("token_endpoint", "oauth", "oauth_not_oauth_response")
+    assert result.diagnosis == ("token_endpoint", "oauth", "oauth_not_oauth_response")
     assert "Corporate SSO" in result.report["verdict"]["message"]
 
 
@@ -163,7 +163,7 @@ def test_auth_server_only_the_proxy_can_reach(run_cli, lab_args, make_lab, basic
     assert through_proxy.status == 0, through_proxy.stdout
     direct = run_cli("check", lab.mcp_url, *lab_args,
                      env={"HTTPS_PROXY": proxy, "NO_PROXY": "auth2.test"})
-    assert direct.verdict == ("authorization_server_metadata", "dns", "dns_nxdomain")
+    assert direct.diagnosis == ("authorization_server_metadata", "dns", "dns_nxdomain")
     resolve = direct.hop("authorization_server_metadata", "proxy_resolve")
     assert resolve["details"]["no_proxy_entry"] == "auth2.test"
 
@@ -172,7 +172,7 @@ def test_proxy_refusing_connect_to_the_auth_server_only(run_cli, lab_args, make_
                                                          blocking_proxy):
     lab = make_lab(auth_host="blocked.test")
     result = run_cli("check", lab.mcp_url, *lab_args, "--proxy", blocking_proxy.url)
-    assert result.verdict == ("authorization_server_metadata", "proxy_connect",
+    assert result.diagnosis == ("authorization_server_metadata", "proxy_connect",
                               "proxy_forbidden")
     assert step(result.report, "resource")["ok"] is True
 
@@ -208,3 +208,35 @@ def test_server_needing_no_oauth_ends_the_flow(run_cli, pki, base_args):
     assert result.status == 0
     assert [s["step"] for s in result.report["steps"]] == ["settings", "resource"]
     assert any("no OAuth flow" in n for n in step(result.report, "resource")["notes"])
+
+
+@pytest.mark.parametrize(("own_id", "ok"), [(True, True), (False, False)])
+def test_client_id_metadata_document(run_cli, pki, lab_args, make_lab, own_id, ok):
+    import json
+
+    from tests.servers import TlsHttpServer
+
+    lab = make_lab(metadata_edit=lambda d: {**d, "client_id_metadata_document_supported": True})
+    holder: dict[str, str] = {}
+
+    def document(req):  # type: ignore[no-untyped-def]
+        client_id = holder["url"] if own_id else "https://elsewhere.test/client.json"
+        body = {"client_id": client_id, "client_name": "Corp MCP client",
+                "redirect_uris": ["http://127.0.0.1:33418/callback"]}
+        return 200, [("Content-Type", "application/json")], json.dumps(body).encode()
+
+    server = TlsHttpServer(document, cert_file=pki.path("server.pem"))
+    holder["url"] = server.url("mcp.test", "/oauth/client.json")
+    try:
+        result = run_cli("check", lab.mcp_url, *lab_args, "--client-metadata-url", holder["url"])
+    finally:
+        server.close()
+    registration = step(result.report, "client_registration")
+    assert registration["url"] == holder["url"]
+    if ok:
+        assert result.status == 0, result.stdout
+        assert registration["hops"][-1]["details"]["client_id"] == holder["url"]
+        assert lab.provider.registrations == []
+    else:
+        assert result.diagnosis == ("client_registration", "oauth",
+                                    "oauth_client_metadata_invalid")

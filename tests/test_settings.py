@@ -66,13 +66,13 @@ def test_bad_client_material(run_cli, pki, base_args, cert, key, env, code):
     args = ["--cert", pki.path(cert)] + (["--key", pki.path(key)] if key else [])
     result = run_cli("check", "https://mcp.test/mcp", *base_args, *args, env=env)
     assert result.status == 1
-    assert result.verdict == ("settings", "client_cert", code)
+    assert result.diagnosis == ("settings", "client_cert", code)
     assert all(h["status"] == "skipped" for h in result.report["steps"][1]["hops"])
 
 
 def test_certificate_directory_is_a_diagnosis(run_cli, pki, base_args):
     result = run_cli("check", "https://mcp.test/mcp", *base_args, "--cert", str(pki.root))
-    assert result.verdict == ("settings", "client_cert", "cert_file_unreadable")
+    assert result.diagnosis == ("settings", "client_cert", "cert_file_unreadable")
     assert "directory" in result.report["verdict"]["message"]
 
 
@@ -103,14 +103,14 @@ def test_bad_extra_ca_file(run_cli, pki, base_args, value, code):
     path = pki.path(value) if not value.startswith("/") else value
     result = run_cli("check", "https://mcp.test/mcp", *base_args,
                      env={"NODE_EXTRA_CA_CERTS": path})
-    assert result.verdict == ("settings", "tls", code)
+    assert result.diagnosis == ("settings", "tls", code)
     assert "Node only prints a warning" in result.report["verdict"]["hint"]
 
 
 def test_bad_cacert_flag(run_cli, pki, base_args):
     result = run_cli("check", "https://mcp.test/mcp", *base_args, "--cacert",
                      pki.path("not-a-cert.pem"))
-    assert result.verdict == ("settings", "tls", "ca_file_no_certificates")
+    assert result.diagnosis == ("settings", "tls", "ca_file_no_certificates")
 
 
 def test_trust_sources_are_counted(run_cli, pki, base_args, plain_tls):
@@ -124,7 +124,7 @@ def test_trust_sources_are_counted(run_cli, pki, base_args, plain_tls):
 def test_malformed_proxy_variable(run_cli, base_args):
     result = run_cli("check", "https://mcp.test/mcp", *base_args,
                      env={"HTTPS_PROXY": "http://proxy.corp:99999"})
-    assert result.verdict == ("settings", "proxy_resolve", "proxy_url_invalid")
+    assert result.diagnosis == ("settings", "proxy_resolve", "proxy_url_invalid")
 
 
 def test_proxy_variable_the_client_does_not_read_is_a_warning(run_cli, base_args, plain_tls):
@@ -137,12 +137,12 @@ def test_proxy_variable_the_client_does_not_read_is_a_warning(run_cli, base_args
 def test_socks_proxy_for_claude_code(run_cli, base_args):
     result = run_cli("check", "https://mcp.test/mcp", *base_args,
                      env={"HTTPS_PROXY": "socks5://127.0.0.1:1080"})
-    assert result.verdict == ("settings", "proxy_resolve", "proxy_scheme_unsupported")
+    assert result.diagnosis == ("settings", "proxy_resolve", "proxy_scheme_unsupported")
 
 
 def test_scheme_less_proxy_is_refused_by_claude_code(run_cli, base_args):
     result = run_cli("check", "https://mcp.test/mcp", *base_args,
                      env={"HTTPS_PROXY": "127.0.0.1:3128"})
-    assert result.verdict == ("resource", "proxy_resolve", "proxy_refused_by_client")
+    assert result.diagnosis == ("resource", "proxy_resolve", "proxy_refused_by_client")
     hop = result.hop("resource", "proxy_resolve")
     assert hop["details"]["all_clients"]["curl"]["proxy"] == "http://127.0.0.1:3128"

@@ -9,9 +9,7 @@ protected MCP server and passes.
 
 from __future__ import annotations
 
-import email.utils
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +17,7 @@ from urllib.parse import urlsplit
 
 from netcheck import __version__
 from netcheck.hops import client_cert
-from netcheck.hops.proxy_connect import page_summary
+from netcheck.hops.proxy_connect import date_skew, page_summary
 from netcheck.hops.tls import CLIENT_CERT_ALERTS
 from netcheck.model import Code, Hop, HopResult, Status, failed
 from netcheck.net.challenges import parse_challenges
@@ -126,17 +124,6 @@ def _fail(watch: Stopwatch, code: Code, message: str, hint: str,
     hop = failed(Hop.HTTP, code, message, hint, **details)
     hop.duration_ms = watch.ms()
     return HttpOutcome(hop=hop)
-
-
-def date_skew(response: HttpResponse) -> float | None:
-    value = response.header("date")
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return round(when.timestamp() - time.time(), 1)
 
 
 def describe_response(response: HttpResponse) -> dict[str, Any]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import email.utils
 import html
 import re
+import time
 from typing import Any
 
 from netcheck import __version__
@@ -70,7 +72,7 @@ def _done(watch: Stopwatch, result: HopResult) -> HopResult:
 def _response_details(response: HttpResponse) -> dict[str, Any]:
     recorded = [(k, v) for k, v in response.headers if k.lower() in RECORDED_HEADERS]
     return {"status": response.status, "reason": response.reason,
-            "headers": redact_headers(recorded)}
+            "headers": redact_headers(recorded), "date_skew_s": date_skew(response)}
 
 
 def _diagnose(response: HttpResponse, proxy: ProxyURL, authority: str, profile: Profile,
@@ -121,6 +123,18 @@ def _diagnose(response: HttpResponse, proxy: ProxyURL, authority: str, profile: 
                   f"the proxy answered CONNECT {authority} with {said}",
                   "see the proxy's page in the report; the proxy may not allow CONNECT to this "
                   "port", **details)
+
+
+def date_skew(response: HttpResponse) -> float | None:
+    """Seconds between the answer's ``Date`` header and this machine's clock, if it has one."""
+    value = response.header("date")
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return round(when.timestamp() - time.time(), 1)
 
 
 def page_summary(response: HttpResponse, limit: int = 300) -> dict[str, Any] | None:

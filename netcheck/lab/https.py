@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import h11
+
+from netcheck.lab.listener import Listener
 
 
 @dataclass
@@ -34,20 +35,8 @@ class LabHttpsServer:
     def __init__(self, app: App, context: ssl.SSLContext) -> None:
         self.app = app
         self.context = context
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port: int = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, name="lab-https", daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+        self.listener = Listener(self._handle, "lab-https")
+        self.port = self.listener.port
 
     def _handle(self, raw: socket.socket) -> None:
         raw.settimeout(10)
@@ -85,7 +74,7 @@ class LabHttpsServer:
                 raw.close()
 
     def close(self) -> None:
-        self.sock.close()
+        self.listener.close()
 
 
 def server_context(cert_file: str, client_ca: str | None) -> ssl.SSLContext:

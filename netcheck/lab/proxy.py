@@ -9,8 +9,9 @@ import contextlib
 import select
 import socket
 import ssl
-import threading
 from dataclasses import dataclass, field
+
+from netcheck.lab.listener import Listener
 
 BLOCK_PAGE = (b"<html><head><title>Access Denied - Web Security</title></head><body>"
               b"<h1>Access Denied</h1><p>This site is blocked by your organization's policy."
@@ -29,20 +30,8 @@ class ProxyConfig:
 class LabProxy:
     def __init__(self, config: ProxyConfig) -> None:
         self.config = config
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port: int = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, name="lab-proxy", daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+        self.listener = Listener(self._handle, "lab-proxy")
+        self.port = self.listener.port
 
     def _handle(self, client: socket.socket) -> None:
         client.settimeout(10)
@@ -112,7 +101,7 @@ class LabProxy:
         client.sendall(head.encode() + b"\r\n" + body)
 
     def close(self) -> None:
-        self.sock.close()
+        self.listener.close()
 
 
 def _relay(a: socket.socket, b: socket.socket) -> None:

@@ -101,7 +101,6 @@ class HandshakeFacts:
     states: list[str] = field(default_factory=list)
     cert_request_seen: bool = False
     client_ca_names: list[str] = field(default_factory=list)
-    client_cert_sent: bool = False
     protocol: str | None = None
     cipher: str | None = None
     alpn: str | None = None
@@ -133,8 +132,6 @@ class TlsStream:
             self.facts.states.append(state)
         if "certificate request" in state:
             self.facts.cert_request_seen = True
-        if "write client certificate" in state:
-            self.facts.client_cert_sent = True
 
     def _call(self, op: Any, *args: Any, deadline: Deadline) -> Any:
         SSL = self._SSL

@@ -40,6 +40,7 @@ class FlowContext:
     as_metadata: dict[str, Any] | None = None
     client_id: str | None = None
     client_is_real: bool = False  # a client the AS knows (pre-registered, CIMD or --register)
+    date_skew_s: float | None = None  # the last HTTP Date header seen, against this clock
 
     def conclude(self, step: StepResult, hop: HopResult) -> StepResult:
         """Add the step's ``oauth`` hop and tell the observer."""

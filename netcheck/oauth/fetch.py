@@ -56,7 +56,10 @@ def fetch_in_order(ctx: FlowContext, step: Step, urls: list[str],
     attempts: list[dict[str, Any]] = []
     decisive: UrlProbe | None = None
     for index, url in enumerate(urls):
-        result = probe(step, build(url), judge(url), ctx.prepared, ctx.observer)
+        result = probe(step, build(url), judge(url), ctx.prepared, ctx.observer,
+                       date_skew_s=ctx.date_skew_s)
+        if result.date_skew_s is not None:
+            ctx.date_skew_s = result.date_skew_s
         attempts.append(_outcome(result))
         decisive = result
         failure = result.step.first_failure()

@@ -115,23 +115,33 @@ def _post_json(url: str, body: dict[str, Any]) -> HttpRequest:
                        shown_body=text)
 
 
-def _probe(ctx: FlowContext, endpoint: str) -> StepResult:
-    body = {"client_name": f"{PROBE_MARK}: connectivity probe, invalid on purpose",
-            "redirect_uris": f"{PROBE_MARK}-not-a-list",
-            "grant_types": [f"{PROBE_MARK}-grant"], "token_endpoint_auth_method": "none"}
+def _send(ctx: FlowContext, endpoint: str, body: dict[str, Any],
+          note: str) -> tuple[StepResult, HttpResponse | None, dict[str, Any]]:
+    """POST a registration request through the pipeline; the answer's status is judged by
+    the caller (401/403 are answered here: registration is closed)."""
     fetched = fetch_in_order(ctx, Step.CLIENT_REGISTRATION, [endpoint],
                              lambda url: _post_json(url, body), _judge_registration,
                              move_on=lambda status: False)
     step = fetched.step
-    step.notes.append("probe only: the registration request was invalid on purpose, so no "
-                      "client is created (use --register for a real registration)")
-    if fetched.response is None:
-        return step
+    step.notes.append(note)
     response = fetched.response
     details: dict[str, Any] = {"method": "dynamic_client_registration", "endpoint": endpoint,
-                               "status": response.status}
-    if response.status in (401, 403):
-        return ctx.conclude(step, _refused(response, details))
+                               "status": response.status if response is not None else None}
+    if response is not None and response.status in (401, 403):
+        ctx.conclude(step, _refused(response, details))
+        return step, None, details
+    return step, response, details
+
+
+def _probe(ctx: FlowContext, endpoint: str) -> StepResult:
+    body = {"client_name": f"{PROBE_MARK}: connectivity probe, invalid on purpose",
+            "redirect_uris": f"{PROBE_MARK}-not-a-list",
+            "grant_types": [f"{PROBE_MARK}-grant"], "token_endpoint_auth_method": "none"}
+    step, response, details = _send(
+        ctx, endpoint, body, "probe only: the registration request was invalid on purpose, so "
+        "no client is created (use --register for a real registration)")
+    if response is None:
+        return step
     try:
         doc = json_object(response, "registration answer")
     except DocumentProblem as problem:
@@ -182,18 +192,10 @@ def _register(ctx: FlowContext, endpoint: str) -> StepResult:
                             "response_types": ["code"], "token_endpoint_auth_method": "none"}
     if ctx.scope:
         body["scope"] = ctx.scope
-    fetched = fetch_in_order(ctx, Step.CLIENT_REGISTRATION, [endpoint],
-                             lambda url: _post_json(url, body), _judge_registration,
-                             move_on=lambda status: False)
-    step = fetched.step
-    step.notes.append("--register: a real registration was requested")
-    if fetched.response is None:
+    step, response, details = _send(ctx, endpoint, body,
+                                    "--register: a real registration was requested")
+    if response is None:
         return step
-    response = fetched.response
-    details: dict[str, Any] = {"method": "dynamic_client_registration", "endpoint": endpoint,
-                               "status": response.status}
-    if response.status in (401, 403):
-        return ctx.conclude(step, _refused(response, details))
     try:
         doc = json_object(response, "registration answer")
         if response.status == 400:

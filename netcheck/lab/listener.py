@@ -1,0 +1,30 @@
+"""A loopback TCP listener that hands each connection to a handler in its own thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable
+
+
+class Listener:
+    def __init__(self, handle: Callable[[socket.socket], None], name: str = "lab",
+                 host: str = "127.0.0.1") -> None:
+        self.handle = handle
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, 0))
+        self.sock.listen(64)
+        self.port: int = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, name=name, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
+
+    def close(self) -> None:
+        self.sock.close()

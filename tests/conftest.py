@@ -23,6 +23,13 @@ PROXY_USER = "alice"
 PROXY_PASSWORD = "pr0xy-S3cret!"
 
 
+@pytest.fixture(autouse=True)
+def hermetic_home(tmp_path_factory: pytest.TempPathFactory,
+                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the real ~/.claude settings of whoever runs the suite."""
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+
+
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return build(tmp_path_factory.mktemp("pki"))

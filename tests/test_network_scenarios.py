@@ -337,3 +337,63 @@ def test_redirect_loop(run_cli, pki, base_args):
     finally:
         server.close()
     assert result.diagnosis == ("resource", "http", "http_too_many_redirects")
+
+
+# --- other client profiles -------------------------------------------------------------------
+
+
+def test_curl_ignores_node_extra_ca_certs(run_cli, pki, base_args, plain_tls,
+                                          intercepting_proxy):
+    """The same network, the same variables: Claude Code passes, curl does not (and the hint
+    names curl's own variable)."""
+    env = {"NODE_EXTRA_CA_CERTS": pki.path("inspection-ca.pem"),
+           "https_proxy": intercepting_proxy.url_with(PROXY_USER, PROXY_PASSWORD)}
+    claude = check(run_cli, plain_tls.url("mcp.test"), *base_args, env=env)
+    assert claude.status == 0, claude.stdout
+    curl = check(run_cli, plain_tls.url("mcp.test"), *base_args, "--client", "curl", env=env)
+    assert curl.diagnosis == ("resource", "tls", "tls_interception_untrusted")
+    assert "CURL_CA_BUNDLE=" in curl.report["verdict"]["hint"]
+    assert curl.report["client_profile"]["proxy_model"] == "curl"
+
+
+def test_python_profile_uses_ssl_cert_file(run_cli, pki, base_args, plain_tls,
+                                           intercepting_proxy):
+    proxy = intercepting_proxy.url_with(PROXY_USER, PROXY_PASSWORD)
+    bare = check(run_cli, plain_tls.url("mcp.test"), *base_args, "--client", "python",
+                 "--proxy", proxy)
+    assert bare.diagnosis == ("resource", "tls", "tls_interception_untrusted")
+    assert "SSL_CERT_FILE=" in bare.report["verdict"]["hint"]
+    trusted = check(run_cli, plain_tls.url("mcp.test"), *base_args, "--client", "python",
+                    "--proxy", proxy, env={"SSL_CERT_FILE": pki.path("inspection-ca.pem")})
+    assert trusted.status == 0, trusted.stdout
+
+
+def test_profiles_route_differently_and_say_so(run_cli, pki, base_args, plain_tls,
+                                               basic_proxy):
+    # Go never proxies loopback; Claude Code (undici) does: the warning names the difference.
+    # Go trusts the system store, which SSL_CERT_FILE replaces.
+    env = {"HTTPS_PROXY": basic_proxy.url_with(PROXY_USER, PROXY_PASSWORD),
+           "SSL_CERT_FILE": pki.path("public-ca.pem")}
+    url = f"https://127.0.0.1:{plain_tls.port}/mcp"
+    go = check(run_cli, url, *base_args, "--client", "go", env=env)
+    assert go.status == 0, go.stdout
+    resolve = go.hop("resource", "proxy_resolve")
+    assert resolve["details"]["proxy"] is None
+    assert "node-undici" in " ".join(resolve["notes"])
+    assert resolve["status"] == "warning"
+
+
+def test_ipv6_loopback_server(run_cli, pki, base_args):
+    from tests.servers import TlsHttpServer, mcp_401
+
+    try:
+        server = TlsHttpServer(mcp_401(), cert_file=pki.path("server.pem"), host="::1")
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback")
+    try:
+        result = check(run_cli, f"https://[::1]:{server.port}/mcp", *base_args)
+    finally:
+        server.close()
+    # the test certificate names 127.0.0.1 and localhost, not ::1
+    assert result.diagnosis == ("resource", "tls", "tls_hostname_mismatch")
+    assert result.hop("resource", "tcp")["details"]["attempts"][0]["family"] == "IPv6"

@@ -146,3 +146,21 @@ def test_scheme_less_proxy_is_refused_by_claude_code(run_cli, base_args):
     assert result.diagnosis == ("resource", "proxy_resolve", "proxy_refused_by_client")
     hop = result.hop("resource", "proxy_resolve")
     assert hop["details"]["all_clients"]["curl"]["proxy"] == "http://127.0.0.1:3128"
+
+
+def test_claude_code_settings_env_block_is_reported(run_cli, base_args, tmp_path,
+                                                    monkeypatch):
+    project = tmp_path / "project"
+    (project / ".claude").mkdir(parents=True)
+    (project / ".claude" / "settings.json").write_text(
+        '{"env": {"HTTPS_PROXY": "http://u:settings-pw@proxy.corp:8080", "FOO": "bar"}}')
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    result = run_cli("check", "https://mcp.test/mcp", *base_args, "--cert",
+                     str(tmp_path / "missing.pem"))
+    hop = result.hop("settings", "proxy_resolve")
+    [(path, env)] = hop["details"]["claude_code_settings_env"].items()
+    assert path.endswith(".claude/settings.json")
+    assert env == {"HTTPS_PROXY": "http://u:<redacted>@proxy.corp:8080"}
+    assert hop["status"] == "warning"
+    assert "settings-pw" not in str(result.report) + result.stdout

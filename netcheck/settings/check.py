@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from netcheck.model import Code, Hop, HopResult, Status, Step, StepResult, failed
 from netcheck.net.deadline import Stopwatch
 from netcheck.proxy.url import ProxyURL, ProxyURLError
+from netcheck.settings.claude_settings import describe, settings_env
 from netcheck.settings.client_identity import (
     ClientIdentity,
     IdentityError,
@@ -46,6 +48,8 @@ def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[
     now = now or dt.datetime.now(dt.UTC)
     step = StepResult(step=Step.SETTINGS, url=None)
     step.hops.append(_check_proxy_variables(settings))
+    if settings.profile.name == "claude-code":
+        _note_claude_settings(settings, step)
     identity_hop, identity = _check_identity(settings, now)
     step.hops.append(identity_hop)
     trust_hop, trust = _check_trust(settings)
@@ -103,6 +107,17 @@ def _check_proxy_variables(settings: Settings) -> HopResult:
             result.status = Status.WARNING
     result.duration_ms = watch.ms()
     return result
+
+
+def _note_claude_settings(settings: Settings, step: StepResult) -> None:
+    found = settings_env(Path.home(), Path.cwd())
+    if not found:
+        return
+    view, notes = describe(found, settings.env)
+    step.hops[0].details["claude_code_settings_env"] = view
+    step.hops[0].notes.extend(notes)
+    if notes and step.hops[0].status is Status.OK:
+        step.hops[0].status = Status.WARNING
 
 
 def _check_identity(settings: Settings, now: dt.datetime) -> tuple[HopResult,

@@ -66,7 +66,6 @@ class Code(StrEnum):
     PROXY_URL_INVALID = "proxy_url_invalid"
     PROXY_REFUSED_BY_CLIENT = "proxy_refused_by_client"
     PROXY_SCHEME_UNSUPPORTED = "proxy_scheme_unsupported"
-    URL_INVALID = "url_invalid"
     # dns
     DNS_NXDOMAIN = "dns_nxdomain"
     DNS_SERVFAIL = "dns_servfail"

@@ -20,6 +20,7 @@ from netcheck.net.deadline import Timeout, call_bounded
 from netcheck.net.http1 import HttpResponse
 from netcheck.net.streams import HandshakeFacts, PlainStream, Stream, StreamClosed
 from netcheck.proxy.models import Target
+from netcheck.proxy.url import ProxyURL
 from netcheck.settings.check import Prepared
 
 ORDER = (Hop.PROXY_RESOLVE, Hop.DNS, Hop.TCP, Hop.PROXY_CONNECT, Hop.TLS, Hop.CLIENT_CERT,
@@ -83,7 +84,9 @@ def probe(step: Step, request: HttpRequest, judge: StatusJudge, prepared: Prepar
     port = target.effective_port
     if proxy is not None:
         hop, addresses = dns.resolve(proxy.host, proxy.port, timeout, settings.dns_server, "proxy")
-        hop.notes.append(_local_resolution_note(target.hostname, timeout, settings.dns_server))
+        if not dns.is_ip(target.hostname):
+            hop.notes.append(_local_resolution_note(target.hostname, timeout,
+                                                    settings.dns_server))
     else:
         role = "MCP server" if step in (Step.RESOURCE, Step.PROTECTED_RESOURCE_METADATA) \
             else "authorization server"
@@ -110,14 +113,13 @@ def probe(step: Step, request: HttpRequest, judge: StatusJudge, prepared: Prepar
             sock.close()
 
 
-def _over_socket(sock: socket.socket, target: Target, proxy: object, prepared: Prepared,
+def _over_socket(sock: socket.socket, target: Target, proxy: ProxyURL | None,
+                 prepared: Prepared,
                  rec: _Recorder, result: UrlProbe, date_skew_s: float | None,
                  request: HttpRequest, judge: StatusJudge) -> UrlProbe:
-    from netcheck.proxy.url import ProxyURL
-
     settings = prepared.settings
     timeout = settings.timeout
-    if isinstance(proxy, ProxyURL):
+    if proxy is not None:
         hop, _early = proxy_connect.tunnel(PlainStream(sock), proxy, target.hostname,
                                            target.effective_port, settings.profile, timeout)
         proxy_skew = hop.details.get("date_skew_s")

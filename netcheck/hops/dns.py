@@ -94,16 +94,20 @@ GAI_MESSAGES = {
 }
 
 
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def resolve(host: str, port: int, timeout: float, server: tuple[str, int] | None,
             role: str) -> tuple[HopResult, list[Address]]:
     """Resolve ``host``; ``role`` says whose name it is ("MCP server", "proxy")."""
     watch = Stopwatch()
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        ip = None
-    if ip is not None:
-        family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    if is_ip(host):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         return HopResult(hop=Hop.DNS, status=Status.OK, message=f"{host} is an IP address; no "
                          "lookup needed", details={"host": host, "role": role,
                                                    "addresses": [host]}), [(family, host)]

@@ -142,6 +142,7 @@ def describe_response(response: HttpResponse) -> dict[str, Any]:
         "body": body,
         "body_bytes_read": len(response.body),
         "body_complete": response.body_complete,
+        "body_timed_out": response.body_timed_out,
     }
 
 

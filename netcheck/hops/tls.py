@@ -19,6 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
+from netcheck.hops.dns import is_ip
 from netcheck.hops.interception import product_in
 from netcheck.model import Code, Hop, HopResult, Status, failed
 from netcheck.net.deadline import Deadline, Stopwatch
@@ -72,7 +73,7 @@ def establish(sock: socket.socket, host: str, *, identity: ClientIdentity | None
               date_skew_s: float | None = None) -> TlsOutcome:
     """Handshake on ``sock`` and judge the server's chain."""
     watch = Stopwatch()
-    sni = None if _is_ip(host) else host
+    sni = None if is_ip(host) else host
     stream = TlsStream(sock, make_context(identity), sni, alpn=[b"http/1.1"])
     try:
         stream.handshake(Deadline(timeout))
@@ -110,14 +111,6 @@ def _is_client_cert_failure(exc: TlsFailure, stream: TlsStream) -> bool:
     if exc.alert in CLIENT_CERT_ALERTS:
         return True
     return exc.alert == "handshake failure" and stream.facts.cert_request_seen
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _handshake_failure(exc: StreamError, host: str, via_proxy: bool, timeout: float,
@@ -174,7 +167,7 @@ def hostname_matches(cert: x509.Certificate, host: str) -> bool:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         san = None
-    if _is_ip(host):
+    if is_ip(host):
         if san is None:
             return False
         wanted = ipaddress.ip_address(host)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _WS = " \t"
+_PARAM_AHEAD = re.compile(r"[ \t,]*" + _TOKEN.pattern + r"[ \t]*=(?!=*[ \t]*(,|$))")
+_VALUE = re.compile(r"[^,\s]*")
 
 
 @dataclass
@@ -48,9 +50,7 @@ class _Parser:
 
     def _peek_param(self) -> bool:
         """Is the next item ``token =`` (a parameter) rather than a new challenge?"""
-        m = re.compile(r"[ \t,]*" + _TOKEN.pattern + r"[ \t]*=(?!=*[ \t]*(,|$))").match(self.s,
-                                                                                   self.i)
-        return m is not None
+        return _PARAM_AHEAD.match(self.s, self.i) is not None
 
     def _quoted(self) -> str:
         self.i += 1  # opening quote
@@ -97,7 +97,7 @@ class _Parser:
                 if self.i < len(self.s) and self.s[self.i] == '"':
                     value = self._quoted()
                 else:
-                    value = self._match(re.compile(r"[^,\s]*")) or ""
+                    value = self._match(_VALUE) or ""
                 challenge.params.setdefault(name.lower(), value)
                 self._skip(_WS)
         return found

@@ -8,7 +8,7 @@ read stops at ``max_body`` bytes, and headers and body each get at most ``timeou
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import h11
 
@@ -34,7 +34,6 @@ class HttpResponse:
     body_timed_out: bool = False
     ttfb_ms: float = 0.0
     trailing: bytes = b""  # bytes after a successful CONNECT (already the tunnel's)
-    redirect_location: str | None = field(default=None)
 
     def header(self, name: str) -> str | None:
         name = name.lower()

@@ -126,7 +126,7 @@ class TlsStream:
         if alpn:
             self.conn.set_alpn_protos(alpn)
 
-    def _on_info(self, conn: Any, where: int, ret: int) -> None:
+    def _on_info(self, conn: Any, _where: int, _ret: int) -> None:
         state = conn.get_state_string().decode("ascii", "replace")
         if not self.facts.states or self.facts.states[-1] != state:
             self.facts.states.append(state)

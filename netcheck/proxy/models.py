@@ -76,10 +76,6 @@ class ProxyDecision:
     variable: str | None = None  # the variable the proxy came from
     no_proxy_entry: str | None = None  # the NO_PROXY entry that sent the request direct
 
-    @property
-    def direct(self) -> bool:
-        return self.raw is None and self.error is None
-
     def as_vector(self) -> str:
         """The form of ``proxy-vectors.json``: ``DIRECT``, the raw value, or ``ERR:<why>``."""
         if self.error is not None:

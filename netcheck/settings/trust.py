@@ -8,6 +8,7 @@ store would accept this, Claude Code's bundled store would not".
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -68,8 +69,6 @@ def load_source(name: str, origin: str, paths: list[str], *, public: bool,
     source = TrustSource(name=name, origin=origin, paths=paths, public=public)
     for path in paths:
         try:
-            import os
-
             files = certificate_files_in(path) if os.path.isdir(path) else [path]
             for file in files:
                 certs, bad = parse_certificates(read_local_file(file, what))
@@ -89,8 +88,6 @@ def system_store_paths(env: Mapping[str, str]) -> tuple[list[str], str]:
     paths, origins = [], []
     cafile = env.get("SSL_CERT_FILE") or defaults.openssl_cafile
     capath = env.get("SSL_CERT_DIR") or defaults.openssl_capath
-    import os
-
     if cafile and (env.get("SSL_CERT_FILE") or os.path.exists(cafile)):
         paths.append(cafile)
         origins.append("env SSL_CERT_FILE" if env.get("SSL_CERT_FILE") else "OpenSSL default file")

@@ -14,7 +14,6 @@ from enum import IntEnum
 from typing import IO, Any
 
 from netcheck import __version__
-from netcheck.lab.faults import DEFAULT_FAULT
 
 PROG = "netcheck"
 DEFAULT_REPORT = "netcheck-report.json"
@@ -91,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the whole check against an embedded lab on "
                           "loopback: healthy, then with a realistic fault")
-    demo.add_argument("--fault", default=DEFAULT_FAULT, metavar="NAME",
-                      help=f"the fault to plant (default {DEFAULT_FAULT})")
+    demo.add_argument("--fault", metavar="NAME",
+                      help="the fault to plant (default tls-inspection; see --list-faults)")
     demo.add_argument("--list-faults", action="store_true", help="list the faults and exit")
     demo.add_argument("--json", metavar="PATH", default="netcheck-demo-report.json",
                       help="where the faulty run's report goes (default "

@@ -14,7 +14,7 @@ def run_demo(args: argparse.Namespace, stdout: IO[str]) -> int:
 
     from netcheck.cli.check_command import write_report
     from netcheck.cli.render import render_report
-    from netcheck.lab.faults import FAULTS
+    from netcheck.lab.faults import DEFAULT_FAULT, FAULTS
     from netcheck.lab.lab import running_lab
     from netcheck.redaction import redact_url
     from netcheck.report import build_report
@@ -29,7 +29,7 @@ def run_demo(args: argparse.Namespace, stdout: IO[str]) -> int:
             line.append(" › ".join(listed.expect), style="dim")
             console.print(line)
         return ExitStatus.OK
-    fault = FAULTS.get(args.fault)
+    fault = FAULTS.get(args.fault or DEFAULT_FAULT)
     if fault is None:
         raise UsageError(f"unknown fault {args.fault!r}; netcheck demo --list-faults shows them")
 

@@ -3,7 +3,6 @@ the healthy run passes, the report is written and valid, and nothing is left beh
 
 from __future__ import annotations
 
-import glob
 import json
 import subprocess
 import sys
@@ -17,9 +16,11 @@ from netcheck.lab.faults import FAULTS
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_demo_finds_each_fault(run_cli, tmp_path, schema, fault):
+def test_demo_finds_each_fault(run_cli, tmp_path, schema, fault, monkeypatch):
     report_path = tmp_path / "demo.json"
-    before = set(glob.glob(f"{tempfile.gettempdir()}/netcheck-demo-*"))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     result = run_cli("demo", "--fault", fault, "--json", str(report_path))
     assert result.status == 0, result.stdout
     report = json.loads(report_path.read_text())
@@ -27,7 +28,7 @@ def test_demo_finds_each_fault(run_cli, tmp_path, schema, fault):
     verdict = report["verdict"]
     assert (verdict["step"], verdict["hop"], verdict["code"]) == FAULTS[fault].expect
     assert "every hop passed" in result.stdout  # the healthy run
-    assert set(glob.glob(f"{tempfile.gettempdir()}/netcheck-demo-*")) == before  # cleaned up
+    assert list(scratch.iterdir()) == []  # the lab's certificates and keys are gone
 
 
 def test_demo_as_a_user_runs_it(tmp_path):

@@ -77,6 +77,34 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+def proxy_userinfo(value: str) -> tuple[int, int, str, str | None] | None:
+    """Where the credentials of a proxy value are: ``(start, end, user, password)``.
+
+    Lenient on purpose, since the value may be malformed: the userinfo is everything between
+    ``://`` (or the start) and the *last* ``@``, even across a ``/`` (an unencoded ``/`` in a
+    password makes the value invalid for clients, but it is still a password to hide).
+    """
+    sep = value.find("://")
+    start = sep + 3 if sep >= 0 else 0
+    cuts = [i for i in (value.find("?", start), value.find("#", start)) if i >= 0]
+    at = value.rfind("@", start, min(cuts, default=len(value)))
+    if at < 0:
+        return None
+    user, colon, password = value[start:at].partition(":")
+    return start, at, user, password if colon else None
+
+
+def redact_proxy(value: str) -> str:
+    """A proxy variable's value with its password (or, without a ``:``, its whole userinfo)
+    replaced."""
+    found = proxy_userinfo(value)
+    if found is None:
+        return value
+    start, at, user, password = found
+    shown = f"{user}:{REDACTED}" if password is not None else REDACTED
+    return value[:start] + shown + value[at:]
+
+
 def _redact_query_pair(pair: str) -> str:
     key, sep, _value = pair.partition("=")
     return f"{key}={REDACTED}" if sep and key.lower() in SECRET_QUERY_KEYS else pair

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from netcheck.hops.http import bearer_challenge, initialize, judge_initialize
 from netcheck.model import Code, Hop, Step, StepResult, failed, skipped
@@ -13,8 +13,7 @@ from netcheck.oauth.context import FlowContext, OAuthOptions
 from netcheck.oauth.flow import run_flow
 from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, probe
 from netcheck.proxy.models import Target
-from netcheck.proxy.url import ProxyURL, ProxyURLError
-from netcheck.redaction import Redactor, redact_url
+from netcheck.redaction import Redactor, proxy_userinfo, redact_url
 from netcheck.settings.check import Prepared, check_settings
 from netcheck.settings.gather import Options, Settings, UsageError, gather, is_proxy_variable
 
@@ -49,13 +48,14 @@ def secrets_of(settings: Settings, environ: Mapping[str, str]) -> Redactor:
     """A redactor that knows every secret this run was given."""
     redactor = Redactor()
     for name, value in list(settings.env.items()) + list(environ.items()):
-        if is_proxy_variable(name) and value:
-            try:
-                proxy = ProxyURL.parse(value)
-            except ProxyURLError:
-                continue
-            if proxy.password is not None:
-                redactor.add_basic_credentials(proxy.username or "", proxy.password.reveal())
+        found = proxy_userinfo(value) if is_proxy_variable(name) and value else None
+        if found is not None:
+            _start, _end, user, password = found
+            if password is not None:
+                redactor.add_basic_credentials(unquote(user), unquote(password))
+                redactor.add(password)  # as written, percent-encoding and all
+            else:
+                redactor.add(user)
     redactor.add(settings.passphrase)
     for _name, header_value in settings.headers:
         redactor.add(header_value)

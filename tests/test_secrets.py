@@ -79,3 +79,17 @@ def test_json_to_stdout_keeps_human_output_on_stderr(run_cli, base_args, plain_t
     assert "every hop passed" in result.stderr
     assert TOKEN not in result.stdout and TOKEN not in result.stderr
     assert result.report["settings"]["headers"] == ["X-Api-Key"]
+
+
+@pytest.mark.parametrize(("value", "secret"), [
+    ("http://u:pa/ss-planted@proxy.corp:8080", "pa/ss-planted"),  # unencoded '/'
+    ("http://u:p@ss:w0rd-planted@proxy.corp:99999", "w0rd-planted"),  # '@' and a bad port
+    ("u:hunter2-planted@proxy.corp:8080", "hunter2-planted"),  # no scheme
+    ("http://tok3n-planted@proxy.corp:8080", "tok3n-planted"),  # a token as user name
+])
+def test_malformed_proxy_values_are_still_redacted(run_cli, base_args, value, secret):
+    result = run_cli("check", "https://mcp.test/mcp", *base_args, "--verbose",
+                     env={"HTTPS_PROXY": value, "ALL_PROXY": value})
+    assert result.report is not None
+    for text in (json.dumps(result.report), result.stdout, result.stderr):
+        assert secret not in text

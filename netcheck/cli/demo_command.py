@@ -16,7 +16,7 @@ def run_demo(args: argparse.Namespace, stdout: IO[str]) -> int:
     from netcheck.cli.render import render_report
     from netcheck.lab.faults import DEFAULT_FAULT, FAULTS
     from netcheck.lab.lab import running_lab
-    from netcheck.redaction import redact_url
+    from netcheck.redaction import redact_proxy
     from netcheck.report import build_report
     from netcheck.runner import run_check
     from netcheck.settings.gather import UsageError
@@ -37,7 +37,7 @@ def run_demo(args: argparse.Namespace, stdout: IO[str]) -> int:
         console.rule(Text(text, style="bold"))
 
     def check(lab: Any) -> dict[str, Any]:
-        env_text = "  ".join(f"{k}={redact_url(v)}" for k, v in lab.env.items())
+        env_text = "  ".join(f"{k}={redact_proxy(v)}" for k, v in lab.env.items())
         console.print(Text(f"environment: {env_text}", style="dim"))
         report = build_report(run_check(lab.options(), lab.env))
         render_report(console, report, verbose=args.verbose)

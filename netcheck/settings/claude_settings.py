@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from netcheck.redaction import SECRET_VARIABLES, redact_url
+from netcheck.redaction import SECRET_VARIABLES, redact_proxy, redact_url
 
 FILES = (("user", ".claude/settings.json", True), ("project", ".claude/settings.json", False),
          ("local", ".claude/settings.local.json", False))
@@ -52,7 +52,8 @@ def describe(found: list[tuple[str, dict[str, str]]],
     view: dict[str, dict[str, str]] = {}
     notes = []
     for path, env in found:
-        view[path] = {k: "<redacted, set>" if k in SECRET_VARIABLES else redact_url(v)
+        view[path] = {k: "<redacted, set>" if k in SECRET_VARIABLES else
+                      redact_proxy(v) if k.upper().endswith("_PROXY") else redact_url(v)
                       for k, v in env.items()}
         for name, value in env.items():
             if environ.get(name) != value:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netcheck.profiles import DEFAULT_PROFILE, PROFILES, Profile
-from netcheck.redaction import SECRET_VARIABLES, Secret, redact_url
+from netcheck.redaction import SECRET_VARIABLES, Secret, redact_proxy, redact_url
 
 DEFAULT_TIMEOUT = 10.0
 PASSPHRASE_VARIABLE = "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"
@@ -80,7 +80,7 @@ class Settings:
     def to_json(self) -> dict[str, Any]:
         return {
             "proxy_variables": {
-                name: {"value": redact_url(value), "source": self.provenance(name)}
+                name: {"value": redact_proxy(value), "source": self.provenance(name)}
                 for name, value in self.env.items() if is_proxy_variable(name)
             },
             "client_certificate": self.cert.to_json() if self.cert else None,
@@ -181,5 +181,8 @@ def relevant_environment(environ: Mapping[str, str]) -> dict[str, str]:
     out = {}
     for name in sorted(set(names)):
         value = environ[name]
-        out[name] = "<redacted, set>" if name in SECRET_VARIABLES else redact_url(value)
+        if name in SECRET_VARIABLES:
+            out[name] = "<redacted, set>"
+        else:
+            out[name] = redact_proxy(value) if is_proxy_variable(name) else redact_url(value)
     return out

@@ -112,6 +112,23 @@ def _server(pki: Pki, **kwargs: Any) -> servers.TlsHttpServer:
                                                                pki.path("server.pem")), **kwargs)
 
 
+@pytest.fixture
+def serve(pki: Pki) -> Iterator[Any]:
+    """Start one-off TLS servers for a test (``serve(handler, cert_file=...)``); all are
+    closed when the test ends."""
+    started: list[servers.TlsHttpServer] = []
+
+    def start(handler: servers.Handler, **kwargs: Any) -> servers.TlsHttpServer:
+        kwargs.setdefault("cert_file", pki.path("server.pem"))
+        server = servers.TlsHttpServer(handler, **kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
 @pytest.fixture(scope="session")
 def mtls13(pki: Pki) -> Iterator[servers.TlsHttpServer]:
     """TLS 1.3, client certificate required, CA names sent (like nginx)."""

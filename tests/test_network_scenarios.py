@@ -237,68 +237,46 @@ def test_untrusted_server_certificate(run_cli, dns_server, plain_tls):
     assert result.diagnosis == ("resource", "tls", "tls_untrusted")
 
 
-def test_expired_server_certificate(run_cli, pki, base_args):
-    from tests.servers import TlsHttpServer, mcp_401
+def test_expired_server_certificate(run_cli, serve, pki, base_args):
+    from tests.servers import mcp_401
 
-    server = TlsHttpServer(mcp_401(), cert_file=pki.path("server-expired.pem"))
-    try:
-        result = check(run_cli, server.url("mcp.test"), *base_args)
-    finally:
-        server.close()
+    server = serve(mcp_401(), cert_file=pki.path("server-expired.pem"))
+    result = check(run_cli, server.url("mcp.test"), *base_args)
     assert result.diagnosis == ("resource", "tls", "tls_expired")
     assert "clock" in result.report["verdict"]["message"]
 
 
-def test_wrong_host_name(run_cli, pki, base_args):
-    from tests.servers import TlsHttpServer, mcp_401
+def test_wrong_host_name(run_cli, serve, pki, base_args):
+    from tests.servers import mcp_401
 
-    server = TlsHttpServer(mcp_401(), cert_file=pki.path("server-wrong-name.pem"))
-    try:
-        result = check(run_cli, server.url("mcp.test"), *base_args)
-    finally:
-        server.close()
+    server = serve(mcp_401(), cert_file=pki.path("server-wrong-name.pem"))
+    result = check(run_cli, server.url("mcp.test"), *base_args)
     assert result.diagnosis == ("resource", "tls", "tls_hostname_mismatch")
     assert "other.example" in result.report["verdict"]["message"]
 
 
-def test_plain_http_port_behind_https_url(run_cli, base_args):
-    from tests.servers import TlsHttpServer, mcp_401
+def test_plain_http_port_behind_https_url(run_cli, serve, base_args):
+    from tests.servers import mcp_401
 
-    server = TlsHttpServer(mcp_401(), cert_file=None)
-    try:
-        result = check(run_cli, f"https://127.0.0.1:{server.port}/mcp", *base_args)
-    finally:
-        server.close()
+    server = serve(mcp_401(), cert_file=None)
+    result = check(run_cli, f"https://127.0.0.1:{server.port}/mcp", *base_args)
     assert result.diagnosis == ("resource", "tls", "tls_protocol_error")
 
 
 @pytest.mark.parametrize(("status", "code"), [(404, "http_not_found"),
                                               (405, "http_method_not_allowed"),
                                               (503, "http_server_error")])
-def test_http_status_failures(run_cli, pki, base_args, status, code):
-    from tests.servers import TlsHttpServer
-
-    server = TlsHttpServer(lambda req: (status, [("Content-Type", "text/html")],
-                                        b"<title>nope</title>"),
-                           cert_file=pki.path("server.pem"))
-    try:
-        result = check(run_cli, server.url("mcp.test"), *base_args)
-    finally:
-        server.close()
+def test_http_status_failures(run_cli, serve, base_args, status, code):
+    server = serve(lambda req: (status, [("Content-Type", "text/html")], b"<title>nope</title>"))
+    result = check(run_cli, server.url("mcp.test"), *base_args)
     assert result.status == 1
     assert result.diagnosis == ("resource", "http", code)
 
 
-def test_server_needing_no_auth_passes(run_cli, pki, base_args):
-    from tests.servers import TlsHttpServer
-
-    server = TlsHttpServer(lambda req: (200, [("Content-Type", "application/json")],
-                                        b'{"jsonrpc":"2.0","id":1,"result":{}}'),
-                           cert_file=pki.path("server.pem"))
-    try:
-        result = check(run_cli, server.url("mcp.test"), *base_args)
-    finally:
-        server.close()
+def test_server_needing_no_auth_passes(run_cli, serve, base_args):
+    server = serve(lambda req: (200, [("Content-Type", "application/json")],
+                                b'{"jsonrpc":"2.0","id":1,"result":{}}'))
+    result = check(run_cli, server.url("mcp.test"), *base_args)
     assert result.status == 0
     request = server.requests[-1]
     assert request.method == "POST"
@@ -306,18 +284,12 @@ def test_server_needing_no_auth_passes(run_cli, pki, base_args):
     assert b'"method": "initialize"' in request.body
 
 
-def test_redirect_is_followed_without_forwarding_headers(run_cli, pki, base_args, plain_tls):
-    from tests.servers import TlsHttpServer
-
+def test_redirect_is_followed_without_forwarding_headers(run_cli, serve, base_args, plain_tls):
     target = plain_tls.url("auth.test")
-    first = TlsHttpServer(lambda req: (307, [("Location", target)], b""),
-                          cert_file=pki.path("server.pem"))
+    first = serve(lambda req: (307, [("Location", target)], b""))
     before = len(plain_tls.requests)
-    try:
-        result = check(run_cli, first.url("mcp.test"), *base_args,
-                       "--header", "Authorization: Bearer tok-redirect-secret")
-    finally:
-        first.close()
+    result = check(run_cli, first.url("mcp.test"), *base_args,
+                   "--header", "Authorization: Bearer tok-redirect-secret")
     assert result.status == 0, result.stdout
     steps = [s for s in result.report["steps"] if s["step"] == "resource"]
     assert [s["url"] for s in steps] == [first.url("mcp.test"), target]
@@ -325,17 +297,11 @@ def test_redirect_is_followed_without_forwarding_headers(run_cli, pki, base_args
     assert "authorization" not in plain_tls.requests[before].headers
 
 
-def test_redirect_loop(run_cli, pki, base_args):
-    from tests.servers import TlsHttpServer
-
+def test_redirect_loop(run_cli, serve, base_args):
     holder = {}
-    server = TlsHttpServer(lambda req: (302, [("Location", holder["url"])], b""),
-                           cert_file=pki.path("server.pem"))
+    server = serve(lambda req: (302, [("Location", holder["url"])], b""))
     holder["url"] = server.url("mcp.test")
-    try:
-        result = check(run_cli, holder["url"], *base_args)
-    finally:
-        server.close()
+    result = check(run_cli, holder["url"], *base_args)
     assert result.diagnosis == ("resource", "http", "http_too_many_redirects")
 
 
@@ -383,17 +349,14 @@ def test_profiles_route_differently_and_say_so(run_cli, pki, base_args, plain_tl
     assert resolve["status"] == "warning"
 
 
-def test_ipv6_loopback_server(run_cli, pki, base_args):
-    from tests.servers import TlsHttpServer, mcp_401
+def test_ipv6_loopback_server(run_cli, serve, base_args):
+    from tests.servers import mcp_401
 
     try:
-        server = TlsHttpServer(mcp_401(), cert_file=pki.path("server.pem"), host="::1")
+        server = serve(mcp_401(), host="::1")
     except OSError:
         pytest.skip("this machine has no IPv6 loopback")
-    try:
-        result = check(run_cli, f"https://[::1]:{server.port}/mcp", *base_args)
-    finally:
-        server.close()
+    result = check(run_cli, f"https://[::1]:{server.port}/mcp", *base_args)
     # the test certificate names 127.0.0.1 and localhost, not ::1
     assert result.diagnosis == ("resource", "tls", "tls_hostname_mismatch")
     assert result.hop("resource", "tcp")["details"]["attempts"][0]["family"] == "IPv6"

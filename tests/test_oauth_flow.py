@@ -195,26 +195,18 @@ def test_register_creates_a_named_client_and_says_so(run_cli, lab_args, make_lab
     assert client.client_secret is None or client.client_secret not in str(result.report)
 
 
-def test_server_needing_no_oauth_ends_the_flow(run_cli, pki, base_args):
-    from tests.servers import TlsHttpServer
-
-    server = TlsHttpServer(lambda req: (200, [("Content-Type", "application/json")], b"{}"),
-                           cert_file=pki.path("server.pem"))
-    try:
-        args = [a for a in base_args if a != "--no-oauth"]
-        result = run_cli("check", server.url("mcp.test"), *args)
-    finally:
-        server.close()
+def test_server_needing_no_oauth_ends_the_flow(run_cli, serve, base_args):
+    server = serve(lambda req: (200, [("Content-Type", "application/json")], b"{}"))
+    args = [a for a in base_args if a != "--no-oauth"]
+    result = run_cli("check", server.url("mcp.test"), *args)
     assert result.status == 0
     assert [s["step"] for s in result.report["steps"]] == ["settings", "resource"]
     assert any("no OAuth flow" in n for n in step(result.report, "resource")["notes"])
 
 
 @pytest.mark.parametrize(("own_id", "ok"), [(True, True), (False, False)])
-def test_client_id_metadata_document(run_cli, pki, lab_args, make_lab, own_id, ok):
+def test_client_id_metadata_document(run_cli, serve, lab_args, make_lab, own_id, ok):
     import json
-
-    from tests.servers import TlsHttpServer
 
     lab = make_lab(metadata_edit=lambda d: {**d, "client_id_metadata_document_supported": True})
     holder: dict[str, str] = {}
@@ -225,12 +217,9 @@ def test_client_id_metadata_document(run_cli, pki, lab_args, make_lab, own_id, o
                 "redirect_uris": ["http://127.0.0.1:33418/callback"]}
         return 200, [("Content-Type", "application/json")], json.dumps(body).encode()
 
-    server = TlsHttpServer(document, cert_file=pki.path("server.pem"))
+    server = serve(document)
     holder["url"] = server.url("mcp.test", "/oauth/client.json")
-    try:
-        result = run_cli("check", lab.mcp_url, *lab_args, "--client-metadata-url", holder["url"])
-    finally:
-        server.close()
+    result = run_cli("check", lab.mcp_url, *lab_args, "--client-metadata-url", holder["url"])
     registration = step(result.report, "client_registration")
     assert registration["url"] == holder["url"]
     if ok:

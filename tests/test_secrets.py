@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import PASSPHRASE, PROXY_PASSWORD, PROXY_USER
-from tests.servers import Request, TlsHttpServer
+from tests.servers import Request
 
 TOKEN = "tok-9f8e7d6c5b4a-planted"
 
@@ -30,11 +30,8 @@ def forbidden_forms() -> list[str]:
 
 
 @pytest.fixture
-def echo_server(pki, request):  # type: ignore[no-untyped-def]
-    server = TlsHttpServer(echo_headers, cert_file=pki.path("server.pem"),
-                           client_ca=pki.path("client-ca.pem"))
-    yield server
-    server.close()
+def echo_server(pki, serve):  # type: ignore[no-untyped-def]
+    return serve(echo_headers, client_ca=pki.path("client-ca.pem"))
 
 
 @pytest.mark.parametrize("verbose", [False, True])

@@ -85,8 +85,7 @@ def probe(step: Step, request: HttpRequest, judge: StatusJudge, prepared: Prepar
     if proxy is not None:
         hop, addresses = dns.resolve(proxy.host, proxy.port, timeout, settings.dns_server, "proxy")
         if not dns.is_ip(target.hostname):
-            hop.notes.append(_local_resolution_note(target.hostname, timeout,
-                                                    settings.dns_server))
+            hop.notes.append(_local_resolution_note(prepared, target.hostname))
     else:
         role = "MCP server" if step in (Step.RESOURCE, Step.PROTECTED_RESOURCE_METADATA) \
             else "authorization server"
@@ -201,15 +200,20 @@ def _blame_bypass(hop: HopResult, entry: object) -> None:
                     f"Otherwise: {hop.hint}")
 
 
-def _local_resolution_note(host: str, timeout: float, server: tuple[str, int] | None) -> str:
-    """Whether the target also resolves here (through a proxy, the proxy resolves it)."""
-    wait = min(timeout, 3.0)
-    if server is not None:
-        known = bool(dns.query(host, "A", wait, server).addresses)
-    else:
-        try:
-            known = bool(call_bounded(lambda: socket.getaddrinfo(host, None), wait))
-        except (OSError, UnicodeError, Timeout):
-            known = False
+def _local_resolution_note(prepared: Prepared, host: str) -> str:
+    """Whether the target also resolves here (through a proxy, the proxy resolves it); asked
+    once per host and run."""
+    known = prepared.resolves_locally.get(host)
+    if known is None:
+        wait = min(prepared.settings.timeout, 3.0)
+        server = prepared.settings.dns_server
+        if server is not None:
+            known = bool(dns.query(host, "A", wait, server).addresses)
+        else:
+            try:
+                known = bool(call_bounded(lambda: socket.getaddrinfo(host, None), wait))
+            except (OSError, UnicodeError, Timeout):
+                known = False
+        prepared.resolves_locally[host] = known
     where = "also resolves locally" if known else "does not resolve locally (fine when proxied)"
     return f"the proxy resolves {host}; it {where}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from netcheck.model import Code, Hop, HopResult, Status, Step, StepResult, failed
@@ -41,6 +41,7 @@ class Prepared:
     identity: ClientIdentity | None
     trust: TrustSetup
     origin: str = ""  # the configured server's origin: configured headers go only there
+    resolves_locally: dict[str, bool] = field(default_factory=dict)  # asked once per host
 
 
 def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[StepResult,

@@ -126,20 +126,23 @@ def sources_used_by(profile: str, env: Mapping[str, str]) -> tuple[set[str], str
 class TrustSetup:
     sources: list[TrustSource]
     why: str  # how the profile's stores were chosen
+    _union: Any = None
 
     @property
     def used(self) -> list[TrustSource]:
         return [s for s in self.sources if s.used and not s.error]
 
     def union_store(self) -> Any:
-        """One OpenSSL store with every certificate the client trusts."""
-        from OpenSSL import crypto
+        """One OpenSSL store with every certificate the client trusts (built once a run)."""
+        if self._union is None:
+            from OpenSSL import crypto
 
-        store = crypto.X509Store()
-        for source in self.used:
-            for cert in source.certificates:
-                store.add_cert(crypto.X509.from_cryptography(cert))
-        return store
+            store = crypto.X509Store()
+            for source in self.used:
+                for cert in source.certificates:
+                    store.add_cert(crypto.X509.from_cryptography(cert))
+            self._union = store
+        return self._union
 
 
 def load_trust(profile: str, env: Mapping[str, str], cacerts: list[str],

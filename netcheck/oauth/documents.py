@@ -19,8 +19,13 @@ class DocumentProblem(Exception):
         self.hint = hint
 
 
-def json_object(response: HttpResponse, what: str) -> dict[str, Any]:
-    """The body as a JSON object, or a :class:`DocumentProblem` describing what came instead."""
+def json_object(response: HttpResponse, what: str,
+                not_json: Code = Code.OAUTH_INVALID_JSON) -> dict[str, Any]:
+    """The body as a JSON object, or a :class:`DocumentProblem` describing what came instead.
+
+    ``not_json`` is the code when the body is not JSON at all: a broken document for metadata,
+    but for an endpoint's answer the sign that something other than an OAuth server answered.
+    """
     if not response.body_complete:
         raise DocumentProblem(Code.OAUTH_INVALID_JSON,
                               f"the {what} was cut off after {len(response.body)} bytes (too "
@@ -32,7 +37,7 @@ def json_object(response: HttpResponse, what: str) -> dict[str, Any]:
         seen = (f"{summary['content_type'] or 'no content type'}: "
                 f"{summary['title'] or summary['text'][:120]}") if summary else "an empty body"
         raise DocumentProblem(
-            Code.OAUTH_INVALID_JSON, f"the {what} is not JSON ({seen})",
+            not_json, f"the {what} is not JSON ({seen})",
             "something other than the OAuth server answered (a proxy block page, a login "
             "portal, a WAF, or a web app catching all paths)") from None
     if not isinstance(value, dict):

@@ -118,10 +118,8 @@ def _token_step(ctx: FlowContext, step_name: Step, form: dict[str, str],
             "ask IT to exempt the token endpoint from browser-style login redirects"),
             details))
     try:
-        doc = json_object(response, "token endpoint's answer")
+        doc = json_object(response, "token endpoint's answer", Code.OAUTH_NOT_OAUTH_RESPONSE)
     except DocumentProblem as problem:
-        problem.code = Code.OAUTH_NOT_OAUTH_RESPONSE
-        problem.message = problem.message.replace("is not JSON", "is not an OAuth JSON answer")
         return ctx.conclude(step, oauth_failed(problem, details))
     error = doc.get("error")
     if isinstance(error, str):

@@ -143,9 +143,8 @@ def _probe(ctx: FlowContext, endpoint: str) -> StepResult:
     if response is None:
         return step
     try:
-        doc = json_object(response, "registration answer")
+        doc = json_object(response, "registration answer", Code.OAUTH_NOT_OAUTH_RESPONSE)
     except DocumentProblem as problem:
-        problem.code = Code.OAUTH_NOT_OAUTH_RESPONSE
         return ctx.conclude(step, oauth_failed(problem, details))
     if response.status == 400:
         error = doc.get("error")
@@ -197,7 +196,7 @@ def _register(ctx: FlowContext, endpoint: str) -> StepResult:
     if response is None:
         return step
     try:
-        doc = json_object(response, "registration answer")
+        doc = json_object(response, "registration answer", Code.OAUTH_NOT_OAUTH_RESPONSE)
         if response.status == 400:
             raise DocumentProblem(Code.OAUTH_REGISTRATION_REFUSED,
                                   f"the server refused a well-formed registration: "

@@ -34,6 +34,8 @@ def test_version():
     ["check", "https://mcp.test/", "--dns-server", "dns.example"],
     ["check", "https://mcp.test/", "--key-passphrase-env", "NOT_SET_ANYWHERE"],
     ["check", "https://mcp.test/", "--header", "no colon here"],
+    ["check", "https://mcp.test/", "--client-metadata-url", "not-a-url"],
+    ["check", "https://mcp.test/", "--auth-server-metadata", "ftp://auth.test/x"],
     ["check"],
     ["frobnicate"],
 ])

@@ -127,7 +127,11 @@ def test_prm_resource_on_another_host(run_cli, lab_args, make_lab):
      "oauth_pkce_unsupported"),
     (lambda d: {**d, "issuer": 42}, "oauth_wrong_type"),
     (lambda d: {k: v for k, v in d.items() if k != "token_endpoint"}, "oauth_missing_field"),
-], ids=["issuer-mismatch", "no-s256", "pkce-absent", "issuer-number", "no-token-endpoint"])
+    (lambda d: {**d, "token_endpoint": "https://"}, "oauth_wrong_type"),
+    (lambda d: {**d, "authorization_endpoint": "http://auth.example/authorize"},
+     "oauth_insecure_endpoint"),
+], ids=["issuer-mismatch", "no-s256", "pkce-absent", "issuer-number", "no-token-endpoint",
+        "token-endpoint-no-host", "plain-http-endpoint"])
 def test_broken_authorization_server_metadata(run_cli, lab_args, make_lab, edit, code):
     lab = make_lab(metadata_edit=edit)
     result = run_cli("check", lab.mcp_url, *lab_args)

@@ -107,6 +107,12 @@ def test_bad_extra_ca_file(run_cli, pki, base_args, value, code):
     assert "Node only prints a warning" in result.report["verdict"]["hint"]
 
 
+def test_unusable_public_roots_file(run_cli, pki, dns_server):
+    result = run_cli("check", "https://mcp.test/mcp", "--public-roots",
+                     pki.path("not-a-cert.pem"), "--dns-server", dns_server.address)
+    assert result.diagnosis == ("settings", "tls", "ca_file_no_certificates")
+
+
 def test_bad_cacert_flag(run_cli, pki, base_args):
     result = run_cli("check", "https://mcp.test/mcp", *base_args, "--cacert",
                      pki.path("not-a-cert.pem"))

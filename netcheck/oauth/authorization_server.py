@@ -10,7 +10,7 @@ from netcheck.oauth.context import FlowContext
 from netcheck.oauth.discovery import authorization_server_metadata_urls
 from netcheck.oauth.documents import (
     DocumentProblem,
-    is_loopback_http,
+    endpoint_url,
     json_object,
     oauth_failed,
     oauth_ok,
@@ -80,16 +80,15 @@ def run(ctx: FlowContext) -> StepResult:
         for field in ("authorization_endpoint", "token_endpoint"):
             url = string_field(doc, field, WHAT)
             details[field] = url
-            if urlsplit(url).scheme != "https":
-                if not is_loopback_http(url):
-                    raise DocumentProblem(Code.OAUTH_INSECURE_ENDPOINT,
-                                          f"{field} {url} is not https; clients refuse it")
+            if endpoint_url(url, field):
                 warning = True
                 notes.append(f"{field} is plain http on loopback (development setups only)")
         registration = doc.get("registration_endpoint")
-        if registration is not None and not isinstance(registration, str):
-            raise DocumentProblem(Code.OAUTH_WRONG_TYPE,
-                                  "registration_endpoint must be a string")
+        if registration is not None:
+            if not isinstance(registration, str):
+                raise DocumentProblem(Code.OAUTH_WRONG_TYPE,
+                                      "registration_endpoint must be a string")
+            endpoint_url(registration, "registration_endpoint")
         details["registration_endpoint"] = registration
         details["client_id_metadata_document_supported"] = \
             doc.get("client_id_metadata_document_supported") is True

@@ -70,6 +70,24 @@ def string_list(doc: dict[str, Any], name: str, what: str, *, required: bool) ->
     return value
 
 
+def endpoint_url(url: str, name: str) -> bool:
+    """Check that ``url`` (named ``name`` in the report) is an absolute https URL, or http on
+    loopback; returns whether it is the latter (allowed, with a warning)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises for a malformed port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DocumentProblem(Code.OAUTH_WRONG_TYPE, f"{name} {url!r} is not an absolute URL")
+    if parts.scheme == "https":
+        return False
+    if not is_loopback_http(url):
+        raise DocumentProblem(Code.OAUTH_INSECURE_ENDPOINT,
+                              f"{name} {url} is not https; clients refuse it")
+    return True
+
+
 def is_loopback_http(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme == "http" and (parts.hostname or "") in ("localhost", "127.0.0.1", "::1")

@@ -11,7 +11,7 @@ from netcheck.oauth.context import FlowContext
 from netcheck.oauth.discovery import protected_resource_metadata_urls
 from netcheck.oauth.documents import (
     DocumentProblem,
-    is_loopback_http,
+    endpoint_url,
     json_object,
     oauth_failed,
     oauth_ok,
@@ -69,10 +69,7 @@ def run(ctx: FlowContext) -> StepResult:
                 "the server's PRM 'resource' must be its own URL (same origin, a path prefix "
                 "of the MCP endpoint)")
         for server in servers:
-            scheme = urlsplit(server).scheme
-            if scheme != "https" and not is_loopback_http(server):
-                raise DocumentProblem(Code.OAUTH_INSECURE_ENDPOINT,
-                                      f"authorization server {server} is not https")
+            endpoint_url(server, "authorization server")
     except DocumentProblem as problem:
         return ctx.conclude(step, oauth_failed(problem, details))
     ctx.resource_metadata = doc

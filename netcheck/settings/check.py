@@ -168,8 +168,9 @@ def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
     trust = load_trust(settings.profile.name, settings.env, settings.cacerts,
                        settings.public_roots)
     details = {"sources": [s.to_json() for s in trust.sources], "client_uses": trust.why}
-    bad_used = [s for s in trust.sources if s.used and s.error and s.name not in ("bundled",
-                                                                                  "system")]
+    # the stores found on this machine may be missing; files the user named must work
+    bad_used = [s for s in trust.sources if s.error and (
+        (s.used and s.name not in ("bundled", "system")) or s.origin == "--public-roots")]
     if bad_used:
         source = bad_used[0]
         assert source.error is not None

@@ -10,6 +10,7 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from netcheck.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from netcheck.redaction import SECRET_VARIABLES, Secret, redact_proxy, redact_url
@@ -143,7 +144,21 @@ def gather(options: Options, environ: Mapping[str, str]) -> Settings:
     if options.dns_server:
         settings.dns_server = parse_dns_server(options.dns_server)
     settings.headers = [parse_header(h) for h in options.headers]
+    for flag, url in (("--client-metadata-url", options.client_metadata_url),
+                      ("--auth-server-metadata", options.auth_server_metadata)):
+        if url is not None:
+            require_http_url(flag, url)
     return settings
+
+
+def require_http_url(flag: str, url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{flag} wants an absolute https:// URL, not {url!r}")
 
 
 def parse_header(text: str) -> tuple[str, Secret]:

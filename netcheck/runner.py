@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin
 
 from netcheck.hops.http import bearer_challenge, initialize, judge_initialize
 from netcheck.model import Code, Hop, Step, StepResult, failed, skipped
 from netcheck.oauth.context import FlowContext, OAuthOptions
 from netcheck.oauth.flow import run_flow
 from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, probe
-from netcheck.proxy.models import Target
+from netcheck.proxy.models import Target, is_http_url
 from netcheck.redaction import Redactor, proxy_userinfo, redact_url
 from netcheck.settings.check import Prepared, check_settings
 from netcheck.settings.gather import Options, Settings, UsageError, gather, is_proxy_variable
@@ -35,12 +35,8 @@ class CheckRun:
 
 def validate_url(url: str) -> str:
     """The MCP server URL, or :class:`UsageError` (exit status 2)."""
-    try:
-        target = Target.parse(url)
-    except ValueError:
-        raise UsageError(f"{url!r} is not an absolute http(s) URL with a host") from None
-    if target.scheme not in ("http", "https"):
-        raise UsageError(f"{url!r}: MCP servers are reached over http:// or https://")
+    if not is_http_url(url):
+        raise UsageError(f"{url!r} is not an absolute http:// or https:// URL with a host")
     return url
 
 
@@ -126,14 +122,17 @@ def _resource(run: CheckRun, prepared: Prepared, url: str, observer: Observer | 
         run.steps.append(result.step)
         if result.redirect is None or not result.step.ok:
             return result
-        nxt = urljoin(url, result.redirect)
+        try:
+            nxt = urljoin(url, result.redirect)
+        except ValueError:  # a Location no URL parser accepts ("http://[bad")
+            nxt = result.redirect
         problem = None
         if nxt in seen or len(seen) > MAX_REDIRECTS:
             problem = failed(Hop.HTTP, Code.HTTP_TOO_MANY_REDIRECTS,
                              f"redirect loop or more than {MAX_REDIRECTS} redirects (last: "
                              f"{redact_url(nxt)})",
                              "the server's redirects never settle: check the URL with its owners")
-        elif urlsplit(nxt).scheme not in ("http", "https") or not urlsplit(nxt).hostname:
+        elif not is_http_url(nxt):
             problem = failed(Hop.HTTP, Code.HTTP_UNEXPECTED_STATUS,
                              f"redirect to an unusable URL: {redact_url(nxt)}",
                              "the server's redirect is broken: tell its owners")

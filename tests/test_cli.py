@@ -28,6 +28,8 @@ def test_version():
 @pytest.mark.parametrize("args", [
     ["check", "not a url"],
     ["check", "ftp://example.test/"],
+    ["check", "https://mcp.test:99999/mcp"],
+    ["check", "https://[bad/mcp"],
     ["check", "https://mcp.test/", "--client", "lynx"],
     ["check", "https://mcp.test/", "--timeout", "0"],
     ["check", "https://mcp.test/", "--timeout", "soon"],

@@ -360,3 +360,11 @@ def test_ipv6_loopback_server(run_cli, serve, base_args):
     # the test certificate names 127.0.0.1 and localhost, not ::1
     assert result.diagnosis == ("resource", "tls", "tls_hostname_mismatch")
     assert result.hop("resource", "tcp")["details"]["attempts"][0]["family"] == "IPv6"
+
+
+@pytest.mark.parametrize("location", ["http://[bad/x", "ftp://files.example/", "https://h:99999/"])
+def test_redirect_to_an_unusable_url(run_cli, serve, base_args, location):
+    server = serve(lambda req: (302, [("Location", location)], b""))
+    result = check(run_cli, server.url("mcp.test"), *base_args)
+    assert result.diagnosis == ("resource", "http", "http_unexpected_status")
+    assert "unusable URL" in result.report["verdict"]["message"]

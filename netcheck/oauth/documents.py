@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from netcheck.hops.proxy_connect import page_summary
 from netcheck.model import Code, Hop, HopResult, Status, failed
 from netcheck.net.http1 import HttpResponse
+from netcheck.proxy.models import is_http_url
 
 
 class DocumentProblem(Exception):
@@ -73,14 +74,9 @@ def string_list(doc: dict[str, Any], name: str, what: str, *, required: bool) ->
 def endpoint_url(url: str, name: str) -> bool:
     """Check that ``url`` (named ``name`` in the report) is an absolute https URL, or http on
     loopback; returns whether it is the latter (allowed, with a warning)."""
-    try:
-        parts = urlsplit(url)
-        _ = parts.port  # raises for a malformed port
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_http_url(url):
         raise DocumentProblem(Code.OAUTH_WRONG_TYPE, f"{name} {url!r} is not an absolute URL")
-    if parts.scheme == "https":
+    if urlsplit(url).scheme == "https":
         return False
     if not is_loopback_http(url):
         raise DocumentProblem(Code.OAUTH_INSECURE_ENDPOINT,

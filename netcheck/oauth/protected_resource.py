@@ -19,6 +19,7 @@ from netcheck.oauth.documents import (
     string_list,
 )
 from netcheck.oauth.fetch import fetch_in_order, judge_document
+from netcheck.proxy.models import is_http_url
 
 WHAT = "protected resource metadata"
 
@@ -31,6 +32,8 @@ def metadata_request(url: str) -> HttpRequest:
 def resource_matches(resource: str, server_url: str) -> bool:
     """The TypeScript SDK's rule: same origin, and the server's path starts with the
     resource's path."""
+    if not is_http_url(resource):
+        return False
     a, b = urlsplit(resource), urlsplit(server_url)
     if (a.scheme.lower(), (a.hostname or "").lower(), a.port) != \
             (b.scheme.lower(), (b.hostname or "").lower(), b.port):

@@ -36,6 +36,7 @@ class Target:
 
     @classmethod
     def parse(cls, url: str) -> Target:
+        """Raises ValueError for anything but an absolute URL with a host (and a valid port)."""
         parts = urlsplit(url)
         if not parts.scheme or not parts.hostname:
             raise ValueError(f"not an absolute URL with a host: {url!r}")
@@ -62,6 +63,14 @@ class Target:
     def netloc_host(self) -> str:
         """Host as in the URL's authority, port included when explicit (urllib's ``req.host``)."""
         return self.bracketed_host + (f":{self.port}" if self.port else "")
+
+
+def is_http_url(url: str) -> bool:
+    """An absolute http(s) URL with a host and a valid port: something netcheck can probe."""
+    try:
+        return Target.parse(url).scheme in ("http", "https")
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

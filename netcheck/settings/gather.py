@@ -10,9 +10,9 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from netcheck.profiles import DEFAULT_PROFILE, PROFILES, Profile
+from netcheck.proxy.models import is_http_url
 from netcheck.redaction import SECRET_VARIABLES, Secret, redact_proxy, redact_url
 
 DEFAULT_TIMEOUT = 10.0
@@ -152,12 +152,7 @@ def gather(options: Options, environ: Mapping[str, str]) -> Settings:
 
 
 def require_http_url(flag: str, url: str) -> None:
-    try:
-        parts = urlsplit(url)
-        _ = parts.port
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_http_url(url):
         raise UsageError(f"{flag} wants an absolute https:// URL, not {url!r}")
 
 

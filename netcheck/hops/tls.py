@@ -203,6 +203,25 @@ def _verify(store: Any, chain: list[x509.Certificate]) -> tuple[bool, int | None
     return True, None, None, [c.to_cryptography() for c in verified]
 
 
+def _verify_everywhere(trust: TrustSetup, der: list[bytes], chain: list[x509.Certificate]
+                       ) -> tuple[list[dict[str, Any]], tuple[bool, int | None, str | None,
+                                                               list[x509.Certificate]]]:
+    """The chain against each trust source and against the client's union of them; a chain
+    seen before in this run (the same server, or the same inspecting proxy) is not redone."""
+    key = tuple(der)
+    if key not in trust.verdicts:
+        per_source: list[dict[str, Any]] = []
+        for source in trust.sources:
+            if source.error or not source.certificates:
+                continue
+            ok, _code, error, _v = _verify(source.x509_store(), chain)
+            per_source.append({"source": source.name, "used_by_client": source.used,
+                               "accepts": ok, "error": error})
+        trust.verdicts[key] = (per_source, _verify(trust.union_store(), chain))
+    per_source, union = trust.verdicts[key]
+    return [dict(p) for p in per_source], union
+
+
 def judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profile,
                 via_proxy: bool, date_skew_s: float | None) -> HopResult:
     facts = stream.facts
@@ -214,15 +233,8 @@ def judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profil
     if not chain:
         return failed(Hop.TLS, Code.TLS_HANDSHAKE_FAILED, f"{host} sent no certificate",
                       "the server's TLS setup is broken", **details)
-    per_source: list[dict[str, Any]] = []
-    for source in trust.sources:
-        if source.error or not source.certificates:
-            continue
-        ok, _code, error, _v = _verify(source.x509_store(), chain)
-        per_source.append({"source": source.name, "used_by_client": source.used,
-                           "accepts": ok, "error": error})
+    per_source, (ok, code, error, verified) = _verify_everywhere(trust, facts.chain_der, chain)
     details["trust"] = per_source
-    ok, code, error, verified = _verify(trust.union_store(), chain)
     names = [c.issuer.rfc4514_string() for c in chain] + [c.subject.rfc4514_string()
                                                          for c in chain[1:]]
     if verified:

@@ -50,7 +50,7 @@ class Lab:
         self._closers.append(self.dns)
         context = server_context(server_pem, client_ca_pem)
         auth_server = LabHttpsServer(apps.AuthorizationServer("https://placeholder/"), context)
-        issuer = f"https://{AUTH_HOST}:{auth_server.port}/"
+        self.issuer = issuer = f"https://{AUTH_HOST}:{auth_server.port}/"
         auth_server.app = apps.AuthorizationServer(
             issuer, token_portal=f.token_portal,
             advertised_issuer=f"https://login.demo.test:{auth_server.port}/"

@@ -390,9 +390,9 @@ def _is_requests_cidr(entry: str) -> bool:
 
 
 def decide_python_httpx(env: Env, target: Target) -> ProxyDecision:
-    """httpx 0.28 ``get_environment_proxies``: NO_PROXY entries become mount patterns."""
-    import httpx
+    """httpx 0.28 ``get_environment_proxies``: NO_PROXY entries become mount patterns.
 
+    httpx itself parses the patterns (it is imported only when there are NO_PROXY entries)."""
     model = "python-httpx"
     proxies = _python_getproxies(env)
     key = target.scheme if proxies.get(target.scheme) else ("all" if proxies.get("all") else None)
@@ -402,10 +402,12 @@ def decide_python_httpx(env: Env, target: Target) -> ProxyDecision:
         return _direct(model, f"{no_variable} entry '*'", "*")
     if key is None:
         return _direct(model, "no proxy variable set")
-    other = httpx.URL(target.url)
-    for entry in no_entries:
-        if not entry:
-            continue
+    entries = [entry for entry in no_entries if entry]
+    if entries:
+        import httpx
+
+        other = httpx.URL(target.url)
+    for entry in entries:
         try:
             if _httpx_no_proxy_matches(entry, other):
                 return _direct(model, f"{no_variable} entry {entry!r}", entry)

@@ -182,7 +182,7 @@ def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
         hop = failed(Hop.TLS, code, source.error, hint, **details)
     else:
         usable = trust.used
-        count = sum(len(s.certificates) for s in usable)
+        count = len({c for s in usable for c in s.certificates})
         hop = HopResult(hop=Hop.TLS, status=Status.OK, details=details,
                         message=f"{count} trusted certificates from "
                                 f"{', '.join(s.name for s in usable) or 'no source'}")

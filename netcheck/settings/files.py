@@ -67,11 +67,13 @@ def parse_certificates(data: bytes) -> tuple[list[x509.Certificate], int]:
 
 
 def certificate_files_in(directory: str) -> list[str]:
-    """Candidate certificate files of an OpenSSL-style directory (hashed links or *.pem)."""
+    """The certificate files of an OpenSSL-style directory: its subject-hash links (what
+    OpenSSL reads), or its *.pem / *.crt files when it has no such links."""
     try:
-        names = sorted(os.listdir(directory))
+        names = sorted(n for n in os.listdir(directory)
+                       if os.path.isfile(os.path.join(directory, n)))
     except OSError:
         return []
-    return [os.path.join(directory, n) for n in names
-            if os.path.isfile(os.path.join(directory, n))
-            and (re.fullmatch(r"[0-9a-f]{8}\.\d+", n) or n.endswith((".pem", ".crt")))]
+    hashed = [n for n in names if re.fullmatch(r"[0-9a-f]{8}\.\d+", n)]
+    chosen = hashed or [n for n in names if n.endswith((".pem", ".crt"))]
+    return [os.path.join(directory, n) for n in chosen]

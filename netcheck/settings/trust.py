@@ -8,6 +8,7 @@ store would accept this, Claude Code's bundled store would not".
 
 from __future__ import annotations
 
+import contextlib
 import os
 import ssl
 from collections.abc import Mapping
@@ -35,19 +36,15 @@ class TrustSource:
     public: bool  # the public web PKI (Mozilla's roots, as bundled by certifi)
     used: bool = False  # the profile's client uses it
     certificates: list[x509.Certificate] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # files given (not directories)
     skipped_blocks: int = 0
     error: str | None = None
     _store: Any = None
 
     def x509_store(self) -> Any:
-        """An OpenSSL store holding this source's certificates (built once)."""
+        """An OpenSSL store holding this source's certificates (built once, when first asked)."""
         if self._store is None:
-            from OpenSSL import crypto
-
-            store = crypto.X509Store()
-            for cert in self.certificates:
-                store.add_cert(crypto.X509.from_cryptography(cert))
-            self._store = store
+            self._store = _store_of([self])
         return self._store
 
     def to_json(self) -> dict[str, Any]:
@@ -69,14 +66,18 @@ def load_source(name: str, origin: str, paths: list[str], *, public: bool,
     source = TrustSource(name=name, origin=origin, paths=paths, public=public)
     for path in paths:
         try:
-            files = certificate_files_in(path) if os.path.isdir(path) else [path]
-            for file in files:
+            is_dir = os.path.isdir(path)
+            for file in certificate_files_in(path) if is_dir else [path]:
                 certs, bad = parse_certificates(read_local_file(file, what))
+                if not is_dir:
+                    source.files.append(file)
                 source.certificates.extend(certs)
                 source.skipped_blocks += bad
         except LocalFileError as exc:
             source.error = str(exc)
             return source
+    # a file and a directory of the same store (SSL_CERT_FILE + SSL_CERT_DIR) repeat each other
+    source.certificates = list(dict.fromkeys(source.certificates))
     if not source.certificates:
         source.error = f"{what} {', '.join(paths)} holds no certificates"
     return source
@@ -127,6 +128,7 @@ class TrustSetup:
     sources: list[TrustSource]
     why: str  # how the profile's stores were chosen
     _union: Any = None
+    verdicts: dict[tuple[bytes, ...], Any] = field(default_factory=dict)  # per chain, see tls
 
     @property
     def used(self) -> list[TrustSource]:
@@ -135,14 +137,30 @@ class TrustSetup:
     def union_store(self) -> Any:
         """One OpenSSL store with every certificate the client trusts (built once a run)."""
         if self._union is None:
-            from OpenSSL import crypto
-
-            store = crypto.X509Store()
-            for source in self.used:
-                for cert in source.certificates:
-                    store.add_cert(crypto.X509.from_cryptography(cert))
-            self._union = store
+            self._union = _store_of(self.used)
         return self._union
+
+
+def _store_of(sources: list[TrustSource]) -> Any:
+    """An OpenSSL store of ``sources``: OpenSSL reads their files itself (several times faster
+    than converting parsed certificates one by one) and looks directories up by subject hash,
+    as OpenSSL clients do; a file it refuses as a whole (a bad block among good ones) falls
+    back to the certificates we parsed from it."""
+    from OpenSSL import crypto
+
+    store = crypto.X509Store()
+    for source in sources:
+        try:
+            for path in source.paths:
+                if os.path.isdir(path):
+                    store.load_locations(None, path)
+            for file in source.files:
+                store.load_locations(file)
+        except crypto.Error:
+            for cert in source.certificates:
+                with contextlib.suppress(crypto.Error):  # already added from a good file
+                    store.add_cert(crypto.X509.from_cryptography(cert))
+    return store
 
 
 def load_trust(profile: str, env: Mapping[str, str], cacerts: list[str],

@@ -127,6 +127,7 @@ class Code(StrEnum):
     # whole run
     NETCHECK_UNSUPPORTED = "netcheck_unsupported"
     INTERNAL_ERROR = "internal_error"
+    RUN_DEADLINE_EXCEEDED = "run_deadline_exceeded"
 
 
 @dataclass

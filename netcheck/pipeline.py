@@ -18,6 +18,7 @@ from netcheck.hops.http import HttpRequest, StatusJudge
 from netcheck.model import Code, Hop, HopResult, Step, StepResult, failed, skipped
 from netcheck.net.deadline import Timeout, call_bounded
 from netcheck.net.http1 import HttpResponse
+from netcheck.net.pool import KeptConnection, PoolKey
 from netcheck.net.streams import HandshakeFacts, PlainStream, Stream, StreamClosed
 from netcheck.proxy.models import Target
 from netcheck.proxy.url import ProxyURL
@@ -26,6 +27,8 @@ from netcheck.settings.check import Prepared
 ORDER = (Hop.PROXY_RESOLVE, Hop.DNS, Hop.TCP, Hop.PROXY_CONNECT, Hop.TLS, Hop.CLIENT_CERT,
          Hop.HTTP)
 OAUTH_ORDER = (*ORDER, Hop.OAUTH)
+TIMEOUT_CODES = frozenset({Code.DNS_TIMEOUT, Code.TCP_TIMEOUT, Code.PROXY_TIMEOUT,
+                           Code.TLS_TIMEOUT, Code.HTTP_TIMEOUT})
 
 Observer = Callable[[Step, HopResult], None]
 
@@ -64,28 +67,67 @@ def probe(step: Step, request: HttpRequest, judge: StatusJudge, prepared: Prepar
           observer: Observer | None = None, date_skew_s: float | None = None) -> UrlProbe:
     """Walk every hop for ``request.url``, send ``request`` and judge its status.
 
+    Every wait is bounded by ``--timeout`` and by what is left of the run's ``--deadline``.
     For OAuth steps the caller then adds the ``oauth`` hop (skipped here if a hop failed).
     """
+    order = ORDER if step in (Step.SETTINGS, Step.RESOURCE) else OAUTH_ORDER
+    result = UrlProbe(step=StepResult(step=step, url=request.url))
+    rec = _Recorder(result.step, observer, order)
+    deadline = prepared.deadline
+    if deadline.expired:
+        rec.add(_out_of_time(Hop.PROXY_RESOLVE, prepared, "before this step could start"))
+        rec.skip_rest("the run's deadline had passed")
+        return result
+    timeout = min(prepared.settings.timeout, max(deadline.remaining(), 0.05))
+    _walk(request, judge, prepared, rec, result, date_skew_s, timeout)
+    failure = result.step.first_failure()
+    if failure is not None and failure.code in TIMEOUT_CODES and not deadline.remaining():
+        index = result.step.hops.index(failure)
+        result.step.hops[index] = _out_of_time(failure.hop, prepared, f"while waiting "
+                                               f"({failure.message})", failure)
+    return result
+
+
+def _out_of_time(hop: Hop, prepared: Prepared, when: str,
+                 cut: HopResult | None = None) -> HopResult:
+    seconds = prepared.deadline.seconds
+    result = failed(hop, Code.RUN_DEADLINE_EXCEEDED,
+                    f"the run's deadline ({seconds:g} s) ran out {when}; the check stopped here",
+                    "run again with a larger --deadline; if this hop is slow every time, it is "
+                    "the problem: see its timing", **(cut.details if cut else {}))
+    if cut is not None:
+        result.duration_ms = cut.duration_ms
+    return result
+
+
+def _walk(request: HttpRequest, judge: StatusJudge, prepared: Prepared, rec: _Recorder,
+          result: UrlProbe, date_skew_s: float | None, timeout: float) -> None:
     settings = prepared.settings
     profile = settings.profile
-    timeout = settings.timeout
     url = request.url
     target = Target.parse(url)
-    result = UrlProbe(step=StepResult(step=step, url=url))
-    order = ORDER if step in (Step.SETTINGS, Step.RESOURCE) else OAUTH_ORDER
-    rec = _Recorder(result.step, observer, order)
+    step = result.step.step
 
     hop, proxy = proxy_resolve.resolve(settings.env, url, profile)
     if not rec.add(hop):
         rec.skip_rest("an earlier hop failed")
-        return result
+        return
     bypass = hop.details.get("no_proxy_entry")
+
+    key: PoolKey = (proxy.display if proxy else "direct", target.origin,
+                    prepared.identity is not None)
+    kept = prepared.pool.take(key)
+    if kept is not None:
+        if _over_kept(kept, key, target, prepared, rec, result, request, judge, timeout):
+            return
+        result.step.notes.append("a kept-alive connection had been closed by the server; a "
+                                 "new one was opened, as a client would")
 
     port = target.effective_port
     if proxy is not None:
         hop, addresses = dns.resolve(proxy.host, proxy.port, timeout, settings.dns_server, "proxy")
         if not dns.is_ip(target.hostname):
-            hop.notes.append(_local_resolution_note(prepared, target.hostname))
+            hop.notes.append(_local_resolution_note(prepared, target.hostname, timeout))
     else:
         role = "MCP server" if step in (Step.RESOURCE, Step.PROTECTED_RESOURCE_METADATA) \
             else "authorization server"
@@ -93,7 +135,7 @@ def probe(step: Step, request: HttpRequest, judge: StatusJudge, prepared: Prepar
         _blame_bypass(hop, bypass)
     if not rec.add(hop):
         rec.skip_rest("an earlier hop failed")
-        return result
+        return
 
     connect_port = proxy.port if proxy is not None else port
     hop, sock = tcp.connect(addresses, connect_port, timeout,
@@ -102,22 +144,26 @@ def probe(step: Step, request: HttpRequest, judge: StatusJudge, prepared: Prepar
         _blame_bypass(hop, bypass)
     if not rec.add(hop) or sock is None:
         rec.skip_rest("an earlier hop failed")
-        return result
+        return
 
+    kept = None
     try:
-        return _over_socket(sock, target, proxy, prepared, rec, result, date_skew_s, request,
-                            judge)
+        kept = _over_socket(sock, target, proxy, prepared, rec, result, date_skew_s, request,
+                            judge, timeout)
     finally:
-        with contextlib.suppress(OSError):
-            sock.close()
+        if kept is not None:
+            prepared.pool.keep(key, kept)
+        else:
+            with contextlib.suppress(OSError):
+                sock.close()
 
 
 def _over_socket(sock: socket.socket, target: Target, proxy: ProxyURL | None,
-                 prepared: Prepared,
-                 rec: _Recorder, result: UrlProbe, date_skew_s: float | None,
-                 request: HttpRequest, judge: StatusJudge) -> UrlProbe:
+                 prepared: Prepared, rec: _Recorder, result: UrlProbe, date_skew_s: float | None,
+                 request: HttpRequest, judge: StatusJudge,
+                 timeout: float) -> KeptConnection | None:
+    """The hops over a new connection; returns it when the server lets us keep it."""
     settings = prepared.settings
-    timeout = settings.timeout
     if proxy is not None:
         hop, _early = proxy_connect.tunnel(PlainStream(sock), proxy, target.hostname,
                                            target.effective_port, settings.profile, timeout)
@@ -125,7 +171,7 @@ def _over_socket(sock: socket.socket, target: Target, proxy: ProxyURL | None,
         date_skew_s = proxy_skew if isinstance(proxy_skew, float) else date_skew_s
         if not rec.add(hop):
             rec.skip_rest("an earlier hop failed")
-            return result
+            return None
     else:
         rec.add(skipped(Hop.PROXY_CONNECT, "direct connection, no proxy"))
 
@@ -138,13 +184,13 @@ def _over_socket(sock: socket.socket, target: Target, proxy: ProxyURL | None,
                                 date_skew_s=date_skew_s)
         if not rec.add(outcome.hop):
             rec.skip_rest("an earlier hop failed")
-            return result
+            return None
         if outcome.stream is None:
             assert outcome.cert_failure is not None
             rec.add(client_cert.judge(outcome.facts, prepared.identity, settings.profile,
                                       failure=outcome.cert_failure))
             rec.skip_rest("an earlier hop failed")
-            return result
+            return None
         stream = outcome.stream
         facts = stream.facts
     else:
@@ -152,7 +198,10 @@ def _over_socket(sock: socket.socket, target: Target, proxy: ProxyURL | None,
         rec.add(skipped(Hop.TLS, "plain http:// URL, no TLS"))
         rec.add(skipped(Hop.CLIENT_CERT, "plain http:// URL, no TLS"))
 
-    answer = http_hop.send(stream, target, request, judge, timeout)
+    kept = KeptConnection(sock=sock, stream=stream, facts=facts, opened_by=result.step.step,
+                          hops=list(result.step.hops[1:]))  # dns .. tls, as it was opened
+    answer = http_hop.send(stream, target, request, judge, timeout,
+                           keep_alive=prepared.pool.enabled)
     if facts is not None and answer.cert_failure is None and facts.cert_request_seen \
             and answer.hop.code is Code.HTTP_CLOSED:
         # TLS 1.3 servers refuse a client certificate after the handshake; the alert often
@@ -161,19 +210,50 @@ def _over_socket(sock: socket.socket, target: Target, proxy: ProxyURL | None,
                                            "handshake in which it asked for a client "
                                            "certificate")
         answer.hop = skipped(Hop.HTTP, "the server ended the session over the client certificate")
-    if facts is not None:
-        cert_hop = client_cert.judge(facts, prepared.identity, settings.profile,
+    return kept if _record_answer(kept, answer, prepared, rec, result) else None
+
+
+def _over_kept(kept: KeptConnection, key: PoolKey, target: Target, prepared: Prepared,
+               rec: _Recorder, result: UrlProbe, request: HttpRequest, judge: StatusJudge,
+               timeout: float) -> bool:
+    """Send over a connection an earlier step left open; False (nothing recorded) if the
+    server had closed it before answering."""
+    answer = http_hop.send(kept.stream, target, request, judge, timeout, keep_alive=True)
+    if answer.response is None and answer.hop.code in (Code.HTTP_CLOSED,
+                                                       Code.HTTP_PROTOCOL_ERROR):
+        kept.close()
+        return False
+    for opened in kept.hops:
+        rec.add(HopResult(hop=opened.hop, status=opened.status,
+                          message=f"reused the connection opened by {kept.opened_by.value}: "
+                                  f"{opened.message}",
+                          details={"reused_from": kept.opened_by.value,
+                                   "requests_before": kept.requests}))
+    if _record_answer(kept, answer, prepared, rec, result):
+        kept.requests += 1
+        prepared.pool.keep(key, kept)
+    else:
+        kept.close()
+    return True
+
+
+def _record_answer(kept: KeptConnection, answer: http_hop.HttpOutcome, prepared: Prepared,
+                   rec: _Recorder, result: UrlProbe) -> bool:
+    """Record the client_cert hop (from the handshake and this answer) and the http hop;
+    returns whether the connection may be kept for the next request."""
+    if kept.facts is not None:
+        cert_hop = client_cert.judge(kept.facts, prepared.identity, prepared.settings.profile,
                                      failure=answer.cert_failure, rejected_page=answer.cert_page,
                                      status=answer.response.status if answer.response else None)
         if not rec.add(cert_hop):
             rec.skip_rest("an earlier hop failed")
-            return result
+            return False
     if not rec.add(answer.hop):
         rec.skip_rest("an earlier hop failed")
     result.response = answer.response
     result.redirect = answer.redirect
     result.date_skew_s = answer.date_skew_s
-    return result
+    return answer.response is not None and answer.response.reusable
 
 
 def guarded(step: Step, run: Callable[[], StepResult]) -> StepResult:
@@ -200,12 +280,12 @@ def _blame_bypass(hop: HopResult, entry: object) -> None:
                     f"Otherwise: {hop.hint}")
 
 
-def _local_resolution_note(prepared: Prepared, host: str) -> str:
+def _local_resolution_note(prepared: Prepared, host: str, timeout: float) -> str:
     """Whether the target also resolves here (through a proxy, the proxy resolves it); asked
     once per host and run."""
     known = prepared.resolves_locally.get(host)
     if known is None:
-        wait = min(prepared.settings.timeout, 3.0)
+        wait = min(timeout, 3.0)
         server = prepared.settings.dns_server
         if server is not None:
             known = bool(dns.query(host, "A", wait, server).addresses)

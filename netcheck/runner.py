@@ -31,6 +31,7 @@ class CheckRun:
     finished_at: dt.datetime | None = None
     steps: list[StepResult] = field(default_factory=list)
     redactor: Redactor = field(default_factory=Redactor)
+    deadline_reached: bool = False
 
 
 def validate_url(url: str) -> str:
@@ -81,15 +82,19 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         run.finished_at = dt.datetime.now(dt.UTC)
         return run
 
-    final = _resource(run, prepared, url, observer)
-    if final.step.ok and final.response is not None:
-        if not run.options.oauth:
-            final.step.notes.append("--no-oauth: the OAuth flow was not checked")
-        elif final.response.status == 401:
-            run.steps.extend(run_flow(_flow_context(run, prepared, final, observer)))
-        else:
-            final.step.notes.append(f"the server answered {final.response.status} without "
-                                    "asking for authorization: no OAuth flow to check")
+    try:
+        final = _resource(run, prepared, url, observer)
+        if final.step.ok and final.response is not None:
+            if not run.options.oauth:
+                final.step.notes.append("--no-oauth: the OAuth flow was not checked")
+            elif final.response.status == 401:
+                run.steps.extend(run_flow(_flow_context(run, prepared, final, observer)))
+            else:
+                final.step.notes.append(f"the server answered {final.response.status} without "
+                                        "asking for authorization: no OAuth flow to check")
+    finally:
+        prepared.pool.close_all()
+    run.deadline_reached = prepared.deadline.expired
     run.finished_at = dt.datetime.now(dt.UTC)
     return run
 

@@ -80,7 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "delete it again through RFC 7592 when the server allows; by "
                             "default registration is only probed and no client is created")
     check.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                       help="bound on each network wait (default 10)")
+                       help="bound on each hop's wait (default 10)")
+    check.add_argument("--deadline", type=float, default=120.0, metavar="SECONDS",
+                       help="bound on the whole run; the report says where it stopped "
+                            "(default 120)")
+    check.add_argument("--no-reuse", action="store_true",
+                       help="open a new connection for every request instead of keeping one "
+                            "per origin alive as clients do (each step then shows every hop)")
     check.add_argument("--json", metavar="PATH", default=DEFAULT_REPORT,
                        help=f"write the JSON report here (default {DEFAULT_REPORT}; '-' for "
                             "stdout, human output then goes to stderr)")

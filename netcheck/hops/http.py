@@ -43,9 +43,10 @@ class HttpRequest:
     body: bytes = b""
     shown_body: str | None = None  # how the body appears in the report (secrets already out)
 
-    def wire_headers(self, target: Target) -> list[tuple[str, str]]:
-        base = [("Host", host_header(target)), ("User-Agent", f"netcheck/{__version__}"),
-                ("Connection", "close")]
+    def wire_headers(self, target: Target, keep_alive: bool) -> list[tuple[str, str]]:
+        base = [("Host", host_header(target)), ("User-Agent", f"netcheck/{__version__}")]
+        if not keep_alive:
+            base.append(("Connection", "close"))
         return base + [(k, v.reveal() if isinstance(v, Secret) else v) for k, v in self.headers]
 
     def describe(self) -> dict[str, Any]:
@@ -78,13 +79,13 @@ def request_target(url: str) -> str:
 
 
 def send(stream: Stream, target: Target, request: HttpRequest, judge: StatusJudge,
-         timeout: float, max_body: int = 64 * 1024) -> HttpOutcome:
+         timeout: float, max_body: int = 64 * 1024, keep_alive: bool = False) -> HttpOutcome:
     """Send ``request`` and judge the answer's status with ``judge``."""
     watch = Stopwatch()
     details = request.describe()
     try:
         response = exchange(stream, request.method, request_target(request.url),
-                            request.wire_headers(target), request.body, timeout=timeout,
+                            request.wire_headers(target, keep_alive), request.body, timeout=timeout,
                             max_body=max_body)
     except TlsFailure as exc:
         if exc.alert in CLIENT_CERT_ALERTS or exc.alert == "handshake failure":

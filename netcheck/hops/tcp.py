@@ -29,6 +29,8 @@ def connect(addresses: list[Address], port: int, timeout: float,
             continue
         started = time.perf_counter()
         sock = socket.socket(family, socket.SOCK_STREAM)
+        # as curl and Node do: a small request must not wait for the ACK of the one before
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(deadline.remaining())
         outcome, detail = "connected", None
         try:

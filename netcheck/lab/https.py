@@ -43,35 +43,39 @@ class LabHttpsServer:
         try:
             with self.context.wrap_socket(raw, server_side=True) as tls:
                 conn = h11.Connection(h11.SERVER)
-                request: LabRequest | None = None
-                body = b""
-                while True:
-                    event = conn.next_event()
-                    if event is h11.NEED_DATA:
-                        conn.receive_data(tls.recv(65536))
-                    elif isinstance(event, h11.Request):
-                        request = LabRequest(
-                            event.method.decode(), event.target.decode(),
-                            {k.decode().lower(): v.decode("latin-1") for k, v in event.headers},
-                            b"")
-                    elif isinstance(event, h11.Data):
-                        body += event.data
-                    elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
-                        break
-                if request is None:
-                    return
-                request.body = body
-                response = self.app(request)
-                headers = [*response.headers, ("Content-Length", str(len(response.body))),
-                           ("Connection", "close")]
-                out = conn.send(h11.Response(status_code=response.status, headers=headers))
-                out += conn.send(h11.Data(data=response.body)) + conn.send(h11.EndOfMessage())
-                tls.sendall(out)
+                while self._serve_one(conn, tls):
+                    conn.start_next_cycle()  # keep-alive: the client may send another request
         except (OSError, ssl.SSLError, h11.ProtocolError, ValueError):
             pass
         finally:
             with contextlib.suppress(OSError):
                 raw.close()
+
+    def _serve_one(self, conn: h11.Connection, tls: ssl.SSLSocket) -> bool:
+        """Answer one request; whether the connection stays open for another."""
+        request: LabRequest | None = None
+        body = b""
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                conn.receive_data(tls.recv(65536))
+            elif isinstance(event, h11.Request):
+                request = LabRequest(
+                    event.method.decode(), event.target.decode(),
+                    {k.decode().lower(): v.decode("latin-1") for k, v in event.headers}, b"")
+            elif isinstance(event, h11.Data):
+                body += event.data
+            elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                break
+        if request is None:
+            return False
+        request.body = body
+        response = self.app(request)
+        headers = [*response.headers, ("Content-Length", str(len(response.body)))]
+        out = conn.send(h11.Response(status_code=response.status, headers=headers))
+        out += conn.send(h11.Data(data=response.body)) + conn.send(h11.EndOfMessage())
+        tls.sendall(out)
+        return conn.our_state is h11.DONE and conn.their_state is h11.DONE
 
     def close(self) -> None:
         self.listener.close()

@@ -24,6 +24,8 @@ class Listener:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
+            # as nginx does on keep-alive connections: no Nagle delay between small writes
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
 
     def close(self) -> None:

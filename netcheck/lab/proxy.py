@@ -63,6 +63,7 @@ class LabProxy:
                                     b"Unable to determine IP address from host name")
             try:
                 upstream = socket.create_connection((address, int(port)), timeout=5)
+                upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except (OSError, ValueError):
                 return self._answer(client, 502, "Bad Gateway", b"connection to server failed")
             client.sendall(b"HTTP/1.1 200 Connection established\r\n"

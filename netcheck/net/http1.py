@@ -32,6 +32,7 @@ class HttpResponse:
     body: bytes = b""
     body_complete: bool = False
     body_timed_out: bool = False
+    reusable: bool = False  # the exchange ended cleanly and both sides may go on (keep-alive)
     ttfb_ms: float = 0.0
     trailing: bytes = b""  # bytes after a successful CONNECT (already the tunnel's)
 
@@ -124,6 +125,8 @@ def _read_body(conn: h11.Connection, stream: Stream, response: HttpResponse, *, 
             size += len(event.data)
         elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
             response.body_complete = True
+            response.reusable = (conn.our_state is h11.DONE and conn.their_state is h11.DONE
+                                 and not conn.trailing_data[0])
             break
     response.body = b"".join(chunks)[:max_body]
 

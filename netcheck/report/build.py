@@ -22,7 +22,7 @@ from netcheck.redaction import REDACTED, Secret, redact_url
 from netcheck.runner import CheckRun
 from netcheck.settings.gather import relevant_environment
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1 added "deadline" and the run_deadline_exceeded code
 
 
 def load_schema() -> dict[str, Any]:
@@ -117,6 +117,7 @@ def build_report(run: CheckRun) -> dict[str, Any]:
         "settings": _plain(run.settings.to_json()),
         "ok": verdict is None,
         "verdict": verdict,
+        "deadline": {"seconds": run.settings.deadline, "reached": run.deadline_reached},
         "steps": [_step(s) for s in run.steps],
         "warnings": warnings,
     }

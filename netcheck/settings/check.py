@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netcheck.model import Code, Hop, HopResult, Status, Step, StepResult, failed
-from netcheck.net.deadline import Stopwatch
+from netcheck.net.deadline import Deadline, Stopwatch
+from netcheck.net.pool import ConnectionPool
 from netcheck.proxy.url import ProxyURL, ProxyURLError
 from netcheck.settings.claude_settings import describe, settings_env
 from netcheck.settings.client_identity import (
@@ -16,7 +17,7 @@ from netcheck.settings.client_identity import (
     check_identity,
     load_identity,
 )
-from netcheck.settings.gather import Settings, is_proxy_variable
+from netcheck.settings.gather import DEFAULT_DEADLINE, Settings, is_proxy_variable
 from netcheck.settings.trust import TrustSetup, load_trust
 
 # Proxy variables each client model reads (lower-cased names; None = every *_proxy variable).
@@ -42,10 +43,13 @@ class Prepared:
     trust: TrustSetup
     origin: str = ""  # the configured server's origin: configured headers go only there
     resolves_locally: dict[str, bool] = field(default_factory=dict)  # asked once per host
+    pool: ConnectionPool = field(default_factory=ConnectionPool)  # kept-alive connections
+    deadline: Deadline = field(default_factory=lambda: Deadline(DEFAULT_DEADLINE))  # whole run
 
 
 def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[StepResult,
                                                                                Prepared]:
+    deadline = Deadline(settings.deadline)
     now = now or dt.datetime.now(dt.UTC)
     step = StepResult(step=Step.SETTINGS, url=None)
     step.hops.append(_check_proxy_variables(settings))
@@ -55,7 +59,9 @@ def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[
     step.hops.append(identity_hop)
     trust_hop, trust = _check_trust(settings)
     step.hops.append(trust_hop)
-    return step, Prepared(settings=settings, identity=identity, trust=trust)
+    return step, Prepared(settings=settings, identity=identity, trust=trust,
+                          pool=ConnectionPool(enabled=settings.reuse_connections),
+                          deadline=deadline)
 
 
 def _check_proxy_variables(settings: Settings) -> HopResult:

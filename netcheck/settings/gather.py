@@ -16,6 +16,7 @@ from netcheck.proxy.models import is_http_url
 from netcheck.redaction import SECRET_VARIABLES, Secret, redact_proxy, redact_url
 
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_DEADLINE = 120.0  # the whole run; a healthy check takes well under a second
 PASSPHRASE_VARIABLE = "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"
 CERT_VARIABLES = ("CLAUDE_CODE_CLIENT_CERT", "CLAUDE_CODE_CLIENT_KEY", PASSPHRASE_VARIABLE)
 TRUST_VARIABLES = ("NODE_EXTRA_CA_CERTS", "CLAUDE_CODE_CERT_STORE", "SSL_CERT_FILE",
@@ -49,6 +50,8 @@ class Options:
     auth_server_metadata: str | None = None
     register: bool = False
     oauth: bool = True  # False: stop after the MCP server's first request
+    deadline: float = DEFAULT_DEADLINE
+    reuse_connections: bool = True  # keep-alive per origin and route, as clients do
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     public_roots: str | None = None
     headers: list[tuple[str, Secret]] = field(default_factory=list)
+    deadline: float = DEFAULT_DEADLINE
+    reuse_connections: bool = True
 
     def provenance(self, name: str) -> str:
         return f"flag (as {name})" if name in self.flag_variables else f"env {name}"
@@ -92,6 +97,8 @@ class Settings:
             "dns_server": f"{self.dns_server[0]}:{self.dns_server[1]}" if self.dns_server
             else "system resolver",
             "timeout_seconds": self.timeout,
+            "deadline_seconds": self.deadline,
+            "reuse_connections": self.reuse_connections,
             "public_roots": self.public_roots or "certifi",
             "headers": [name for name, _value in self.headers],
         }
@@ -108,8 +115,10 @@ def gather(options: Options, environ: Mapping[str, str]) -> Settings:
     if profile is None:
         raise UsageError(f"unknown --client {options.client!r}; choose one of "
                          f"{', '.join(PROFILES)}")
-    if not options.timeout > 0:
-        raise UsageError("--timeout must be a positive number of seconds")
+    if not 0 < options.timeout < 3600:
+        raise UsageError("--timeout must be a number of seconds above 0 and below 3600")
+    if not 0 < options.deadline <= 86400:
+        raise UsageError("--deadline must be a number of seconds above 0 and at most 86400")
     env = dict(environ)
     flags: list[str] = []
     if options.proxy is not None:
@@ -122,7 +131,9 @@ def gather(options: Options, environ: Mapping[str, str]) -> Settings:
             flags.append(name)
 
     settings = Settings(profile=profile, env=env, flag_variables=flags, timeout=options.timeout,
-                        cacerts=list(options.cacert), public_roots=options.public_roots)
+                        cacerts=list(options.cacert), public_roots=options.public_roots,
+                        deadline=options.deadline,
+                        reuse_connections=options.reuse_connections)
     reads_env = profile.reads_client_cert_variables
     if options.cert:
         settings.cert = Sourced(options.cert, "flag --cert")

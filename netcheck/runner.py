@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -99,6 +100,18 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     return run
 
 
+def _explain_withheld(step: StepResult, origin: str) -> None:
+    """A redirect target that wants the client certificate netcheck held back: say why."""
+    for hop in step.hops:
+        if hop.hop is Hop.CLIENT_CERT and hop.code is Code.CLIENT_CERT_REQUIRED:
+            hop.message = (f"the redirect target asks for a client certificate; netcheck did "
+                           f"not present yours because it is not {origin}, the server you "
+                           "configured")
+            hop.hint = ("if this origin is yours (an SSO or gateway redirect you expect), check "
+                        "it directly with netcheck check <its URL>; otherwise the MCP server's "
+                        "redirect is wrong")
+
+
 def _flow_context(run: CheckRun, prepared: Prepared, resource: UrlProbe,
                   observer: Observer | None) -> FlowContext:
     options = run.options
@@ -118,12 +131,17 @@ def _resource(run: CheckRun, prepared: Prepared, url: str, observer: Observer | 
     skew = None
     settings = run.settings
     while True:
-        headers = settings.headers if Target.parse(url).origin == prepared.origin else []
+        configured = Target.parse(url).origin == prepared.origin
+        # another origin gets neither the configured headers nor the client certificate
+        headers = settings.headers if configured else []
+        given = prepared if configured else dataclasses.replace(prepared, identity=None)
         try:
             result = probe(Step.RESOURCE, initialize(url, headers), judge_initialize(url),
-                           prepared, observer, date_skew_s=skew)
+                           given, observer, date_skew_s=skew)
         except Exception as exc:  # noqa: BLE001 - reported as internal_error, not a traceback
             result = UrlProbe(step=internal_error(Step.RESOURCE, exc))
+        if not configured and prepared.identity is not None:
+            _explain_withheld(result.step, prepared.origin)
         run.steps.append(result.step)
         if result.redirect is None or not result.step.ok:
             return result
@@ -146,8 +164,11 @@ def _resource(run: CheckRun, prepared: Prepared, url: str, observer: Observer | 
             problem.details, problem.duration_ms = http.details, http.duration_ms
             result.step.hops[-1] = problem
             return result
-        result.step.notes.append(f"redirected to {nxt}; it is checked afresh (its own proxy "
-                                 "decision); no credentials are forwarded")
+        moved = Target.parse(nxt).origin != prepared.origin
+        result.step.notes.append(
+            f"redirected to {redact_url(nxt)}; it is checked afresh (its own proxy decision)"
+            + ("; it is not the configured server's origin, so neither the configured headers "
+               "nor the client certificate are sent there" if moved else ""))
         seen.add(nxt)
         url = nxt
         skew = result.date_skew_s if result.date_skew_s is not None else skew

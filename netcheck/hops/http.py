@@ -22,7 +22,7 @@ from netcheck.hops.tls import CLIENT_CERT_ALERTS
 from netcheck.model import Code, Hop, HopResult, Status, failed
 from netcheck.net.challenges import parse_challenges
 from netcheck.net.deadline import Stopwatch
-from netcheck.net.http1 import HttpProtocolError, HttpResponse, exchange
+from netcheck.net.http1 import ACCEPT_ENCODING, HttpProtocolError, HttpResponse, exchange
 from netcheck.net.streams import Stream, StreamClosed, StreamError, StreamTimeout, TlsFailure
 from netcheck.proxy.models import Target
 from netcheck.redaction import Secret, redact_headers, redact_url
@@ -44,7 +44,8 @@ class HttpRequest:
     shown_body: str | None = None  # how the body appears in the report (secrets already out)
 
     def wire_headers(self, target: Target, keep_alive: bool) -> list[tuple[str, str]]:
-        base = [("Host", host_header(target)), ("User-Agent", f"netcheck/{__version__}")]
+        base = [("Host", host_header(target)), ("User-Agent", f"netcheck/{__version__}"),
+                ("Accept-Encoding", ACCEPT_ENCODING)]
         if not keep_alive:
             base.append(("Connection", "close"))
         return base + [(k, v.reveal() if isinstance(v, Secret) else v) for k, v in self.headers]
@@ -107,6 +108,15 @@ def send(stream: Stream, target: Target, request: HttpRequest, judge: StatusJudg
                      "the server or a middlebox answered with something that is not HTTP",
                      details)
     details.update(describe_response(response))
+    if response.body_timed_out:
+        return _fail(watch, Code.HTTP_TIMEOUT,
+                     f"{response.status} came, but its body did not finish within {timeout:g} s "
+                     f"({response.wire_bytes} bytes arrived)",
+                     "the server (or a proxy in between) sends the answer too slowly or "
+                     "stalls; clients time out the same way", details)
+    if response.decode_error is not None:
+        return _fail(watch, Code.HTTP_PROTOCOL_ERROR, response.decode_error,
+                     "the server's compressed answer is corrupt: tell its owners", details)
     outcome = HttpOutcome(hop=judge(response, details), response=response,
                           date_skew_s=date_skew(response))
     page = client_cert.http_rejection(response.status, response.body)
@@ -142,7 +152,10 @@ def describe_response(response: HttpResponse) -> dict[str, Any]:
         "www_authenticate": challenges,
         "body": body,
         "body_bytes_read": len(response.body),
+        "content_encoding": response.header("content-encoding"),
+        "wire_bytes": response.wire_bytes,
         "body_complete": response.body_complete,
+        "body_over_limit": response.body_over_limit,
         "body_timed_out": response.body_timed_out,
     }
 

@@ -1,13 +1,19 @@
 """One bounded HTTP/1.1 exchange over a :class:`~netcheck.net.streams.Stream`, using h11.
 
 h11 is the HTTP/1.1 state machine httpx itself is built on; we drive it over our own
-instrumented socket so each hop stays visible. Bounds: response headers at most 64 KiB, a body
-read stops at ``max_body`` bytes, and headers and body each get at most ``timeout`` seconds.
+instrumented socket so each hop stays visible. Bounds: the whole exchange (send, headers,
+body) gets at most ``timeout`` seconds; response headers at most 64 KiB; a body read stops at
+``max_body`` bytes *after* decompression (a gzip bomb is cut off, not inflated) and at
+``MAX_WIRE_BYTES`` on the wire.
+
+We ask for ``gzip, deflate`` as fetch (undici) and httpx do, and decode them; any other
+encoding is left as it came.
 """
 
 from __future__ import annotations
 
 import time
+import zlib
 from dataclasses import dataclass
 
 import h11
@@ -17,6 +23,8 @@ from netcheck.net.streams import Stream, StreamClosed, StreamTimeout
 
 MAX_HEADER_BYTES = 64 * 1024
 READ_SIZE = 16 * 1024
+MAX_WIRE_BYTES = 1024 * 1024
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 class HttpProtocolError(Exception):
@@ -33,6 +41,9 @@ class HttpResponse:
     body_complete: bool = False
     body_timed_out: bool = False
     reusable: bool = False  # the exchange ended cleanly and both sides may go on (keep-alive)
+    body_over_limit: bool = False  # stopped at max_body (after decompression) or the wire cap
+    wire_bytes: int = 0  # body bytes as they came over the connection
+    decode_error: str | None = None  # a gzip/deflate body that does not decompress
     ttfb_ms: float = 0.0
     trailing: bytes = b""  # bytes after a successful CONNECT (already the tunnel's)
 
@@ -68,16 +79,16 @@ def exchange(
     if body:
         out += conn.send(h11.Data(data=body))
     out += conn.send(h11.EndOfMessage())
-    stream.sendall(out, Deadline(timeout))
+    deadline = Deadline(timeout)
+    stream.sendall(out, deadline)
     sent_at = time.perf_counter()
 
-    head_deadline = Deadline(timeout)
     first_byte_at: float | None = None
     response: HttpResponse | None = None
     while response is None:
         event = _next_event(conn)
         if event is h11.NEED_DATA:
-            data = stream.recv(READ_SIZE, head_deadline)
+            data = stream.recv(READ_SIZE, deadline)
             if first_byte_at is None and data:
                 first_byte_at = time.perf_counter()
             conn.receive_data(data)
@@ -100,16 +111,28 @@ def exchange(
     if method == "CONNECT" and 200 <= response.status < 300:
         response.trailing, _closed = conn.trailing_data
         return response
-    _read_body(conn, stream, response, timeout=timeout, max_body=max_body)
+    _read_body(conn, stream, response, deadline=deadline, max_body=max_body)
     return response
 
 
-def _read_body(conn: h11.Connection, stream: Stream, response: HttpResponse, *, timeout: float,
-               max_body: int) -> None:
-    deadline = Deadline(timeout)
+def _decoder(encoding: str | None) -> zlib._Decompress | None:
+    name = (encoding or "").strip().lower()
+    if name in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if name == "deflate":
+        return zlib.decompressobj()
+    return None
+
+
+def _read_body(conn: h11.Connection, stream: Stream, response: HttpResponse, *,
+               deadline: Deadline, max_body: int) -> None:
+    decoder = _decoder(response.header("content-encoding"))
     chunks: list[bytes] = []
     size = 0
-    while size < max_body:
+    while True:
+        if size > max_body or response.wire_bytes >= MAX_WIRE_BYTES:
+            response.body_over_limit = True
+            break
         try:
             event = _next_event(conn)
             if event is h11.NEED_DATA:
@@ -121,8 +144,17 @@ def _read_body(conn: h11.Connection, stream: Stream, response: HttpResponse, *, 
         except StreamClosed:
             break
         if isinstance(event, h11.Data):
-            chunks.append(bytes(event.data))
-            size += len(event.data)
+            data = bytes(event.data)
+            response.wire_bytes += len(data)
+            if decoder is not None:
+                try:  # never more than we keep: a bomb stays a few bytes of output
+                    data = decoder.decompress(data, max_body - size + 1)
+                except zlib.error as exc:
+                    response.decode_error = f"the {response.header('content-encoding')} body " \
+                                            f"does not decompress ({exc})"
+                    break
+            chunks.append(data)
+            size += len(data)
         elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
             response.body_complete = True
             response.reusable = (conn.our_state is h11.DONE and conn.their_state is h11.DONE

@@ -11,13 +11,16 @@ from netcheck.model import Code, Hop, HopResult, Status, failed
 from netcheck.net.http1 import HttpResponse
 from netcheck.proxy.models import is_http_url
 
+FIX_ON_SERVER = ("clients reject this answer too: tell the server's owners, quoting this "
+                 "message")
+
 
 class DocumentProblem(Exception):
     def __init__(self, code: Code, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-        self.hint = hint
+        self.hint = hint or FIX_ON_SERVER
 
 
 def json_object(response: HttpResponse, what: str,
@@ -27,10 +30,17 @@ def json_object(response: HttpResponse, what: str,
     ``not_json`` is the code when the body is not JSON at all: a broken document for metadata,
     but for an endpoint's answer the sign that something other than an OAuth server answered.
     """
+    if response.body_over_limit:
+        unpacked = " once decompressed" if response.header("content-encoding") else ""
+        raise DocumentProblem(Code.OAUTH_INVALID_JSON,
+                              f"the {what} is larger than {len(response.body) // 1024} KiB"
+                              f"{unpacked}; netcheck stopped reading there",
+                              "OAuth documents are a few KiB: something else answered (a "
+                              "download, a stream, a compression bomb) or the server is broken")
     if not response.body_complete:
         raise DocumentProblem(Code.OAUTH_INVALID_JSON,
-                              f"the {what} was cut off after {len(response.body)} bytes (too "
-                              "large, or the server stopped sending)")
+                              f"the {what} was cut off after {len(response.body)} bytes (the "
+                              "connection ended early)")
     try:
         value = json.loads(response.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

@@ -44,11 +44,18 @@ def resource_matches(resource: str, server_url: str) -> bool:
 
 def run(ctx: FlowContext) -> StepResult:
     hinted = (ctx.challenge or {}).get("resource_metadata")
+    unusable = hinted if hinted and not is_http_url(hinted) else None
+    if unusable:
+        hinted = None  # the SDKs drop a resource_metadata that is not a URL and fall back
     urls = protected_resource_metadata_urls(ctx.server_url, hinted)
     fetched = fetch_in_order(ctx, Step.PROTECTED_RESOURCE_METADATA, urls, metadata_request,
                              judge_document, move_on=lambda status: 300 <= status < 500)
     step = fetched.step
-    if not hinted:
+    if unusable:
+        step.notes.append(f"the 401 challenge's resource_metadata {unusable!r} is not a usable "
+                          "URL (the server's WWW-Authenticate header is malformed); like the "
+                          "MCP SDKs, netcheck ignored it and tried the well-known URLs")
+    elif not hinted:
         step.notes.append("the 401 challenge named no resource_metadata; the well-known URLs "
                           "were tried in the spec's order")
     if fetched.response is None:

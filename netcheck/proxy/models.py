@@ -65,12 +65,20 @@ class Target:
         return self.bracketed_host + (f":{self.port}" if self.port else "")
 
 
+# The WHATWG URL standard's forbidden host and domain code points: a URL whose host has one
+# fails to parse in fetch (and so in Node clients), whatever Python's lenient split makes of it.
+_FORBIDDEN_IN_HOST = frozenset("\x00\t\n\r #/:<>?@[\\]^|%\x7f") | {chr(c) for c in range(32)}
+
+
 def is_http_url(url: str) -> bool:
-    """An absolute http(s) URL with a host and a valid port: something netcheck can probe."""
+    """An absolute http(s) URL with a usable host and a valid port: something netcheck (and a
+    fetch-based client) can request."""
     try:
-        return Target.parse(url).scheme in ("http", "https")
+        target = Target.parse(url)
     except ValueError:
         return False
+    host = target.hostname if not target.is_ipv6 else ""
+    return target.scheme in ("http", "https") and not _FORBIDDEN_IN_HOST.intersection(host)
 
 
 @dataclass(frozen=True)

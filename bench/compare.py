@@ -1,0 +1,135 @@
+"""netcheck against the curl sequence a support engineer would run for the same requests.
+
+Starts the demo's loopback lab (an MCP server that requires a client certificate, its OAuth
+authorization server, a Basic-auth CONNECT proxy, a DNS responder), then times, over repeated
+interleaved runs:
+
+  netcheck           ``netcheck check URL`` of the full flow through the proxy with the
+                     client certificate (report written, as a user runs it)
+  netcheck-no-reuse  the same with ``--no-reuse`` (a new connection for every request)
+  curl sequence      one curl per request of that flow (initialize POST, protected-resource
+                     metadata, authorization-server metadata, registration probe,
+                     authorization, token, refresh), with the same proxy, certificate and CA
+  import floor       ``python -c "import <what a check needs>"``, the part no change to our
+                     code can remove
+
+and prints the medians and the ratio netcheck / curl sequence. Nothing leaves loopback.
+
+    python bench/compare.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from netcheck.lab.lab import Lab, running_lab
+
+IMPORTS = "import OpenSSL.SSL, cryptography.x509, dns.resolver, h11, rich.console"
+
+
+def _timed(run: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def _run(cmd: list[str], env: dict[str, str], expect: int = 0) -> None:
+    done = subprocess.run(cmd, env=env, capture_output=True, timeout=60, check=False)
+    if done.returncode != expect:
+        sys.exit(f"bench: {cmd[0]} exited {done.returncode}:\n{done.stderr.decode()[-2000:]}")
+
+
+def netcheck_command(lab: Lab, report: Path, *extra: str) -> list[str]:
+    options = lab.options()
+    assert options.public_roots and options.dns_server
+    return [sys.executable, "-m", "netcheck", "check", options.url, "--public-roots",
+            options.public_roots, "--dns-server", options.dns_server, "--json", str(report),
+            "--quiet", *extra]
+
+
+def curl_sequence(lab: Lab, curl: str) -> list[list[str]]:
+    """The requests netcheck makes, as curl commands (HTTPS_PROXY comes from the environment,
+    as netcheck's does)."""
+    options = lab.options()
+    assert options.public_roots
+    mcp = options.url
+    origin = mcp.rsplit("/", 1)[0]
+    issuer = lab.issuer.rstrip("/")
+    common = [curl, "-sS", "-o", "/dev/null", "--max-time", "10", "--cacert",
+              options.public_roots, "--cert", lab.client_pem, "--key", lab.client_pem]
+    initialize = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "curl", "version": "1"}}})
+    return [
+        [*common, "-H", "Content-Type: application/json",
+         "-H", "Accept: application/json, text/event-stream", "--data", initialize, mcp],
+        [*common, f"{origin}/.well-known/oauth-protected-resource/mcp"],
+        [*common, f"{issuer}/.well-known/oauth-authorization-server"],
+        [*common, "-H", "Content-Type: application/json", "--data",
+         '{"redirect_uris": "not-a-list", "client_name": "probe"}', f"{issuer}/register"],
+        [*common, f"{issuer}/authorize?response_type=code&client_id=probe"
+                  "&redirect_uri=http%3A%2F%2F127.0.0.1%3A1%2Fcallback&code_challenge=x"
+                  "&code_challenge_method=S256"],
+        [*common, "--data", "grant_type=authorization_code&code=probe&client_id=probe"
+                            "&code_verifier=x&redirect_uri=http%3A%2F%2F127.0.0.1%3A1%2Fcb",
+         f"{issuer}/token"],
+        [*common, "--data", "grant_type=refresh_token&refresh_token=probe&client_id=probe",
+         f"{issuer}/token"],
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="timed runs of each (default 15)")
+    args = parser.parse_args(argv)
+    curl = shutil.which("curl")
+    if curl is None:
+        sys.exit("bench: curl is not installed (apt-get install curl)")
+    workdir = Path(tempfile.mkdtemp(prefix="netcheck-bench-"))
+    try:
+        with running_lab(None) as lab:
+            env = {**os.environ, **lab.env}
+            report = workdir / "report.json"
+            sequence = curl_sequence(lab, curl)
+            contenders: dict[str, Callable[[], None]] = {
+                "netcheck": lambda: _run(netcheck_command(lab, report), env),
+                "netcheck-no-reuse": lambda: _run(netcheck_command(lab, report, "--no-reuse"),
+                                                  env),
+                "curl sequence": lambda: [_run(c, env) for c in sequence] and None,
+                "import floor": lambda: _run([sys.executable, "-c", IMPORTS], env),
+            }
+            for run in contenders.values():  # warm caches (pyc files, page cache) once
+                run()
+            times: dict[str, list[float]] = {name: [] for name in contenders}
+            for _ in range(args.runs):  # interleaved, so drift hits every contender alike
+                for name, run in contenders.items():
+                    times[name].append(_timed(run))
+            steps = json.loads(report.read_text())["steps"]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(f"{args.runs} runs each, {len(sequence)} requests per check "
+          f"({len(steps) - 1} steps after settings), lab on loopback")
+    for name, values in times.items():
+        print(f"  {name:<18} median {medians[name] * 1000:7.1f} ms   "
+              f"min {min(values) * 1000:7.1f}   max {max(values) * 1000:7.1f}")
+    ratio = medians["netcheck"] / medians["curl sequence"]
+    print(f"ratio netcheck / curl sequence: {ratio:.2f}x "
+          f"(without reuse {medians['netcheck-no-reuse'] / medians['curl sequence']:.2f}x; "
+          f"import floor alone {medians['import floor'] / medians['curl sequence']:.2f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -16,6 +16,7 @@ class Listener:
         self.sock.bind((host, 0))
         self.sock.listen(64)
         self.port: int = self.sock.getsockname()[1]
+        self.accepted = 0  # connections taken so far (tests count reuse with it)
         threading.Thread(target=self._accept, name=name, daemon=True).start()
 
     def _accept(self) -> None:
@@ -24,6 +25,7 @@ class Listener:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
+            self.accepted += 1
             # as nginx does on keep-alive connections: no Nagle delay between small writes
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             threading.Thread(target=self.handle, args=(conn,), daemon=True).start()

@@ -1,0 +1,121 @@
+"""Connection reuse and the whole-run deadline, against the demo lab and hostile servers."""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from netcheck.lab.lab import Lab, running_lab
+from tests import hostile
+from tests.pki import Pki
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[Lab]:
+    with running_lab(None) as started:
+        yield started
+
+
+def lab_args(lab: Lab) -> list[str]:
+    options = lab.options()
+    assert options.public_roots and options.dns_server
+    return ["--public-roots", options.public_roots, "--dns-server", options.dns_server]
+
+
+def servers_of(lab: Lab) -> list[object]:
+    from netcheck.lab.https import LabHttpsServer
+
+    return [c for c in lab._closers if isinstance(c, LabHttpsServer)]
+
+
+def test_one_connection_per_origin_is_reused(run_cli, lab):
+    before = [s.listener.accepted for s in servers_of(lab)]
+    result = run_cli("check", lab.mcp_url, *lab_args(lab), env=lab.env)
+    assert result.status == 0, result.stdout
+    opened = [s.listener.accepted - b for s, b in zip(servers_of(lab), before, strict=True)]
+    assert opened == [1, 1]  # the authorization server (6 requests), the MCP server (2)
+    steps = {s["step"]: s for s in result.report["steps"]}
+    prm_tls = next(h for h in steps["protected_resource_metadata"]["hops"] if h["hop"] == "tls")
+    assert prm_tls["status"] == "ok"
+    assert prm_tls["details"] == {"reused_from": "resource", "requests_before": 1}
+    token = next(h for h in steps["token_refresh"]["hops"] if h["hop"] == "proxy_connect")
+    assert token["details"]["reused_from"] == "authorization_server_metadata"
+    cert = next(h for h in steps["token_refresh"]["hops"] if h["hop"] == "client_cert")
+    assert cert["status"] == "ok" and cert["details"]["requested"] is True
+
+
+def test_no_reuse_opens_a_connection_per_request(run_cli, lab):
+    before = [s.listener.accepted for s in servers_of(lab)]
+    result = run_cli("check", lab.mcp_url, *lab_args(lab), "--no-reuse", env=lab.env)
+    assert result.status == 0, result.stdout
+    opened = [s.listener.accepted - b for s, b in zip(servers_of(lab), before, strict=True)]
+    requests = len(result.report["steps"]) - 1
+    assert sum(opened) == requests
+    for step in result.report["steps"][1:]:
+        tls = next(h for h in step["hops"] if h["hop"] == "tls")
+        assert "reused_from" not in tls["details"] and tls["details"]["chain"]
+
+
+def test_a_connection_the_server_closed_is_replaced(run_cli, pki):
+    """A server that answers without 'Connection: close' and then hangs up anyway."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pki.path("server.pem"))
+    server = hostile.RawHttpsServer(ctx)
+    prm = "/.well-known/oauth-protected-resource/mcp"
+    server.routes["/mcp"] = hostile.challenge(server.url(prm))
+    server.routes[prm] = hostile.answer(404, b"{}")
+    try:
+        result = run_cli("check", server.url("/mcp"), "--cacert", pki.path("public-ca.pem"),
+                         "--timeout", "3")
+    finally:
+        server.close()
+    assert result.diagnosis[0] == "protected_resource_metadata"
+    assert result.diagnosis[1:] == ("http", "http_not_found")
+    assert server.listener.accepted == 1 + len(result.report["steps"][2]["attempts"])
+
+
+# --- the whole-run deadline --------------------------------------------------------------------
+
+
+def test_deadline_cuts_a_hop_short_and_says_where(run_cli, base_args, silent_listener):
+    args = [a for a in base_args if a not in ("--timeout", "3")]
+    result = run_cli("check", f"https://127.0.0.1:{silent_listener.port}/mcp", *args,
+                     "--timeout", "10", "--deadline", "1.5")
+    assert result.diagnosis == ("resource", "tls", "run_deadline_exceeded")
+    assert result.seconds < 1.5 + 1
+    assert result.report["deadline"] == {"seconds": 1.5, "reached": True}
+    assert "1.5 s" in result.report["verdict"]["message"]
+
+
+def test_deadline_during_the_oauth_flow(run_cli, pki: Pki):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pki.path("server.pem"))
+    server = hostile.RawHttpsServer(ctx)
+    prm = "/.well-known/oauth-protected-resource/mcp"
+    server.routes["/mcp"] = hostile.challenge(server.url(prm))
+    server.routes[prm] = hostile.drip(every=0.5)
+    try:
+        result = run_cli("check", server.url("/mcp"), "--cacert", pki.path("public-ca.pem"),
+                         "--timeout", "10", "--deadline", "2")
+    finally:
+        server.close()
+    assert result.diagnosis == ("protected_resource_metadata", "http", "run_deadline_exceeded")
+    assert result.seconds < 2 + 1
+    later = [s for s in result.report["steps"] if s["step"] == "token_endpoint"]
+    assert later and later[0]["notes"] == ["not run: an earlier step failed"]
+
+
+def test_deadline_gone_before_a_step_starts(run_cli, lab):
+    result = run_cli("check", lab.mcp_url, *lab_args(lab), "--deadline", "0.001", env=lab.env)
+    assert result.diagnosis == ("resource", "proxy_resolve", "run_deadline_exceeded")
+    assert "before this step could start" in result.report["verdict"]["message"]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "100000"])
+def test_bad_deadline_is_a_usage_error(run_cli, value):
+    result = run_cli("check", "https://mcp.test/mcp", "--deadline", value)
+    assert result.status == 2 and result.report is None
+    assert "--deadline" in result.stderr

@@ -52,6 +52,7 @@ class Code(StrEnum):
     # settings / local input
     CERT_FILE_UNREADABLE = "cert_file_unreadable"
     CERT_INVALID = "cert_invalid"
+    KEY_FILE_UNREADABLE = "key_file_unreadable"
     KEY_MISSING = "key_missing"
     KEY_INVALID = "key_invalid"
     KEY_PASSPHRASE_REQUIRED = "key_passphrase_required"

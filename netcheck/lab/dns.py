@@ -45,17 +45,24 @@ class DnsResponder:
             self.queries.append(name)
             if name in self.silent:
                 continue
-            reply = dns.message.make_response(query)
-            reply.flags |= dns.flags.RA
-            if name in self.servfail:
-                reply.set_rcode(dns.rcode.SERVFAIL)
-            elif name in self.records and name not in self.nx:
-                if question.rdtype == dns.rdatatype.A:
-                    reply.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A",
-                                                            self.records[name]))
-            else:
-                reply.set_rcode(dns.rcode.NXDOMAIN)
-            self.sock.sendto(reply.to_wire(), peer)
+            try:
+                self._answer(query, question, name, peer)
+            except Exception:  # noqa: BLE001 - one bad answer must not stop the responder
+                continue
+
+    def _answer(self, query: dns.message.Message, question: dns.rrset.RRset, name: str,
+                peer: tuple[str, int]) -> None:
+        reply = dns.message.make_response(query)
+        reply.flags |= dns.flags.RA
+        if name in self.servfail:
+            reply.set_rcode(dns.rcode.SERVFAIL)
+        elif name in self.records and name not in self.nx:
+            if question.rdtype == dns.rdatatype.A:
+                reply.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A",
+                                                        self.records[name]))
+        else:
+            reply.set_rcode(dns.rcode.NXDOMAIN)
+        self.sock.sendto(reply.to_wire(), peer)
 
     def close(self) -> None:
         self.sock.close()

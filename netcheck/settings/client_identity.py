@@ -63,15 +63,21 @@ def extended_key_usage(cert: x509.Certificate) -> list[str] | None:
     return [getattr(oid, "_name", None) or oid.dotted_string for oid in eku]
 
 
+FILE_HINT = "check the path and the file's permissions (the client reads the same file)"
+KEY_HINT = "export the key as PEM (PKCS#8), with openssl pkcs8 -topk8 if need be"
+
+
 def load_identity(cert_path: str, key_path: str | None,
                   passphrase: Secret | None) -> ClientIdentity:
     """Load a certificate (and its key) from ``cert_path`` / ``key_path``."""
     try:
         cert_data = read_local_file(cert_path, "client certificate")
+    except LocalFileError as exc:
+        raise IdentityError(Code.CERT_FILE_UNREADABLE, str(exc), FILE_HINT) from None
+    try:
         key_data = read_local_file(key_path, "client key") if key_path else None
     except LocalFileError as exc:
-        raise IdentityError(Code.CERT_FILE_UNREADABLE, str(exc),
-                            "check the path and the file's permissions") from None
+        raise IdentityError(Code.KEY_FILE_UNREADABLE, str(exc), FILE_HINT) from None
     if _looks_like_pkcs12(cert_path, cert_data):
         return _load_pkcs12(cert_data, passphrase)
     certs, _bad = parse_certificates(cert_data)
@@ -116,7 +122,8 @@ def _load_pkcs12(data: bytes, passphrase: Secret | None) -> ClientIdentity:
         raise IdentityError(Code.CERT_INVALID, "the file is not a valid PKCS#12 archive",
                             "export the identity again as .p12/.pfx or as PEM") from None
     if cert is None:
-        raise IdentityError(Code.CERT_INVALID, "the PKCS#12 file holds no certificate")
+        raise IdentityError(Code.CERT_INVALID, "the PKCS#12 file holds no certificate",
+                            "export the identity again with its certificate")
     if key is None:
         raise IdentityError(Code.KEY_MISSING, "the PKCS#12 file holds no private key",
                             "export the identity with its private key")
@@ -143,7 +150,7 @@ def _load_key(data: bytes, passphrase: Secret | None, path: str) -> Any:
                                 "given", "set CLAUDE_CODE_CLIENT_KEY_PASSPHRASE (or name another "
                                 "variable with --key-passphrase-env)") from None
         raise IdentityError(Code.KEY_INVALID, f"the private key in {path} cannot be used: "
-                                              f"{_safe(exc)}") from None
+                                              f"{_safe(exc)}", KEY_HINT) from None
     except ValueError as exc:
         if password is not None and ("decrypt" in str(exc).lower()
                                      or "password" in str(exc).lower()):
@@ -151,10 +158,10 @@ def _load_key(data: bytes, passphrase: Secret | None, path: str) -> Any:
                                 f"the passphrase does not decrypt the private key in {path}",
                                 "check the passphrase variable's value") from None
         raise IdentityError(Code.KEY_INVALID, f"{path} holds no usable private key",
-                            "export the key as PEM (PKCS#8)") from None
+                            KEY_HINT) from None
     except Exception as exc:  # noqa: BLE001 - unsupported algorithms and the like
         raise IdentityError(Code.KEY_INVALID, f"the private key in {path} cannot be used: "
-                                              f"{_safe(exc)}") from None
+                                              f"{_safe(exc)}", KEY_HINT) from None
 
 
 def _safe(exc: Exception) -> str:

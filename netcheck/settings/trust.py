@@ -61,12 +61,13 @@ class TrustSource:
 
 
 def load_source(name: str, origin: str, paths: list[str], *, public: bool,
-                what: str) -> TrustSource:
-    """Load certificates from files and OpenSSL-style directories, recording any problem."""
+                what: str, dirs: bool = False) -> TrustSource:
+    """Load certificates from files (and OpenSSL-style directories where the client reads
+    them: ``dirs``), recording any problem."""
     source = TrustSource(name=name, origin=origin, paths=paths, public=public)
     for path in paths:
         try:
-            is_dir = os.path.isdir(path)
+            is_dir = dirs and os.path.isdir(path)
             for file in certificate_files_in(path) if is_dir else [path]:
                 certs, bad = parse_certificates(read_local_file(file, what))
                 if not is_dir:
@@ -175,14 +176,15 @@ def load_trust(profile: str, env: Mapping[str, str], cacerts: list[str],
         bundled = load_source("bundled", f"certifi {certifi.__version__} (Mozilla roots)",
                               [certifi.where()], public=True, what="bundled roots")
     paths, origin = system_store_paths(env)
-    system = (load_source("system", origin, paths, public=False, what="system store")
+    system = (load_source("system", origin, paths, public=False, what="system store",
+                          dirs=True)
               if paths else TrustSource("system", origin, [], public=False,
                                         error="no system certificate store found"))
     sources = [bundled, system]
     for var in CA_VARIABLES:
         if env.get(var):
             sources.append(load_source(var, f"env {var}", [env[var]], public=False,
-                                       what=f"{var} file"))
+                                       what=f"{var} file", dirs=var == "REQUESTS_CA_BUNDLE"))
     for path in cacerts:
         sources.append(load_source("--cacert", "flag --cacert", [path], public=False,
                                    what="--cacert file"))

@@ -16,18 +16,19 @@ import base64
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 REDACTED = "<redacted>"
 
 SECRET_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
 )
-SECRET_QUERY_KEYS = frozenset(
-    {
-        "access_token", "refresh_token", "id_token", "token", "code", "code_verifier",
-        "client_secret", "password", "api_key", "apikey", "key", "secret", "sig", "signature",
-    }
+# Query parameters whose values are shown: the OAuth request parameters netcheck itself sends
+# and that name nothing secret. Every other query value is redacted, whatever its name: a
+# token in "?k=..." is as secret as one in "?access_token=...".
+SHOWN_QUERY_KEYS = frozenset(
+    {"response_type", "client_id", "redirect_uri", "scope", "resource", "code_challenge_method",
+     "grant_type", "api-version"}
 )
 # Variables whose value is itself a secret: only their presence is reported.
 SECRET_VARIABLES = frozenset({"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"})
@@ -106,8 +107,20 @@ def redact_proxy(value: str) -> str:
 
 
 def _redact_query_pair(pair: str) -> str:
-    key, sep, _value = pair.partition("=")
-    return f"{key}={REDACTED}" if sep and key.lower() in SECRET_QUERY_KEYS else pair
+    key, sep, value = pair.partition("=")
+    if not value or key.lower() in SHOWN_QUERY_KEYS:
+        return pair
+    return f"{key}{sep}{REDACTED}"
+
+
+def query_values(url: str) -> list[str]:
+    """The values of ``url``'s query, as written and decoded (secrets for the backstop)."""
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return []
+    values = [pair.partition("=")[2] for pair in query.split("&")]
+    return [v for value in values for v in {value, unquote_plus(value)} if v]
 
 
 def _redact_userinfo_text(text: str) -> str:

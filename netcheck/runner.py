@@ -14,7 +14,7 @@ from netcheck.oauth.context import FlowContext, OAuthOptions
 from netcheck.oauth.flow import run_flow
 from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, probe
 from netcheck.proxy.models import Target, is_http_url
-from netcheck.redaction import Redactor, proxy_userinfo, redact_url
+from netcheck.redaction import Redactor, proxy_userinfo, query_values, redact_url
 from netcheck.settings.check import Prepared, check_settings
 from netcheck.settings.gather import Options, Settings, UsageError, gather, is_proxy_variable
 
@@ -42,7 +42,7 @@ def validate_url(url: str) -> str:
     return url
 
 
-def secrets_of(settings: Settings, environ: Mapping[str, str]) -> Redactor:
+def secrets_of(settings: Settings, environ: Mapping[str, str], options: Options) -> Redactor:
     """A redactor that knows every secret this run was given."""
     redactor = Redactor()
     for name, value in list(settings.env.items()) + list(environ.items()):
@@ -55,6 +55,10 @@ def secrets_of(settings: Settings, environ: Mapping[str, str]) -> Redactor:
             else:
                 redactor.add(user)
     redactor.add(settings.passphrase)
+    for url in (options.url, options.client_metadata_url, options.auth_server_metadata):
+        for value in query_values(url or ""):
+            if len(value) >= 8:  # shorter ones ("json", "1") would scrub ordinary words
+                redactor.add(value)
     for _name, header_value in settings.headers:
         redactor.add(header_value)
         scheme, _, token = header_value.reveal().partition(" ")
@@ -70,7 +74,7 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     settings = gather(options, environ)
     run = CheckRun(options=options, settings=settings, environ=environ,
                    started_at=now or dt.datetime.now(dt.UTC))
-    run.redactor = secrets_of(settings, environ)
+    run.redactor = secrets_of(settings, environ, options)
     settings_step, prepared = check_settings(settings, now)
     prepared.origin = Target.parse(url).origin
     run.steps.append(settings_step)

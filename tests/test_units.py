@@ -82,8 +82,8 @@ def test_secret_never_prints():
 
 
 def test_redact_url():
-    assert redact_url("http://u:p@h:1/x?code=abc&state=s") == \
-        f"http://u:{REDACTED}@h:1/x?code={REDACTED}&state=s"
+    assert redact_url("http://u:p@h:1/x?code=abc&state=s&response_type=code&flag") == \
+        f"http://u:{REDACTED}@h:1/x?code={REDACTED}&state={REDACTED}&response_type=code&flag"
 
 
 def test_redactor_keeps_failure_codes():

@@ -30,11 +30,12 @@ class McpServer:
         return f"{parts.scheme}://{parts.netloc}/.well-known/oauth-protected-resource{parts.path}"
 
     def __call__(self, request: LabRequest) -> LabResponse:
-        if request.path == urlsplit(self.metadata_url).path and request.method == "GET":
+        path = urlsplit(request.path).path
+        if path == urlsplit(self.metadata_url).path and request.method == "GET":
             return _json(200, {"resource": self.url, "authorization_servers": [self.issuer],
                                "scopes_supported": ["mcp:tools"],
                                "bearer_methods_supported": ["header"]})
-        if request.path == urlsplit(self.url).path:
+        if path == urlsplit(self.url).path:
             response = _json(401, {"error": "invalid_token",
                                    "error_description": "Authentication required"})
             response.headers.append(("WWW-Authenticate",

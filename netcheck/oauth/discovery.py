@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlparse, urlsplit
 
 PRM_WELL_KNOWN = "/.well-known/oauth-protected-resource"
 AS_WELL_KNOWN = "/.well-known/oauth-authorization-server"
@@ -10,7 +10,9 @@ OIDC_WELL_KNOWN = "/.well-known/openid-configuration"
 
 
 def _base(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
+    # urlparse (not urlsplit) and urljoin below, as the SDK does: ";params" are dropped and dot
+    # segments resolved exactly as the client's own URLs
+    parts = urlparse(url)
     return f"{parts.scheme}://{parts.netloc}", parts.path
 
 
@@ -19,19 +21,19 @@ def protected_resource_metadata_urls(server_url: str, resource_metadata: str | N
     urls = [resource_metadata] if resource_metadata else []
     base, path = _base(server_url)
     if path and path != "/":
-        urls.append(f"{base}{PRM_WELL_KNOWN}{path}")
-    urls.append(f"{base}{PRM_WELL_KNOWN}")
+        urls.append(urljoin(base, f"{PRM_WELL_KNOWN}{path}"))
+    urls.append(urljoin(base, PRM_WELL_KNOWN))
     return urls
 
 
 def authorization_server_metadata_urls(issuer: str) -> list[str]:
     """RFC 8414 then OpenID Connect discovery, for issuers with and without a path."""
     base, path = _base(issuer)
-    path = path.rstrip("/")
-    if path:
-        return [f"{base}{AS_WELL_KNOWN}{path}", f"{base}{OIDC_WELL_KNOWN}{path}",
-                f"{base}{path}{OIDC_WELL_KNOWN}"]
-    return [f"{base}{AS_WELL_KNOWN}", f"{base}{OIDC_WELL_KNOWN}"]
+    if path and path != "/":
+        path = path.rstrip("/")
+        return [urljoin(base, f"{AS_WELL_KNOWN}{path}"), urljoin(base, f"{OIDC_WELL_KNOWN}{path}"),
+                urljoin(base, f"{path}{OIDC_WELL_KNOWN}")]
+    return [urljoin(base, AS_WELL_KNOWN), urljoin(base, OIDC_WELL_KNOWN)]
 
 
 def canonical_resource(server_url: str) -> str:

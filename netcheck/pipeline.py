@@ -181,7 +181,7 @@ def _over_socket(sock: socket.socket, target: Target, proxy: ProxyURL | None,
         outcome = tls.establish(sock, target.hostname, identity=prepared.identity,
                                 trust=prepared.trust, profile=settings.profile,
                                 via_proxy=proxy is not None, timeout=timeout,
-                                date_skew_s=date_skew_s)
+                                date_skew_s=date_skew_s, context=prepared.tls_context())
         if not rec.add(outcome.hop):
             rec.skip_rest("an earlier hop failed")
             return None

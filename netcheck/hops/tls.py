@@ -30,6 +30,7 @@ from netcheck.net.streams import (
     StreamTimeout,
     TlsFailure,
     TlsStream,
+    watch_handshakes,
 )
 from netcheck.profiles import Profile
 from netcheck.settings.client_identity import ClientIdentity
@@ -52,6 +53,7 @@ def make_context(identity: ClientIdentity | None) -> Any:
     ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
     ctx.set_min_proto_version(SSL.TLS1_2_VERSION)
     ctx.set_verify(SSL.VERIFY_NONE)
+    watch_handshakes(ctx)
     if identity is not None:
         ctx.use_certificate(identity.certificate)
         ctx.use_privatekey(identity.key)
@@ -70,11 +72,12 @@ class TlsOutcome:
 
 def establish(sock: socket.socket, host: str, *, identity: ClientIdentity | None,
               trust: TrustSetup, profile: Profile, via_proxy: bool, timeout: float,
-              date_skew_s: float | None = None) -> TlsOutcome:
-    """Handshake on ``sock`` and judge the server's chain."""
+              date_skew_s: float | None = None, context: Any = None) -> TlsOutcome:
+    """Handshake on ``sock`` and judge the server's chain. ``context``: one
+    :func:`make_context` made for ``identity`` earlier in the run, if there is one."""
     watch = Stopwatch()
     sni = None if is_ip(host) else host
-    stream = TlsStream(sock, make_context(identity), sni, alpn=[b"http/1.1"])
+    stream = TlsStream(sock, context or make_context(identity), sni, alpn=[b"http/1.1"])
     try:
         stream.handshake(Deadline(timeout))
     except TlsFailure as exc:
@@ -211,10 +214,14 @@ def _verify_everywhere(trust: TrustSetup, der: list[bytes], chain: list[x509.Cer
     key = tuple(der)
     if key not in trust.verdicts:
         per_source: list[dict[str, Any]] = []
+        by_content: dict[tuple[str, ...], tuple[bool, str | None]] = {}
         for source in trust.sources:
             if source.error or not source.certificates:
                 continue
-            ok, _code, error, _v = _verify(source.x509_store(), chain)
+            if source.content_key not in by_content:
+                ok, _code, error, _v = _verify(trust.store_of(source), chain)
+                by_content[source.content_key] = (ok, error)
+            ok, error = by_content[source.content_key]
             per_source.append({"source": source.name, "used_by_client": source.used,
                                "accepts": ok, "error": error})
         trust.verdicts[key] = (per_source, _verify(trust.union_store(), chain))

@@ -107,8 +107,22 @@ class HandshakeFacts:
     chain_der: list[bytes] = field(default_factory=list)
 
 
+def watch_handshakes(context: Any) -> None:
+    """Let each :class:`TlsStream` on ``context`` record its handshake states (a context is
+    shared by the connections of a run, and cannot change once one exists)."""
+
+    def on_info(conn: Any, where: int, ret: int) -> None:
+        stream = conn.get_app_data()
+        if isinstance(stream, TlsStream):
+            stream._on_info(conn, where, ret)
+
+    context.set_info_callback(on_info)
+
+
 class TlsStream:
-    """A TLS client connection over an already connected socket (direct or through a tunnel)."""
+    """A TLS client connection over an already connected socket (direct or through a tunnel).
+
+    ``context`` must have passed through :func:`watch_handshakes`."""
 
     def __init__(self, sock: socket.socket, context: Any, server_name: str | None,
                  alpn: list[bytes] | None = None) -> None:
@@ -118,8 +132,8 @@ class TlsStream:
         self.sock = sock
         sock.setblocking(False)
         self.facts = HandshakeFacts(sni=server_name)
-        context.set_info_callback(self._on_info)
         self.conn = SSL.Connection(context, sock)
+        self.conn.set_app_data(self)  # for the context's info callback, see watch_handshakes
         self.conn.set_connect_state()
         if server_name:
             self.conn.set_tlsext_host_name(server_name.encode("idna"))

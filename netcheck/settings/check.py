@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from netcheck.model import Code, Hop, HopResult, Status, Step, StepResult, failed
 from netcheck.net.deadline import Deadline, Stopwatch
@@ -45,6 +46,16 @@ class Prepared:
     resolves_locally: dict[str, bool] = field(default_factory=dict)  # asked once per host
     pool: ConnectionPool = field(default_factory=ConnectionPool)  # kept-alive connections
     deadline: Deadline = field(default_factory=lambda: Deadline(DEFAULT_DEADLINE))  # whole run
+    # OpenSSL client contexts, with and without our certificate: the key is loaded once a run
+    tls_contexts: dict[bool, Any] = field(default_factory=dict)
+
+    def tls_context(self) -> Any:
+        from netcheck.hops.tls import make_context
+
+        offered = self.identity is not None
+        if offered not in self.tls_contexts:
+            self.tls_contexts[offered] = make_context(self.identity)
+        return self.tls_contexts[offered]
 
 
 def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[StepResult,

@@ -39,13 +39,12 @@ class TrustSource:
     files: list[str] = field(default_factory=list)  # files given (not directories)
     skipped_blocks: int = 0
     error: str | None = None
-    _store: Any = None
 
-    def x509_store(self) -> Any:
-        """An OpenSSL store holding this source's certificates (built once, when first asked)."""
-        if self._store is None:
-            self._store = _store_of([self])
-        return self._store
+    @property
+    def content_key(self) -> tuple[str, ...]:
+        """Sources read from the same paths hold the same certificates (NODE_EXTRA_CA_CERTS,
+        CURL_CA_BUNDLE and SSL_CERT_FILE often name one file): they share a store."""
+        return tuple(self.paths)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -135,11 +134,20 @@ class TrustSetup:
     def used(self) -> list[TrustSource]:
         return [s for s in self.sources if s.used and not s.error]
 
+    _stores: dict[tuple[str, ...], Any] = field(default_factory=dict)
+
     def union_store(self) -> Any:
         """One OpenSSL store with every certificate the client trusts (built once a run)."""
         if self._union is None:
             self._union = _store_of(self.used)
         return self._union
+
+    def store_of(self, source: TrustSource) -> Any:
+        """An OpenSSL store of one source (built once a run for each distinct content)."""
+        key = source.content_key
+        if key not in self._stores:
+            self._stores[key] = _store_of([source])
+        return self._stores[key]
 
 
 def _store_of(sources: list[TrustSource]) -> Any:

@@ -287,7 +287,9 @@ def _local_resolution_note(prepared: Prepared, host: str, timeout: float) -> str
     if known is None:
         wait = min(timeout, 3.0)
         server = prepared.settings.dns_server
-        if server is not None:
+        if dns.is_localhost(host):  # RFC 6761: answered locally, never asked of DNS
+            known = True
+        elif server is not None:
             known = bool(dns.query(host, "A", wait, server).addresses)
         else:
             try:

@@ -102,6 +102,10 @@ def is_ip(host: str) -> bool:
     return True
 
 
+def is_localhost(host: str) -> bool:
+    return host == "localhost" or host.endswith(".localhost")
+
+
 def resolve(host: str, port: int, timeout: float, server: tuple[str, int] | None,
             role: str) -> tuple[HopResult, list[Address]]:
     """Resolve ``host``; ``role`` says whose name it is ("MCP server", "proxy")."""
@@ -112,7 +116,7 @@ def resolve(host: str, port: int, timeout: float, server: tuple[str, int] | None
                          "lookup needed", details={"host": host, "role": role,
                                                    "addresses": [host]}), [(family, host)]
 
-    if host == "localhost" or host.endswith(".localhost"):
+    if is_localhost(host):
         # RFC 6761: clients answer localhost themselves; it never goes to DNS.
         server = None
         rdtypes: tuple[str, ...] = ()

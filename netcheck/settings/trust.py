@@ -59,16 +59,24 @@ class TrustSource:
         }
 
 
+Parsed = dict[str, tuple[list[x509.Certificate], int]]  # path -> (certificates, bad blocks)
+
+
 def load_source(name: str, origin: str, paths: list[str], *, public: bool,
-                what: str, dirs: bool = False) -> TrustSource:
+                what: str, dirs: bool = False, parsed: Parsed | None = None) -> TrustSource:
     """Load certificates from files (and OpenSSL-style directories where the client reads
-    them: ``dirs``), recording any problem."""
+    them: ``dirs``), recording any problem. ``parsed`` carries files already parsed this run:
+    several variables often name the same bundle."""
     source = TrustSource(name=name, origin=origin, paths=paths, public=public)
+    parsed = {} if parsed is None else parsed
     for path in paths:
         try:
             is_dir = dirs and os.path.isdir(path)
             for file in certificate_files_in(path) if is_dir else [path]:
-                certs, bad = parse_certificates(read_local_file(file, what))
+                key = os.path.abspath(file)
+                if key not in parsed:
+                    parsed[key] = parse_certificates(read_local_file(file, what))
+                certs, bad = parsed[key]
                 if not is_dir:
                     source.files.append(file)
                 source.certificates.extend(certs)
@@ -177,25 +185,28 @@ def load_trust(profile: str, env: Mapping[str, str], cacerts: list[str],
     """Load every trust source that exists here and mark those the profile uses."""
     import certifi
 
+    parsed: Parsed = {}
     if public_roots:
         bundled = load_source("bundled", "--public-roots", [public_roots], public=True,
-                              what="public roots file")
+                              what="public roots file", parsed=parsed)
     else:
         bundled = load_source("bundled", f"certifi {certifi.__version__} (Mozilla roots)",
-                              [certifi.where()], public=True, what="bundled roots")
+                              [certifi.where()], public=True, what="bundled roots",
+                              parsed=parsed)
     paths, origin = system_store_paths(env)
     system = (load_source("system", origin, paths, public=False, what="system store",
-                          dirs=True)
+                          dirs=True, parsed=parsed)
               if paths else TrustSource("system", origin, [], public=False,
                                         error="no system certificate store found"))
     sources = [bundled, system]
     for var in CA_VARIABLES:
         if env.get(var):
             sources.append(load_source(var, f"env {var}", [env[var]], public=False,
-                                       what=f"{var} file", dirs=var == "REQUESTS_CA_BUNDLE"))
+                                       what=f"{var} file", dirs=var == "REQUESTS_CA_BUNDLE",
+                                       parsed=parsed))
     for path in cacerts:
         sources.append(load_source("--cacert", "flag --cacert", [path], public=False,
-                                   what="--cacert file"))
+                                   what="--cacert file", parsed=parsed))
     used, why = sources_used_by(profile, env)
     for source in sources:
         source.used = source.name in used or source.name == "--cacert"

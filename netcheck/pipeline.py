@@ -116,7 +116,7 @@ def _walk(request: HttpRequest, judge: StatusJudge, prepared: Prepared, rec: _Re
 
     key: PoolKey = (proxy.display if proxy else "direct", target.origin,
                     prepared.identity is not None)
-    kept = prepared.pool.take(key)
+    kept = prepared.pool.take(key) if request.resendable else None
     if kept is not None:
         if _over_kept(kept, key, target, prepared, rec, result, request, judge, timeout):
             return

@@ -35,13 +35,17 @@ def test_one_connection_per_origin_is_reused(run_cli, lab):
     result = run_cli("check", lab.mcp_url, *lab_args(lab), env=lab.env)
     assert result.status == 0, result.stdout
     opened = [s.listener.accepted - b for s, b in zip(servers_of(lab), before, strict=True)]
-    assert opened == [1, 1]  # the authorization server (6 requests), the MCP server (2)
+    # the authorization server: metadata, authorize, token and refresh over one connection, the
+    # registration POST (which a resend could repeat) over its own; the MCP server: one
+    assert opened == [2, 1]
     steps = {s["step"]: s for s in result.report["steps"]}
+    registration = next(h for h in steps["client_registration"]["hops"] if h["hop"] == "tls")
+    assert "reused_from" not in registration["details"]
     prm_tls = next(h for h in steps["protected_resource_metadata"]["hops"] if h["hop"] == "tls")
     assert prm_tls["status"] == "ok"
     assert prm_tls["details"] == {"reused_from": "resource", "requests_before": 1}
     token = next(h for h in steps["token_refresh"]["hops"] if h["hop"] == "proxy_connect")
-    assert token["details"]["reused_from"] == "authorization_server_metadata"
+    assert token["details"]["reused_from"] == "client_registration"
     cert = next(h for h in steps["token_refresh"]["hops"] if h["hop"] == "client_cert")
     assert cert["status"] == "ok" and cert["details"]["requested"] is True
 

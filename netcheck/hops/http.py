@@ -42,6 +42,13 @@ class HttpRequest:
     headers: list[tuple[str, str | Secret]] = field(default_factory=list)
     body: bytes = b""
     shown_body: str | None = None  # how the body appears in the report (secrets already out)
+    no_effect: bool = False  # a POST that changes nothing on the server (netcheck's probes)
+
+    @property
+    def resendable(self) -> bool:
+        """Whether sending it twice is harmless: only such a request goes over a kept-alive
+        connection, where a server's idle close can force a resend."""
+        return self.method in ("GET", "HEAD", "OPTIONS") or self.no_effect
 
     def wire_headers(self, target: Target, keep_alive: bool) -> list[tuple[str, str]]:
         base = [("Host", host_header(target)), ("User-Agent", f"netcheck/{__version__}"),
@@ -181,7 +188,7 @@ def initialize(url: str, extra_headers: list[tuple[str, Secret]]) -> HttpRequest
     headers: list[tuple[str, str | Secret]] = [
         ("Accept", "application/json, text/event-stream"), ("Content-Type", "application/json")]
     headers += list(extra_headers)
-    return HttpRequest("POST", url, headers, body.encode(), shown_body=body)
+    return HttpRequest("POST", url, headers, body.encode(), shown_body=body, no_effect=True)
 
 
 def error_status(response: HttpResponse, url: str, details: dict[str, Any],

@@ -101,7 +101,7 @@ def _token_step(ctx: FlowContext, step_name: Step, form: dict[str, str],
     body = urlencode(form)
     request = HttpRequest("POST", endpoint, [
         ("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
-        body.encode(), shown_body=urlencode(shown))
+        body.encode(), shown_body=urlencode(shown), no_effect=True)  # invalid on purpose
     fetched = fetch_in_order(ctx, step_name, [endpoint], lambda u: request, _judge_token,
                              move_on=lambda status: False)
     step = fetched.step

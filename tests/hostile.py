@@ -87,6 +87,14 @@ def gzip_bomb(unpacked: int = 256 << 20) -> Script:
                               ("Content-Encoding", "gzip")])
 
 
+def gzipped(doc: object, cut: int = 0) -> Script:
+    """A JSON document sent gzip-compressed (``cut`` bytes short of its end, if asked)."""
+    body = zlib.compress(json.dumps(doc).encode(), wbits=16 + zlib.MAX_WBITS)
+    body = body[:len(body) - cut]
+    return answer(200, body, [("Content-Type", "application/json"),
+                              ("Content-Encoding", "gzip")])
+
+
 def many_headers(count: int) -> Script:
     headers = [("Content-Type", "application/json")] + [(f"X-Filler-{i}", "v" * 8)
                                                          for i in range(count)]

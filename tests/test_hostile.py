@@ -149,6 +149,19 @@ def test_gzip_bomb(netcheck_measured, pki, hostile_server):
     assert hostile_server.seen[-1].headers["accept-encoding"] == "gzip, deflate"
 
 
+def test_gzip_metadata_is_decoded_and_a_cut_stream_is_named(netcheck_measured, pki,
+                                                             hostile_server):
+    doc = {"resource": hostile_server.url("/mcp"),
+           "authorization_servers": [hostile_server.url("/")]}
+    run = netcheck_measured(with_metadata(hostile_server, hostile.gzipped(doc)), *cacert(pki))
+    # the compressed metadata was read: the flow went on to the (absent) AS metadata
+    assert_diagnosis(run, ("authorization_server_metadata", "http", "http_not_found"))
+    run = netcheck_measured(with_metadata(hostile_server, hostile.gzipped(doc, cut=12)),
+                            *cacert(pki))
+    assert_diagnosis(run, ("protected_resource_metadata", "http", "http_protocol_error"))
+    assert "ends before its compressed stream" in run.report["verdict"]["message"]
+
+
 @pytest.mark.parametrize(("body", "code"), [
     (b'{"resource": "https://x", "authorization_servers": [', "oauth_invalid_json"),
     (json.dumps({"resource": "R", "authorization_servers": "x"}).encode(), "oauth_wrong_type"),

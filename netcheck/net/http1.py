@@ -156,6 +156,10 @@ def _read_body(conn: h11.Connection, stream: Stream, response: HttpResponse, *,
             chunks.append(data)
             size += len(data)
         elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+            if decoder is not None and not decoder.eof:
+                response.decode_error = f"the {response.header('content-encoding')} body " \
+                                        "ends before its compressed stream does"
+                break
             response.body_complete = True
             response.reusable = (conn.our_state is h11.DONE and conn.their_state is h11.DONE
                                  and not conn.trailing_data[0])

@@ -7,7 +7,8 @@ Two layers:
    ``Secret`` it meets into ``"<redacted>"``.
 2. As a backstop: a :class:`Redactor` knows every secret the run was given (and the encodings a
    server could echo back: percent-encoded, Basic credentials) and scrubs them from every string of
-   the finished report, which is also what the terminal renders.
+   the finished report, which is also what the terminal renders; it also redacts the query values
+   of every URL found in those strings (a server's metadata can carry signed URLs too).
 """
 
 from __future__ import annotations
@@ -65,8 +66,12 @@ def redact_url(url: str) -> str:
     """``url`` with any password in its userinfo and secret query values replaced."""
     try:
         parts = urlsplit(url)
-    except ValueError:
-        return _redact_userinfo_text(url)
+    except ValueError:  # not parsable ("http://[bad?k=v"): still hide what looks secret
+        text = _redact_userinfo_text(url)
+        head, mark, rest = text.partition("?")
+        query, hash_, fragment = rest.partition("#")
+        pairs = "&".join(_redact_query_pair(p) for p in query.split("&")) if mark else ""
+        return head + mark + pairs + hash_ + fragment
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")
@@ -135,6 +140,17 @@ def redact_headers(headers: Iterable[tuple[str, str]]) -> list[list[str]]:
     return out
 
 
+_URL_WITH_QUERY = re.compile(r"""\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>?#]*\?[^\s"'<>#]*""")
+
+
+def redact_urls_in(text: str) -> str:
+    """``text`` with every URL's query values redacted (see :func:`redact_url`), wherever the
+    URL stands: in a message, a header, an echoed page."""
+    if "?" not in text:
+        return text
+    return _URL_WITH_QUERY.sub(lambda m: redact_url(m.group(0)), text)
+
+
 class Redactor:
     """Scrubs known secret values, and the ways a peer could echo them, from strings."""
 
@@ -156,10 +172,11 @@ class Redactor:
         self.add(token)
 
     def scrub(self, text: str) -> str:
+        """``text`` without any known secret, nor any URL's query values."""
         for needle in sorted(self._needles, key=len, reverse=True):
             if needle in text:
                 text = text.replace(needle, REDACTED)
-        return text
+        return redact_urls_in(text)
 
     # Fields holding values from netcheck's own closed vocabularies (step, hop, status and
     # failure code names): a secret that happens to equal a word in them ("wrong") must not

@@ -3,8 +3,11 @@
 Hypothesis draws a proxy password, a key passphrase, a client secret, bearer and refresh
 tokens, a cookie and query values, and plants them where a user gives them to netcheck: the
 proxy variable, the key passphrase variable (the key really is encrypted with it), ``--header``
-values and the MCP URL's query. The MCP server of the demo lab echoes every request header and
-its request line back in its 401 page and headers, as a hostile server would. Neither the JSON
+values and the MCP URL's query; and a signature the servers put in the query of every URL they
+hand out (the challenge's resource_metadata, the authorization, token and registration
+endpoints), so every URL the run touches carries one. The MCP server of the demo lab echoes
+every request header and its request line back in its 401 page and headers, as a hostile
+server would. Neither the JSON
 report nor the terminal output (plain and ``--verbose``) may contain any form of any secret:
 as given, percent-encoded, or inside Basic credentials. With a wrong proxy password, the report
 must still say the proxy refused the credentials.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -33,24 +37,46 @@ printable = st.characters(min_codepoint=33, max_codepoint=126)  # what fits in a
 secret = st.text(printable, min_size=10, max_size=24)
 
 
+SIGNED = {"sig": "unset"}  # a secret the servers themselves put in the URLs they hand out
+
+
+def _signed(url: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}sig={quote(SIGNED['sig'], safe='')}"
+
+
 @pytest.fixture(scope="module")
 def lab() -> Iterator[Lab]:
+    """The demo lab, made hostile: its MCP server echoes each request back in its 401 page
+    and headers, and both servers hand out URLs signed with a secret query value."""
     with running_lab(None) as started:
-        mcp = next(c for c in started._closers if isinstance(c, LabHttpsServer)
-                   and "mcp" in repr(c.app))
-        honest = mcp.app
+        mcp, auth = (next(c for c in started._closers if isinstance(c, LabHttpsServer)
+                          and kind in repr(c.app)) for kind in ("McpServer", "Authorization"))
+        honest_mcp, honest_auth = mcp.app, auth.app
 
         def echoing(request: LabRequest) -> LabResponse:
-            answer = honest(request)
+            answer = honest_mcp(request)
             if answer.status != 401:
                 return answer
+            answer.headers = [(k, re.sub(r'resource_metadata="([^"]*)"',
+                                         lambda m: f'resource_metadata="{_signed(m.group(1))}"',
+                                         v)) for k, v in answer.headers]
             echo = f"{request.method} {request.path}\n" + "\n".join(
                 f"{k}: {v}" for k, v in request.headers.items())
             answer.body += echo.encode()
             answer.headers.append(("X-Echo", echo.replace("\n", " | ")))
             return answer
 
-        mcp.app = echoing
+        def signing(request: LabRequest) -> LabResponse:
+            answer = honest_auth(request)
+            if request.path.startswith("/.well-known/") and answer.status == 200:
+                doc = json.loads(answer.body)
+                for name in ("authorization_endpoint", "token_endpoint",
+                             "registration_endpoint"):
+                    doc[name] = _signed(doc[name])
+                answer.body = json.dumps(doc).encode()
+            return answer
+
+        mcp.app, auth.app = echoing, signing
         yield started
 
 
@@ -83,12 +109,14 @@ def forms(value: str) -> set[str]:
 @given(proxy_password=st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=10,
                               max_size=24),
        passphrase=secret, client_secret=secret, bearer=secret, refresh=secret, cookie=secret,
-       query_value=secret, wrong_password=st.booleans())
+       query_value=secret, signature=secret, wrong_password=st.booleans())
 def test_no_planted_secret_leaves_and_the_category_stays(
         run_cli, lab, vocabulary, tmp_path: Path, proxy_password, passphrase, client_secret,
-        bearer, refresh, cookie, query_value, wrong_password):
-    drawn = (proxy_password, passphrase, client_secret, bearer, refresh, cookie, query_value)
+        bearer, refresh, cookie, query_value, signature, wrong_password):
+    drawn = (proxy_password, passphrase, client_secret, bearer, refresh, cookie, query_value,
+             signature)
     assume(not any(value in vocabulary for value in drawn))
+    SIGNED["sig"] = signature
     lab.proxy.config.password = proxy_password + ("-not" if wrong_password else "")
     cert = tmp_path / "client-cert.pem"
     key = tmp_path / "client-key.pem"

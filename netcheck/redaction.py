@@ -140,15 +140,24 @@ def redact_headers(headers: Iterable[tuple[str, str]]) -> list[list[str]]:
     return out
 
 
-_URL_WITH_QUERY = re.compile(r"""\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>?#]*\?[^\s"'<>#]*""")
+_SEPARATORS = re.compile(r"""([\s"<>]+)""")  # not "'": RFC 3986 allows it inside a query
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 
 
 def redact_urls_in(text: str) -> str:
     """``text`` with every URL's query values redacted (see :func:`redact_url`), wherever the
-    URL stands: in a message, a header, an echoed page."""
-    if "?" not in text:
+    URL stands: in a message, a header, an echoed page. Linear in the text's length (it reads
+    what hostile servers send)."""
+    if "?" not in text or "://" not in text:
         return text
-    return _URL_WITH_QUERY.sub(lambda m: redact_url(m.group(0)), text)
+    parts = _SEPARATORS.split(text)
+    for index, part in enumerate(parts):
+        if "://" in part and "?" in part:
+            start = part.index("://")
+            while start > 0 and part[start - 1] in _SCHEME_CHARS:
+                start -= 1
+            parts[index] = part[:start] + redact_url(part[start:])
+    return "".join(parts)
 
 
 class Redactor:

@@ -34,6 +34,7 @@ from netcheck.oauth.discovery import (
 from netcheck.profiles import PROFILES
 from netcheck.proxy.models import MODELS, Target, decide_all
 from netcheck.proxy.url import ProxyURL, ProxyURLError
+from netcheck.redaction import redact_urls_in
 from netcheck.settings.client_identity import IdentityError, load_identity
 from netcheck.settings.files import parse_certificates
 from netcheck.settings.trust import load_source
@@ -227,3 +228,28 @@ def test_arbitrary_material_gives_a_valid_settings_report(scratch, schema: dict[
     jsonschema.validate(report, schema)
     assert status == 1 and report["verdict"]["step"] == "settings"
     assert "Traceback" not in err.getvalue()
+
+
+# --- URLs inside free text (the report's backstop scrub) --------------------------------------
+
+query_secret = st.text(string.ascii_letters + string.digits + "-._~%+/:@!$'()*,;=", min_size=6,
+                       max_size=20)
+
+
+@FAST
+@given(before=any_text, after=any_text, value=query_secret,
+       key=st.sampled_from(["sig", "token", "k", "code", "X-Amz-Signature"]),
+       base=st.sampled_from(["https://h.example/p", "http://[::1]:8/a/b", "wss://x/",
+                             "http://[bad"]))
+def test_no_query_value_survives_inside_text(before, after, value, key, base):
+    text = f"{before} {base}?{key}={value} {after}"
+    assert value not in redact_urls_in(text).replace(before, "").replace(after, "")
+
+
+def test_url_scrub_is_linear_on_hostile_text():
+    import time
+
+    for text in ("a." * 500_000 + "?", "x://" * 250_000 + "?", "http://h/?k=v " * 70_000):
+        started = time.perf_counter()
+        redact_urls_in(text)
+        assert time.perf_counter() - started < 1.0  # a quadratic scan takes minutes here

@@ -253,3 +253,29 @@ def test_url_scrub_is_linear_on_hostile_text():
         started = time.perf_counter()
         redact_urls_in(text)
         assert time.perf_counter() - started < 1.0  # a quadratic scan takes minutes here
+
+
+@settings(FAST, max_examples=150)
+@given(env=environments, url=targets, profile=st.sampled_from(sorted(PROFILES)))
+def test_fuzzed_proxy_settings_give_a_valid_report(schema, env, url, profile):
+    """The settings step and the proxy decision on fuzzed variables, built into a report
+    without sending anything (a fuzzed proxy could name any address)."""
+    import datetime as dt
+
+    from netcheck.model import Step, StepResult, skipped
+    from netcheck.pipeline import ORDER
+    from netcheck.report import build_report
+    from netcheck.runner import CheckRun, secrets_of
+    from netcheck.settings.check import check_settings
+    from netcheck.settings.gather import Options, gather
+
+    options = Options(url=url, client=profile)
+    settings_ = gather(options, env)
+    settings_step, _prepared = check_settings(settings_)
+    hop, _proxy = proxy_resolve.resolve(settings_.env, url, settings_.profile)
+    resource = StepResult(step=Step.RESOURCE, url=url, hops=[hop] + [
+        skipped(h, "not sent: fuzzed proxy settings") for h in ORDER[1:]])
+    run = CheckRun(options=options, settings=settings_, environ=env,
+                   started_at=dt.datetime.now(dt.UTC), steps=[settings_step, resource],
+                   redactor=secrets_of(settings_, env, options))
+    jsonschema.validate(build_report(run), schema)

@@ -153,6 +153,19 @@ def skipped(hop: Hop, why: str) -> HopResult:
     return HopResult(hop=hop, status=Status.SKIPPED, message=why)
 
 
+class Finding(Exception):
+    """A failure found deep in a check (a bad file, a broken document), raised to the code
+    that owns the hop and turned into its failed :class:`HopResult` there."""
+
+    default_hint: str | None = None
+
+    def __init__(self, code: Code, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint or self.default_hint
+
+
 def failed(hop: Hop, code: Code, message: str, hint: str | None = None,
            **details: Any) -> HopResult:
     return HopResult(hop=hop, status=Status.FAILED, message=message, code=code, hint=hint,

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from netcheck.hops.proxy_connect import page_summary
-from netcheck.model import Code, Hop, HopResult, Status, failed
+from netcheck.model import Code, Finding, Hop, HopResult, Status, failed
 from netcheck.net.http1 import HttpResponse
 from netcheck.proxy.models import is_http_url
 
@@ -15,12 +15,10 @@ FIX_ON_SERVER = ("clients reject this answer too: tell the server's owners, quot
                  "message")
 
 
-class DocumentProblem(Exception):
-    def __init__(self, code: Code, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.hint = hint or FIX_ON_SERVER
+class DocumentProblem(Finding):
+    """A server's answer has the right status but the wrong content."""
+
+    default_hint = FIX_ON_SERVER
 
 
 def json_object(response: HttpResponse, what: str,

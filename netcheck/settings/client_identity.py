@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from netcheck.model import Code
+from netcheck.model import Code, Finding
 from netcheck.redaction import Secret
 from netcheck.settings.files import LocalFileError, parse_certificates, pem_blocks, read_local_file
 
@@ -25,12 +25,8 @@ KEY_LABELS = ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY", "EC PRI
               "DSA PRIVATE KEY")
 
 
-class IdentityError(Exception):
-    def __init__(self, code: Code, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.hint = hint
+class IdentityError(Finding):
+    """The client certificate or key cannot be used."""
 
 
 @dataclass

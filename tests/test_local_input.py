@@ -42,7 +42,17 @@ def make(kind: str, where: Path, suffix: str) -> str:
 def run_in_child(argv: list[str], env: dict[str, str], *, as_nobody: bool) -> tuple[int, str]:
     """``netcheck`` in a forked child (as nobody when asked, since root reads mode-0 files
     anyway); the exit status and what it printed. Forking keeps the privilege change out of
-    this process and its server threads."""
+    this process and its server threads.
+
+    As nobody, the child cannot read root's Python installation, so whatever the run imports
+    must be imported before the fork: a first run here, with the bad file's path made a
+    missing one, goes down the same code."""
+    if as_nobody:
+        missing = [f"{a}.missing" if a.endswith(("unreadable.pem", "unreadable.p12")) else a
+                   for a in argv]
+        warm_env = {k: f"{v}.missing" if v.endswith("unreadable.pem") else v
+                    for k, v in env.items()}
+        main(missing, environ=warm_env, stdout=io.StringIO(), stderr=io.StringIO())
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
@@ -55,6 +65,8 @@ def run_in_child(argv: list[str], env: dict[str, str], *, as_nobody: bool) -> tu
             out, err = io.StringIO(), io.StringIO()
             code = int(main(argv, environ=env, stdout=out, stderr=err))
             os.write(write_end, (out.getvalue() + "\0" + err.getvalue()).encode())
+        except BaseException as exc:  # noqa: BLE001 - told to the parent, which fails the test
+            os.write(write_end, f"\0the forked child failed: {exc!r}".encode())
         finally:
             os._exit(code)
     os.close(write_end)
@@ -118,6 +130,7 @@ def test_bad_local_file(schema, pki: Pki, dns_server, open_dir, role, kind):
     status, printed = run_in_child(["check", "https://mcp.test/mcp", *args], env,
                                    as_nobody=kind == "unreadable" and os.geteuid() == 0)
     stdout, _, stderr = printed.partition("\0")
+    assert stdout, stderr
     report = json.loads(stdout)
     jsonschema.validate(report, schema)
     verdict = report["verdict"]

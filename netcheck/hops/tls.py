@@ -34,7 +34,7 @@ from netcheck.net.streams import (
 )
 from netcheck.profiles import Profile
 from netcheck.settings.client_identity import ClientIdentity
-from netcheck.settings.trust import TrustSetup
+from netcheck.settings.trust import ContentKey, TrustSetup
 
 # Alerts a server sends when it does not like (or did not get) a client certificate.
 CLIENT_CERT_ALERTS = frozenset({"certificate required", "unknown ca", "bad certificate",
@@ -214,7 +214,7 @@ def _verify_everywhere(trust: TrustSetup, der: list[bytes], chain: list[x509.Cer
     key = tuple(der)
     if key not in trust.verdicts:
         per_source: list[dict[str, Any]] = []
-        by_content: dict[tuple[str, ...], tuple[bool, str | None]] = {}
+        by_content: dict[ContentKey, tuple[bool, str | None]] = {}
         for source in trust.sources:
             if source.error or not source.certificates:
                 continue

@@ -28,6 +28,9 @@ from netcheck.settings.files import (
 CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE")
 
 
+ContentKey = tuple[tuple[str, ...], tuple[str, ...]]  # (files, directories) a source reads
+
+
 @dataclass
 class TrustSource:
     name: str  # "bundled", "system", a variable name, or "--cacert"
@@ -36,15 +39,17 @@ class TrustSource:
     public: bool  # the public web PKI (Mozilla's roots, as bundled by certifi)
     used: bool = False  # the profile's client uses it
     certificates: list[x509.Certificate] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)  # files given (not directories)
+    files: list[str] = field(default_factory=list)  # certificate files read as files
+    dirs: list[str] = field(default_factory=list)  # OpenSSL-style directories (hash lookup)
     skipped_blocks: int = 0
     error: str | None = None
 
     @property
-    def content_key(self) -> tuple[str, ...]:
-        """Sources read from the same paths hold the same certificates (NODE_EXTRA_CA_CERTS,
-        CURL_CA_BUNDLE and SSL_CERT_FILE often name one file): they share a store."""
-        return tuple(self.paths)
+    def content_key(self) -> ContentKey:
+        """Sources read from the same files and directories hold the same certificates
+        (NODE_EXTRA_CA_CERTS, CURL_CA_BUNDLE and SSL_CERT_FILE often name one file): they
+        share a store."""
+        return tuple(self.files), tuple(self.dirs)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,13 +77,12 @@ def load_source(name: str, origin: str, paths: list[str], *, public: bool,
     for path in paths:
         try:
             is_dir = dirs and os.path.isdir(path)
+            (source.dirs if is_dir else source.files).append(path)
             for file in certificate_files_in(path) if is_dir else [path]:
                 key = os.path.abspath(file)
                 if key not in parsed:
                     parsed[key] = parse_certificates(read_local_file(file, what))
                 certs, bad = parsed[key]
-                if not is_dir:
-                    source.files.append(file)
                 source.certificates.extend(certs)
                 source.skipped_blocks += bad
         except LocalFileError as exc:
@@ -142,7 +146,7 @@ class TrustSetup:
     def used(self) -> list[TrustSource]:
         return [s for s in self.sources if s.used and not s.error]
 
-    _stores: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    _stores: dict[ContentKey, Any] = field(default_factory=dict)
 
     def union_store(self) -> Any:
         """One OpenSSL store with every certificate the client trusts (built once a run)."""
@@ -168,9 +172,8 @@ def _store_of(sources: list[TrustSource]) -> Any:
     store = crypto.X509Store()
     for source in sources:
         try:
-            for path in source.paths:
-                if os.path.isdir(path):
-                    store.load_locations(None, path)
+            for directory in source.dirs:
+                store.load_locations(None, directory)
             for file in source.files:
                 store.load_locations(file)
         except crypto.Error:

@@ -70,17 +70,14 @@ def redact_url(url: str) -> str:
         text = _redact_userinfo_text(url)
         head, mark, rest = text.partition("?")
         query, hash_, fragment = rest.partition("#")
-        pairs = "&".join(_redact_query_pair(p) for p in query.split("&")) if mark else ""
-        return head + mark + pairs + hash_ + fragment
+        return head + mark + _redact_query(query) + hash_ + fragment
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")
         user = userinfo.split(":", 1)[0]
         netloc = f"{user}:{REDACTED}@{hostport}" if ":" in userinfo else f"{REDACTED}@{hostport}"
-    query = parts.query
-    if query:
-        query = "&".join(_redact_query_pair(p) for p in query.split("&"))
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, _redact_query(parts.query),
+                       parts.fragment))
 
 
 def proxy_userinfo(value: str) -> tuple[int, int, str, str | None] | None:
@@ -109,6 +106,11 @@ def redact_proxy(value: str) -> str:
     start, at, user, password = found
     shown = f"{user}:{REDACTED}" if password is not None else REDACTED
     return value[:start] + shown + value[at:]
+
+
+def _redact_query(query: str) -> str:
+    """Every value of ``query`` replaced, except those of :data:`SHOWN_QUERY_KEYS`."""
+    return "&".join(_redact_query_pair(pair) for pair in query.split("&")) if query else ""
 
 
 def _redact_query_pair(pair: str) -> str:

@@ -415,13 +415,13 @@ def decide_python_httpx(env: Env, target: Target) -> ProxyDecision:
         import httpx
 
         other = httpx.URL(target.url)
-    for entry in entries:
-        try:
-            if _httpx_no_proxy_matches(entry, other):
-                return _direct(model, f"{no_variable} entry {entry!r}", entry)
-        except httpx.InvalidURL as exc:
-            return ProxyDecision(model=model, error=f"InvalidURL:{exc}",
-                                 reason=f"httpx cannot parse {no_variable} entry {entry!r}")
+        for entry in entries:
+            try:
+                if _httpx_no_proxy_matches(entry, other):
+                    return _direct(model, f"{no_variable} entry {entry!r}", entry)
+            except httpx.InvalidURL as exc:
+                return ProxyDecision(model=model, error=f"InvalidURL:{exc}",
+                                     reason=f"httpx cannot parse {no_variable} entry {entry!r}")
     raw = proxies[key]
     return _proxied(model, _with_scheme(raw, "http"), _python_variable(env, key),
                     _with_scheme(raw, "http"))

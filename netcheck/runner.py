@@ -104,18 +104,6 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     return run
 
 
-def _explain_withheld(step: StepResult, origin: str) -> None:
-    """A redirect target that wants the client certificate netcheck held back: say why."""
-    for hop in step.hops:
-        if hop.hop is Hop.CLIENT_CERT and hop.code is Code.CLIENT_CERT_REQUIRED:
-            hop.message = (f"the redirect target asks for a client certificate; netcheck did "
-                           f"not present yours because it is not {origin}, the server you "
-                           "configured")
-            hop.hint = ("if this origin is yours (an SSO or gateway redirect you expect), check "
-                        "it directly with netcheck check <its URL>; otherwise the MCP server's "
-                        "redirect is wrong")
-
-
 def _flow_context(run: CheckRun, prepared: Prepared, resource: UrlProbe,
                   observer: Observer | None) -> FlowContext:
     options = run.options
@@ -138,14 +126,13 @@ def _resource(run: CheckRun, prepared: Prepared, url: str, observer: Observer | 
         configured = Target.parse(url).origin == prepared.origin
         # another origin gets neither the configured headers nor the client certificate
         headers = settings.headers if configured else []
-        given = prepared if configured else dataclasses.replace(prepared, identity=None)
+        given = prepared if configured or prepared.identity is None else dataclasses.replace(
+            prepared, identity=None, cert_withheld_for=prepared.origin)
         try:
             result = probe(Step.RESOURCE, initialize(url, headers), judge_initialize(url),
                            given, observer, date_skew_s=skew)
         except Exception as exc:  # noqa: BLE001 - reported as internal_error, not a traceback
             result = UrlProbe(step=internal_error(Step.RESOURCE, exc))
-        if not configured and prepared.identity is not None:
-            _explain_withheld(result.step, prepared.origin)
         run.steps.append(result.step)
         if result.redirect is None or not result.step.ok:
             return result

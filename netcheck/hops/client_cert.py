@@ -47,8 +47,11 @@ def _hint(profile: Profile) -> str:
 
 def judge(facts: HandshakeFacts, identity: ClientIdentity | None, profile: Profile, *,
           failure: StreamError | None = None, rejected_page: str | None = None,
-          status: int | None = None) -> HopResult:
-    """The client_cert hop from what the handshake, first read and HTTP answer showed."""
+          status: int | None = None, withheld_for: str | None = None) -> HopResult:
+    """The client_cert hop from what the handshake, first read and HTTP answer showed.
+
+    ``withheld_for``: the configured origin our certificate is kept for, when netcheck did not
+    present it here (a redirect to another origin)."""
     ours = identity.certificate.issuer.rfc4514_string() if identity else None
     details: dict[str, Any] = {
         "requested": facts.cert_request_seen,
@@ -64,6 +67,14 @@ def judge(facts: HandshakeFacts, identity: ClientIdentity | None, profile: Profi
                     f"the server answered HTTP {status}: \"{rejected_page}\"" if rejected_page
                     else str(failure))
         details["evidence"] = evidence
+        if identity is None and withheld_for:
+            return failed(Hop.CLIENT_CERT, Code.CLIENT_CERT_REQUIRED,
+                          f"the server requires a client certificate; netcheck did not present "
+                          f"yours because this is not {withheld_for}, the server you configured "
+                          f"({evidence})",
+                          "if this origin is yours (an SSO or gateway redirect you expect), "
+                          "check it directly with netcheck check <its URL>; otherwise the MCP "
+                          "server's redirect is wrong", **details)
         if identity is None:
             return failed(Hop.CLIENT_CERT, Code.CLIENT_CERT_REQUIRED,
                           f"the server requires a client certificate and none is configured "

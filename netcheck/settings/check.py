@@ -43,6 +43,7 @@ class Prepared:
     identity: ClientIdentity | None
     trust: TrustSetup
     origin: str = ""  # the configured server's origin: configured headers go only there
+    cert_withheld_for: str | None = None  # set, with identity None, for another origin
     resolves_locally: dict[str, bool] = field(default_factory=dict)  # asked once per host
     pool: ConnectionPool = field(default_factory=ConnectionPool)  # kept-alive connections
     deadline: Deadline = field(default_factory=lambda: Deadline(DEFAULT_DEADLINE))  # whole run

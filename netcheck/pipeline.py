@@ -11,6 +11,7 @@ import contextlib
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from netcheck.hops import client_cert, dns, proxy_connect, proxy_resolve, tcp, tls
 from netcheck.hops import http as http_hop
@@ -181,7 +182,7 @@ def _over_socket(sock: socket.socket, target: Target, proxy: ProxyURL | None,
         outcome = tls.establish(sock, target.hostname, identity=prepared.identity,
                                 trust=prepared.trust, profile=settings.profile,
                                 via_proxy=proxy is not None, timeout=timeout,
-                                date_skew_s=date_skew_s, context=prepared.tls_context())
+                                date_skew_s=date_skew_s, context=_client_context(prepared))
         if not rec.add(outcome.hop):
             rec.skip_rest("an earlier hop failed")
             return None
@@ -212,6 +213,14 @@ def _over_socket(sock: socket.socket, target: Target, proxy: ProxyURL | None,
                                            "certificate")
         answer.hop = skipped(Hop.HTTP, "the server ended the session over the client certificate")
     return kept if _record_answer(kept, answer, prepared, rec, result) else None
+
+
+def _client_context(prepared: Prepared) -> Any:
+    """The run's OpenSSL client context for this identity (made once: loading the key costs)."""
+    offered = prepared.identity is not None
+    if offered not in prepared.tls_contexts:
+        prepared.tls_contexts[offered] = tls.make_context(prepared.identity)
+    return prepared.tls_contexts[offered]
 
 
 def _over_kept(kept: KeptConnection, key: PoolKey, target: Target, prepared: Prepared,

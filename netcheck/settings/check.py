@@ -47,16 +47,8 @@ class Prepared:
     resolves_locally: dict[str, bool] = field(default_factory=dict)  # asked once per host
     pool: ConnectionPool = field(default_factory=ConnectionPool)  # kept-alive connections
     deadline: Deadline = field(default_factory=lambda: Deadline(DEFAULT_DEADLINE))  # whole run
-    # OpenSSL client contexts, with and without our certificate: the key is loaded once a run
+    # OpenSSL client contexts by "our certificate offered": the key is loaded once a run
     tls_contexts: dict[bool, Any] = field(default_factory=dict)
-
-    def tls_context(self) -> Any:
-        from netcheck.hops.tls import make_context
-
-        offered = self.identity is not None
-        if offered not in self.tls_contexts:
-            self.tls_contexts[offered] = make_context(self.identity)
-        return self.tls_contexts[offered]
 
 
 def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[StepResult,

@@ -14,6 +14,7 @@ from enum import IntEnum
 from typing import IO, Any
 
 from netcheck import __version__
+from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
 
 PROG = "netcheck"
 DEFAULT_REPORT = "netcheck-report.json"
@@ -79,11 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="register a client for real (named as a connectivity check) and "
                             "delete it again through RFC 7592 when the server allows; by "
                             "default registration is only probed and no client is created")
-    check.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                       help="bound on each hop's wait (default 10)")
-    check.add_argument("--deadline", type=float, default=120.0, metavar="SECONDS",
+    check.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                       help=f"bound on each hop's wait (default {DEFAULT_TIMEOUT:g})")
+    check.add_argument("--deadline", type=float, default=DEFAULT_DEADLINE, metavar="SECONDS",
                        help="bound on the whole run; the report says where it stopped "
-                            "(default 120)")
+                            f"(default {DEFAULT_DEADLINE:g})")
     check.add_argument("--no-reuse", action="store_true",
                        help="open a new connection for every request instead of keeping one "
                             "per origin alive as clients do (each step then shows every hop)")

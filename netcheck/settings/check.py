@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netcheck.defaults import DEFAULT_DEADLINE
 from netcheck.model import Code, Hop, HopResult, Status, Step, StepResult, failed
 from netcheck.net.deadline import Deadline, Stopwatch
 from netcheck.net.pool import ConnectionPool
@@ -18,7 +19,7 @@ from netcheck.settings.client_identity import (
     check_identity,
     load_identity,
 )
-from netcheck.settings.gather import DEFAULT_DEADLINE, Settings, is_proxy_variable
+from netcheck.settings.gather import Settings, is_proxy_variable
 from netcheck.settings.trust import TrustSetup, load_trust
 
 # Proxy variables each client model reads (lower-cased names; None = every *_proxy variable).

@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
 from netcheck.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from netcheck.proxy.models import is_http_url
 from netcheck.redaction import SECRET_VARIABLES, Secret, redact_proxy, redact_url
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_DEADLINE = 120.0  # the whole run; a healthy check takes well under a second
 PASSPHRASE_VARIABLE = "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"
 CERT_VARIABLES = ("CLAUDE_CODE_CLIENT_CERT", "CLAUDE_CODE_CLIENT_KEY", PASSPHRASE_VARIABLE)
 TRUST_VARIABLES = ("NODE_EXTRA_CA_CERTS", "CLAUDE_CODE_CERT_STORE", "SSL_CERT_FILE",

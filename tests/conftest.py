@@ -15,8 +15,9 @@ import jsonschema
 import pytest
 
 from netcheck.cli import main
+from netcheck.lab.https import server_context
 from netcheck.report import load_schema
-from tests import servers
+from tests import hostile, servers
 from tests.pki import PASSPHRASE, Pki, build
 
 PROXY_USER = "alice"
@@ -127,6 +128,14 @@ def serve(pki: Pki) -> Iterator[Any]:
     yield start
     for server in started:
         server.close()
+
+
+@pytest.fixture
+def hostile_server(pki: Pki) -> Iterator[hostile.RawHttpsServer]:
+    """An HTTPS server answering each path with a script (``tests/hostile.py``)."""
+    server = hostile.RawHttpsServer(server_context(pki.path("server.pem"), None))
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,20 +100,6 @@ def assert_diagnosis(run: Run, expected: tuple[str, str, str], *, slowest_hop: f
     # process start-up and imports, plus the slowest hop's bound, plus 1 s
     assert run.seconds < 3.0 + slowest_hop + 1.0, run.seconds
     assert 10 < run.peak_mb < PEAK_MB, run.peak_mb
-
-
-@pytest.fixture(scope="module")
-def server_context(pki: Pki) -> ssl.SSLContext:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(pki.path("server.pem"))
-    return ctx
-
-
-@pytest.fixture
-def hostile_server(server_context: ssl.SSLContext) -> Iterator[hostile.RawHttpsServer]:
-    server = hostile.RawHttpsServer(server_context)
-    yield server
-    server.close()
 
 
 def cacert(pki: Pki) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Iterator
 
 import pytest
@@ -62,19 +61,14 @@ def test_no_reuse_opens_a_connection_per_request(run_cli, lab):
         assert "reused_from" not in tls["details"] and tls["details"]["chain"]
 
 
-def test_a_connection_the_server_closed_is_replaced(run_cli, pki):
+def test_a_connection_the_server_closed_is_replaced(run_cli, pki, hostile_server):
     """A server that answers without 'Connection: close' and then hangs up anyway."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(pki.path("server.pem"))
-    server = hostile.RawHttpsServer(ctx)
+    server = hostile_server
     prm = "/.well-known/oauth-protected-resource/mcp"
     server.routes["/mcp"] = hostile.challenge(server.url(prm))
     server.routes[prm] = hostile.answer(404, b"{}")
-    try:
-        result = run_cli("check", server.url("/mcp"), "--cacert", pki.path("public-ca.pem"),
-                         "--timeout", "3")
-    finally:
-        server.close()
+    result = run_cli("check", server.url("/mcp"), "--cacert", pki.path("public-ca.pem"),
+                     "--timeout", "3")
     assert result.diagnosis[0] == "protected_resource_metadata"
     assert result.diagnosis[1:] == ("http", "http_not_found")
     assert server.listener.accepted == 1 + len(result.report["steps"][2]["attempts"])
@@ -93,18 +87,13 @@ def test_deadline_cuts_a_hop_short_and_says_where(run_cli, base_args, silent_lis
     assert "1.5 s" in result.report["verdict"]["message"]
 
 
-def test_deadline_during_the_oauth_flow(run_cli, pki: Pki):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(pki.path("server.pem"))
-    server = hostile.RawHttpsServer(ctx)
+def test_deadline_during_the_oauth_flow(run_cli, pki: Pki, hostile_server):
+    server = hostile_server
     prm = "/.well-known/oauth-protected-resource/mcp"
     server.routes["/mcp"] = hostile.challenge(server.url(prm))
     server.routes[prm] = hostile.drip(every=0.5)
-    try:
-        result = run_cli("check", server.url("/mcp"), "--cacert", pki.path("public-ca.pem"),
-                         "--timeout", "10", "--deadline", "2")
-    finally:
-        server.close()
+    result = run_cli("check", server.url("/mcp"), "--cacert", pki.path("public-ca.pem"),
+                     "--timeout", "10", "--deadline", "2")
     assert result.diagnosis == ("protected_resource_metadata", "http", "run_deadline_exceeded")
     assert result.seconds < 2 + 1
     later = [s for s in result.report["steps"] if s["step"] == "token_endpoint"]

@@ -69,6 +69,37 @@ def _server_only_cert(ca: trustme.CA, key, name: str) -> bytes:  # type: ignore[
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
+def _ca_with_awkward_name(root: Path) -> None:
+    """A client CA whose name has a comma inside a value and an email attribute (as many
+    corporate CAs do), its certificate, and a client certificate it issued."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Acme, Inc."),
+                      x509.NameAttribute(NameOID.EMAIL_ADDRESS, "pki@acme.example"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, "Acme Client CA")])
+    now = dt.datetime.now(dt.UTC)
+    ca = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+          .public_key(key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(key, hashes.SHA256()))
+    leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    leaf = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bob@acme.example")]))
+            .issuer_name(name).public_key(leaf_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    _write(root / "acme-client-ca.pem", ca.public_bytes(pem))
+    _write(root / "acme-client.pem", leaf.public_bytes(pem))
+    _write(root / "acme-client.key", leaf_key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+
 def build(root: Path) -> Pki:
     root.mkdir(parents=True, exist_ok=True)
     pki = Pki(
@@ -128,6 +159,7 @@ def build(root: Path) -> Pki:
     _write(root / "serverauth-only.key", server_only_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
+    _ca_with_awkward_name(root)
     # the proxy's signing key for intercepted leaf certificates (proxy.py needs its own)
     signing = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     _write(root / "inspection-signing.key", signing.private_bytes(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PROXY_PASSWORD, PROXY_USER, client_cert_args
+from tests import servers
 from tests.servers import closed_port
 
 
@@ -75,6 +76,21 @@ def test_certificate_from_a_ca_the_server_does_not_name(run_cli, pki, base_args,
     assert result.diagnosis == ("resource", "client_cert", "client_cert_ca_mismatch")
     details = result.hop("resource", "client_cert")["details"]
     assert any("Corp Client CA" in n for n in details["acceptable_ca_names"])
+
+
+def test_certificate_from_the_named_ca_with_a_comma_and_an_email_in_its_name(
+        run_cli, pki, base_args, serve):
+    """'O=Acme, Inc.' and an emailAddress attribute: the names are compared as encoded, so
+    the certificate of the very CA the server names is not called a mismatch."""
+    server = serve(servers.mcp_401(), client_ca=pki.path("acme-client-ca.pem"),
+                   send_ca_names=True)
+    result = check(run_cli, server.url("mcp.test"), *base_args,
+                   *client_cert_args(pki, "acme-client"))
+    assert result.status == 0, result.stdout
+    cert = result.hop("resource", "client_cert")
+    assert cert["status"] == "ok", cert["message"]
+    assert cert["details"]["issuer_in_acceptable_names"] is True
+    assert any("Acme, Inc." in n for n in cert["details"]["acceptable_ca_names"])
 
 
 def test_certificate_rejected_without_ca_names(run_cli, pki, base_args, mtls12):

@@ -112,18 +112,12 @@ def judge(facts: HandshakeFacts, identity: ClientIdentity | None, profile: Profi
 
 
 def _issuer_accepted(facts: HandshakeFacts, identity: ClientIdentity | None) -> bool | None:
-    if identity is None or not facts.client_ca_names:
+    """Whether our certificate's issuer (or a CA of the chain we send) is among the names the
+    server asked for. Compared as DER, as OpenSSL compares names: a name's text form has
+    commas inside values ("O=Acme, Inc.") and attributes each library spells its own way."""
+    if identity is None or not facts.client_ca_names_der:
         return None
-    wanted = {_normal(n) for n in facts.client_ca_names}
+    wanted = set(facts.client_ca_names_der)
     issuers = [identity.certificate.issuer] + [c.issuer for c in identity.chain] + \
               [c.subject for c in identity.chain]
-    return any(_normal_name(i) in wanted for i in issuers)
-
-
-def _normal(text: str) -> str:
-    return ",".join(sorted(part.strip().lower() for part in text.split(",")))
-
-
-def _normal_name(name: Any) -> str:
-    parts = [f"{attr.rfc4514_attribute_name}={attr.value}" for attr in name]
-    return ",".join(sorted(p.lower() for p in parts))
+    return any(name.public_bytes() in wanted for name in issuers)

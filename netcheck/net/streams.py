@@ -100,7 +100,8 @@ class HandshakeFacts:
     sni: str | None = None
     states: list[str] = field(default_factory=list)
     cert_request_seen: bool = False
-    client_ca_names: list[str] = field(default_factory=list)
+    client_ca_names: list[str] = field(default_factory=list)  # as shown in the report
+    client_ca_names_der: list[bytes] = field(default_factory=list)  # as sent, for comparing
     protocol: str | None = None
     cipher: str | None = None
     alpn: str | None = None
@@ -176,6 +177,7 @@ class TlsStream:
         except Exception:  # noqa: BLE001 - best effort evidence
             return
         self.facts.client_ca_names = [_x509name_text(n) for n in names]
+        self.facts.client_ca_names_der = [n.der() for n in names]
 
     def handshake(self, deadline: Deadline) -> None:
         self._call(self.conn.do_handshake, deadline=deadline)

@@ -113,6 +113,8 @@ class Code(StrEnum):
     HTTP_SERVER_ERROR = "http_server_error"
     HTTP_UNEXPECTED_STATUS = "http_unexpected_status"
     HTTP_TOO_MANY_REDIRECTS = "http_too_many_redirects"
+    HTTP_NOT_MCP = "http_not_mcp"
+    HTTP_MCP_ERROR = "http_mcp_error"
     # oauth (the answer had an acceptable status but the wrong content)
     OAUTH_INVALID_JSON = "oauth_invalid_json"
     OAUTH_MISSING_FIELD = "oauth_missing_field"

@@ -200,7 +200,8 @@ def test_register_creates_a_named_client_and_says_so(run_cli, lab_args, make_lab
 
 
 def test_server_needing_no_oauth_ends_the_flow(run_cli, serve, base_args):
-    server = serve(lambda req: (200, [("Content-Type", "application/json")], b"{}"))
+    result_doc = b'{"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "2025-11-25"}}'
+    server = serve(lambda req: (200, [("Content-Type", "application/json")], result_doc))
     args = [a for a in base_args if a != "--no-oauth"]
     result = run_cli("check", server.url("mcp.test"), *args)
     assert result.status == 0

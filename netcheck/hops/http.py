@@ -22,7 +22,8 @@ from netcheck.hops.tls import CLIENT_CERT_ALERTS
 from netcheck.model import Code, Hop, HopResult, Status, failed
 from netcheck.net.challenges import parse_challenges
 from netcheck.net.deadline import Stopwatch
-from netcheck.net.http1 import ACCEPT_ENCODING, HttpProtocolError, HttpResponse, exchange
+from netcheck.net.http1 import ACCEPT_ENCODING, Enough, HttpProtocolError, HttpResponse, exchange
+from netcheck.net.mcp_messages import SSE, first_response, read_answer
 from netcheck.net.streams import Stream, StreamClosed, StreamError, StreamTimeout, TlsFailure
 from netcheck.proxy.models import Target
 from netcheck.redaction import Secret, redact_headers, redact_url
@@ -43,6 +44,7 @@ class HttpRequest:
     body: bytes = b""
     shown_body: str | None = None  # how the body appears in the report (secrets already out)
     no_effect: bool = False  # a POST that changes nothing on the server (netcheck's probes)
+    enough: Enough | None = None  # stop reading the body once it answers (an open stream)
 
     @property
     def resendable(self) -> bool:
@@ -94,7 +96,7 @@ def send(stream: Stream, target: Target, request: HttpRequest, judge: StatusJudg
     try:
         response = exchange(stream, request.method, request_target(request.url),
                             request.wire_headers(target, keep_alive), request.body, timeout=timeout,
-                            max_body=max_body)
+                            max_body=max_body, enough=request.enough)
     except TlsFailure as exc:
         if exc.alert in CLIENT_CERT_ALERTS or exc.alert == "handshake failure":
             hop = HopResult(hop=Hop.HTTP, status=Status.SKIPPED,
@@ -188,7 +190,13 @@ def initialize(url: str, extra_headers: list[tuple[str, Secret]]) -> HttpRequest
     headers: list[tuple[str, str | Secret]] = [
         ("Accept", "application/json, text/event-stream"), ("Content-Type", "application/json")]
     headers += list(extra_headers)
-    return HttpRequest("POST", url, headers, body.encode(), shown_body=body, no_effect=True)
+    return HttpRequest("POST", url, headers, body.encode(), shown_body=body, no_effect=True,
+                       enough=_answered)
+
+
+def _answered(content_type: str, body: bytes) -> bool:
+    """An event stream stays open after the response to initialize: stop reading there."""
+    return content_type == SSE and first_response(body) is not None
 
 
 def error_status(response: HttpResponse, url: str, details: dict[str, Any],
@@ -213,6 +221,32 @@ def error_status(response: HttpResponse, url: str, details: dict[str, Any],
                   "answered instead of the server", **details)
 
 
+def _judge_mcp_answer(response: HttpResponse, said: str, details: dict[str, Any]) -> HopResult:
+    """A 2xx to initialize: the client connects only if it carries a JSON-RPC response."""
+    answer = read_answer(response.content_type, response.body)
+    if answer.problem is not None:
+        summary = page_summary(response)
+        title = f" (\"{summary['title']}\")" if summary and summary["title"] else ""
+        hint = ("this URL serves a web page, not MCP: check the MCP endpoint's path with the "
+                "server's owners (often /mcp); a login portal or proxy page in between looks "
+                "the same" if response.content_type == "text/html" else
+                "this URL is not an MCP endpoint (or something in between answered for it): "
+                "check the URL and the server's transport (streamable HTTP)")
+        return failed(Hop.HTTP, Code.HTTP_NOT_MCP,
+                      f"{said}: the server answered initialize with {answer.problem}{title}; "
+                      "MCP clients fail here", hint, **details)
+    error = answer.error
+    if error is not None:
+        return failed(Hop.HTTP, Code.HTTP_MCP_ERROR,
+                      f"{said}: the MCP server refused initialize: JSON-RPC error "
+                      f"{error.get('code')} {str(error.get('message'))[:200]}",
+                      "the server speaks MCP but refused this client's initialize; its "
+                      "owners can tell why from the error", **details)
+    return HopResult(hop=Hop.HTTP, status=Status.OK, details=details,
+                     message=f"{said}: an MCP initialize result, without asking for "
+                             "authorization")
+
+
 def judge_initialize(url: str) -> StatusJudge:
     def judge(response: HttpResponse, details: dict[str, Any]) -> HopResult:
         status = response.status
@@ -231,9 +265,7 @@ def judge_initialize(url: str) -> StatusJudge:
                                     "2025-06-18 clients give up and newer ones guess the "
                                     "well-known URLs"])
         if 200 <= status < 300:
-            return HopResult(hop=Hop.HTTP, status=Status.OK, details=details,
-                             message=f"{said}: the server answered without asking for "
-                                     "authorization")
+            return _judge_mcp_answer(response, said, details)
         if 300 <= status < 400:
             location = response.header("location")
             return HopResult(hop=Hop.HTTP, status=Status.OK if location else Status.WARNING,

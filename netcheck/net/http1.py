@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import h11
@@ -25,6 +26,9 @@ MAX_HEADER_BYTES = 64 * 1024
 READ_SIZE = 16 * 1024
 MAX_WIRE_BYTES = 1024 * 1024
 ACCEPT_ENCODING = "gzip, deflate"
+
+
+Enough = Callable[[str, bytes], bool]  # (content type, body so far): stop reading here
 
 
 class HttpProtocolError(Exception):
@@ -69,8 +73,10 @@ def exchange(
     *,
     timeout: float,
     max_body: int = 64 * 1024,
+    enough: Enough | None = None,
 ) -> HttpResponse:
-    """Send one request and read its response (headers, then at most ``max_body`` bytes)."""
+    """Send one request and read its response (headers, then at most ``max_body`` bytes, or
+    until ``enough`` says the body so far answers the request: an event stream stays open)."""
     conn = h11.Connection(our_role=h11.CLIENT, max_incomplete_event_size=MAX_HEADER_BYTES)
     all_headers = list(headers)
     if body or method in ("POST", "PUT"):
@@ -111,7 +117,7 @@ def exchange(
     if method == "CONNECT" and 200 <= response.status < 300:
         response.trailing, _closed = conn.trailing_data
         return response
-    _read_body(conn, stream, response, deadline=deadline, max_body=max_body)
+    _read_body(conn, stream, response, deadline=deadline, max_body=max_body, enough=enough)
     return response
 
 
@@ -125,7 +131,7 @@ def _decoder(encoding: str | None) -> zlib._Decompress | None:
 
 
 def _read_body(conn: h11.Connection, stream: Stream, response: HttpResponse, *,
-               deadline: Deadline, max_body: int) -> None:
+               deadline: Deadline, max_body: int, enough: Enough | None) -> None:
     decoder = _decoder(response.header("content-encoding"))
     chunks: list[bytes] = []
     size = 0
@@ -155,6 +161,8 @@ def _read_body(conn: h11.Connection, stream: Stream, response: HttpResponse, *,
                     break
             chunks.append(data)
             size += len(data)
+            if enough is not None and enough(response.content_type, b"".join(chunks)):
+                break  # the connection is not reusable: the rest of the body is unread
         elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
             if decoder is not None and not decoder.eof:
                 response.decode_error = f"the {response.header('content-encoding')} body " \

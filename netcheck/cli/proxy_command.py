@@ -38,7 +38,7 @@ def run_proxy(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[s
     table = Table(title=f"Proxy decision for {redact_url(url)}", title_justify="left")
     for column in ("client model", "proxy", "why"):
         table.add_column(column)
-    chosen = settings.profile.proxy_model
+    chosen = settings.profile.proxy.model
     for name, decision in decisions.items():
         proxy = (Text(f"refuses: {decision.error}", style="red") if decision.error else
                  Text(decision.proxy_url or "DIRECT"))

@@ -39,10 +39,12 @@ def _names(facts: HandshakeFacts) -> list[str]:
 
 
 def _hint(profile: Profile) -> str:
-    if profile.reads_client_cert_variables:
-        return ("set CLAUDE_CODE_CLIENT_CERT and CLAUDE_CODE_CLIENT_KEY (and "
-                "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE if the key is encrypted)")
-    return "pass the client certificate with --cert and --key"
+    variables = profile.client_cert.variables
+    if variables is not None:
+        cert, key, passphrase = variables
+        return f"set {cert} and {key} (and {passphrase} if the key is encrypted)"
+    return (f"give {profile.client} the client certificate ({profile.client_cert.given_by}); "
+            "pass it to netcheck with --cert and --key to check it")
 
 
 def judge(facts: HandshakeFacts, identity: ClientIdentity | None, profile: Profile, *,

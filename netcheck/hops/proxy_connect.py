@@ -87,13 +87,13 @@ def _diagnose(response: HttpResponse, proxy: ProxyURL, authority: str, profile: 
                    for c in parse_challenges(v)]
         details["auth_schemes"] = schemes
         supported = [s for s in schemes if s.lower() in {p.lower() for p in
-                                                         profile.proxy_auth_schemes}]
+                                                         profile.proxy.auth_schemes}]
         offered = ", ".join(schemes) or "no scheme named"
         if not supported and schemes:
             return failed(
                 Hop.PROXY_CONNECT, Code.PROXY_AUTH_UNSUPPORTED,
                 f"the proxy requires authentication with {offered}; {profile.name} can only "
-                f"answer with {', '.join(profile.proxy_auth_schemes)}",
+                f"answer with {', '.join(profile.proxy.auth_schemes)}",
                 "ask IT for a proxy port that accepts Basic auth or this machine's address, or "
                 "run a local authenticating proxy (cntlm, px) and point HTTPS_PROXY at it",
                 **details)

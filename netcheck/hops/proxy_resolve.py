@@ -23,9 +23,9 @@ def resolve(env: Mapping[str, str], url: str, profile: Profile) -> tuple[HopResu
     """The profile's decision for ``url``; a proxy to tunnel through, or None for direct."""
     watch = Stopwatch()
     decisions = decide_all(env, url)
-    chosen = decisions[profile.proxy_model]
+    chosen = decisions[profile.proxy.model]
     details: dict[str, Any] = {
-        "model": profile.proxy_model,
+        "model": profile.proxy.model,
         "proxy": chosen.proxy_url,
         "variable": chosen.variable,
         "no_proxy_entry": chosen.no_proxy_entry,
@@ -66,7 +66,7 @@ def resolve(env: Mapping[str, str], url: str, profile: Profile) -> tuple[HopResu
         return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_URL_INVALID,
                            f"the proxy in {chosen.variable} is not usable: {exc}",
                            "write it as http://[user:password@]host:port", **details))
-    if proxy.scheme not in profile.proxy_schemes:
+    if proxy.scheme not in profile.proxy.schemes:
         proxy = None
         return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_SCHEME_UNSUPPORTED,
                            f"{chosen.variable} names a {chosen.proxy_url} proxy, which "

@@ -248,7 +248,7 @@ def judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profil
         names.append(verified[-1].subject.rfc4514_string())
     product = product_in(names)
     details["interception_product"] = product
-    fix = profile.ca_fix
+    fix = profile.trust.ca_fix
     if not ok:
         return _untrusted(host, chain, code, error, product, via_proxy, fix, date_skew_s, details)
     if not hostname_matches(chain[0], host):

@@ -517,7 +517,10 @@ UNDICI_PROTOCOL_ERROR = "Invalid URL protocol: the URL must start with `http:` o
 
 def decide_node_undici(env: Env, target: Target) -> ProxyDecision:
     """undici 7.30 ``EnvHttpProxyAgent``: ``lower ?? UPPER`` (empty lower case wins), https
-    falls back to the HTTP proxy, ALL_PROXY not read, NO_PROXY matches names and subdomains."""
+    falls back to the HTTP proxy, ALL_PROXY not read, NO_PROXY matches names and subdomains.
+
+    The agent builds its HTTP and HTTPS proxy agents when it is created, so an unusable value
+    in either variable fails every request, whatever its scheme or NO_PROXY says."""
     model = "node-undici"
 
     def nullish(*names: str) -> tuple[str, str] | None:
@@ -530,6 +533,12 @@ def decide_node_undici(env: Env, target: Target) -> ProxyDecision:
     https = nullish("https_proxy", "HTTPS_PROXY")
     http = http if http and http[1] else None
     https = https if https and https[1] else None
+    for built in (http, https):
+        error = _undici_proxy_error(built[1]) if built else None
+        if built and error is not None:
+            return ProxyDecision(model=model, error=error, variable=built[0],
+                                 reason=f"{built[0]} is not a usable URL, and undici builds "
+                                        "both proxy agents when the client starts")
     no_proxy = nullish("no_proxy", "NO_PROXY")
     if no_proxy and no_proxy[1]:
         entry = _undici_no_proxy_match(no_proxy[1], target)
@@ -539,10 +548,6 @@ def decide_node_undici(env: Env, target: Target) -> ProxyDecision:
     if chosen is None:
         return _direct(model, "no proxy variable set")
     name, raw = chosen
-    error = _undici_proxy_error(raw)
-    if error is not None:
-        return ProxyDecision(model=model, error=error, reason=f"{name} is not a usable URL",
-                             variable=name)
     decision = _proxied(model, raw, name, raw)
     if target.scheme == "https" and chosen is http:
         reason = f"{name} (undici falls back to the HTTP proxy for https: URLs)"

@@ -22,7 +22,8 @@ from netcheck.redaction import REDACTED, Secret, redact_url
 from netcheck.runner import CheckRun
 from netcheck.settings.gather import relevant_environment
 
-SCHEMA_VERSION = "1.1"  # 1.1 added "deadline" and the run_deadline_exceeded code
+SCHEMA_VERSION = "1.2"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
+# release, the claude-code proxy model, http_not_mcp and http_mcp_error
 
 
 def load_schema() -> dict[str, Any]:
@@ -104,8 +105,10 @@ def build_report(run: CheckRun) -> dict[str, Any]:
         "finished_at": finished.isoformat(),
         "duration_ms": round((finished - run.started_at).total_seconds() * 1000, 1),
         "target": redact_url(run.options.url),
-        "client_profile": {"name": profile.name, "description": profile.description,
-                           "proxy_model": profile.proxy_model},
+        "client_profile": {"name": profile.name, "client": profile.client,
+                           "release": profile.release, "measured": profile.measured,
+                           "description": profile.description,
+                           "proxy_model": profile.proxy.model},
         "environment": {
             "os": f"{platform.system()} {platform.release()}",
             "machine": platform.machine(),

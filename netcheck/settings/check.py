@@ -22,19 +22,6 @@ from netcheck.settings.client_identity import (
 from netcheck.settings.gather import Settings, is_proxy_variable
 from netcheck.settings.trust import TrustSetup, load_trust
 
-# Proxy variables each client model reads (lower-cased names; None = every *_proxy variable).
-MODEL_VARIABLES: dict[str, frozenset[str] | None] = {
-    "curl": frozenset({"http_proxy", "https_proxy", "all_proxy"}),
-    "go": frozenset({"http_proxy", "https_proxy"}),
-    "python-urllib": None,
-    "python-requests": None,
-    "python-httpx": None,
-    "node-proxy-from-env": frozenset({"http_proxy", "https_proxy", "all_proxy",
-                                      "npm_config_http_proxy", "npm_config_https_proxy",
-                                      "npm_config_proxy"}),
-    "node-undici": frozenset({"http_proxy", "https_proxy"}),
-}
-
 
 @dataclass
 class Prepared:
@@ -58,7 +45,7 @@ def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[
     now = now or dt.datetime.now(dt.UTC)
     step = StepResult(step=Step.SETTINGS, url=None)
     step.hops.append(_check_proxy_variables(settings))
-    if settings.profile.name == "claude-code":
+    if settings.profile.reads_claude_settings:
         _note_claude_settings(settings, step)
     identity_hop, identity = _check_identity(settings, now)
     step.hops.append(identity_hop)
@@ -72,7 +59,7 @@ def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[
 def _check_proxy_variables(settings: Settings) -> HopResult:
     watch = Stopwatch()
     profile = settings.profile
-    read = MODEL_VARIABLES[profile.proxy_model]
+    read = profile.proxy.reads
     details: dict[str, object] = {}
     problems: list[tuple[bool, str]] = []
     for name, value in settings.env.items():
@@ -89,7 +76,7 @@ def _check_proxy_variables(settings: Settings) -> HopResult:
         details[name] = {"proxy": proxy.display, "source": origin,
                          "username": proxy.username is not None,
                          "password": proxy.password is not None}
-        if matters and proxy.scheme not in profile.proxy_schemes:
+        if matters and proxy.scheme not in profile.proxy.schemes:
             problems.append((True, f"{name} uses a {proxy.scheme}:// proxy, which "
                                    f"{profile.name} does not support"))
     hard = [text for matters, text in problems if matters]
@@ -99,7 +86,7 @@ def _check_proxy_variables(settings: Settings) -> HopResult:
         result = failed(Hop.PROXY_RESOLVE, code, hard[0],
                         "write it as http://[user:password@]host:port" if code is
                         Code.PROXY_URL_INVALID else
-                        f"{profile.name} supports {', '.join(profile.proxy_schemes)} proxies; "
+                        f"{profile.name} supports {', '.join(profile.proxy.schemes)} proxies; "
                         "ask for an HTTP proxy port", variables=details)
     else:
         count = len(details)
@@ -111,8 +98,7 @@ def _check_proxy_variables(settings: Settings) -> HopResult:
             result.notes.append(f"ignored by {profile.name}: {text}")
             if result.status is Status.OK:
                 result.status = Status.WARNING
-    if settings.env.get("NODE_TLS_REJECT_UNAUTHORIZED") == "0" and profile.name in (
-            "claude-code", "node"):
+    if profile.trust.verification_off(settings.env):
         result.notes.append("NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks in "
                             "Node; netcheck still checks, so fix the trust instead")
         if result.status is Status.OK:
@@ -142,7 +128,7 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[HopResult,
                           "set CLAUDE_CODE_CLIENT_CERT or --cert too"), None
         hop = HopResult(hop=Hop.CLIENT_CERT, status=Status.OK,
                         message="no client certificate configured")
-        if not settings.profile.reads_client_cert_variables and \
+        if settings.profile.client_cert.variables is None and \
                 settings.env.get("CLAUDE_CODE_CLIENT_CERT"):
             hop.notes.append(f"CLAUDE_CODE_CLIENT_CERT is set but {settings.profile.name} does "
                              "not read it; pass --cert to use it")
@@ -176,7 +162,7 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[HopResult,
 
 def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
     watch = Stopwatch()
-    trust = load_trust(settings.profile.name, settings.env, settings.cacerts,
+    trust = load_trust(settings.profile.trust, settings.env, settings.cacerts,
                        settings.public_roots)
     details = {"sources": [s.to_json() for s in trust.sources], "client_uses": trust.why}
     # the stores found on this machine may be missing; files the user named must work

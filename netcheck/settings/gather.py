@@ -133,7 +133,7 @@ def gather(options: Options, environ: Mapping[str, str]) -> Settings:
                         cacerts=list(options.cacert), public_roots=options.public_roots,
                         deadline=options.deadline,
                         reuse_connections=options.reuse_connections)
-    reads_env = profile.reads_client_cert_variables
+    reads_env = profile.client_cert.variables is not None
     if options.cert:
         settings.cert = Sourced(options.cert, "flag --cert")
     elif reads_env and env.get("CLAUDE_CODE_CLIENT_CERT"):

@@ -1,7 +1,7 @@
 """Trust sources: the certificate stores a client verifies servers against.
 
 Every source is loaded once per run and reported with its certificate count; which ones the
-chosen client actually uses depends on the profile (see :func:`sources_used_by`). The TLS hop
+chosen client actually uses depends on the profile (``TrustRules.sources``). The TLS hop
 verifies each server chain against every source separately, so the report can say "your system
 store would accept this, Claude Code's bundled store would not".
 """
@@ -17,6 +17,7 @@ from typing import Any
 
 from cryptography import x509
 
+from netcheck.profiles.rules import TrustRules
 from netcheck.settings.files import (
     LocalFileError,
     certificate_files_in,
@@ -110,31 +111,6 @@ def system_store_paths(env: Mapping[str, str]) -> tuple[list[str], str]:
     return paths, " + ".join(origins) or "none found"
 
 
-def sources_used_by(profile: str, env: Mapping[str, str]) -> tuple[set[str], str]:
-    """Names of the sources the profile's client verifies against, and why.
-
-    ``--cacert`` sources are always used (they are the user's explicit extra trust).
-    """
-    if profile == "claude-code":
-        value = env.get("CLAUDE_CODE_CERT_STORE") or "bundled,system"
-        stores = {s.strip() for s in value.split(",") if s.strip() in ("bundled", "system")}
-        why = ("CLAUDE_CODE_CERT_STORE=" + value) if env.get("CLAUDE_CODE_CERT_STORE") else \
-            "Claude Code default: bundled,system"
-        return stores | ({"NODE_EXTRA_CA_CERTS"} if env.get("NODE_EXTRA_CA_CERTS") else set()), why
-    if profile == "node":
-        extra = {"NODE_EXTRA_CA_CERTS"} if env.get("NODE_EXTRA_CA_CERTS") else set()
-        return {"bundled"} | extra, "Node.js: bundled Mozilla roots + NODE_EXTRA_CA_CERTS"
-    if profile == "curl":
-        if env.get("CURL_CA_BUNDLE"):
-            return {"CURL_CA_BUNDLE"}, "curl: CURL_CA_BUNDLE replaces the system store"
-        return {"system"}, "curl: the system store"
-    if profile == "python":
-        if env.get("SSL_CERT_FILE") or env.get("SSL_CERT_DIR"):
-            return {"system"}, "httpx: SSL_CERT_FILE / SSL_CERT_DIR replace certifi"
-        return {"bundled"}, "httpx: certifi's bundle"
-    return {"system"}, "Go: the system store (SSL_CERT_FILE / SSL_CERT_DIR override it)"
-
-
 @dataclass
 class TrustSetup:
     sources: list[TrustSource]
@@ -183,7 +159,7 @@ def _store_of(sources: list[TrustSource]) -> Any:
     return store
 
 
-def load_trust(profile: str, env: Mapping[str, str], cacerts: list[str],
+def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
                public_roots: str | None) -> TrustSetup:
     """Load every trust source that exists here and mark those the profile uses."""
     import certifi
@@ -210,7 +186,7 @@ def load_trust(profile: str, env: Mapping[str, str], cacerts: list[str],
     for path in cacerts:
         sources.append(load_source("--cacert", "flag --cacert", [path], public=False,
                                    what="--cacert file", parsed=parsed))
-    used, why = sources_used_by(profile, env)
+    used, why = rules.sources(env)
     for source in sources:
         source.used = source.name in used or source.name == "--cacert"
     return TrustSetup(sources=sources, why=why)

@@ -1,0 +1,55 @@
+"""Claude Code, as measured against its npm release (``tests/real_clients``)."""
+
+from __future__ import annotations
+
+from netcheck.profiles.rules import (
+    CertFormat,
+    ClientCertRules,
+    Env,
+    OAuthRules,
+    Profile,
+    ProxyRules,
+    Reaction,
+    TrustRules,
+)
+
+RELEASE = "2.1.332"
+
+
+def trust_sources(env: Env) -> tuple[set[str], str]:
+    """CLAUDE_CODE_CERT_STORE (default ``bundled,system``) plus NODE_EXTRA_CA_CERTS."""
+    value = env.get("CLAUDE_CODE_CERT_STORE") or "bundled,system"
+    stores = {s.strip() for s in value.split(",") if s.strip() in ("bundled", "system")}
+    why = ("CLAUDE_CODE_CERT_STORE=" + value) if env.get("CLAUDE_CODE_CERT_STORE") else \
+        "Claude Code default: bundled,system"
+    return stores | ({"NODE_EXTRA_CA_CERTS"} if env.get("NODE_EXTRA_CA_CERTS") else set()), why
+
+
+def node_verification_off(env: Env) -> str | None:
+    """Node (and Claude Code) stop verifying certificates when this variable is exactly "0"."""
+    return "NODE_TLS_REJECT_UNAUTHORIZED=0" if env.get("NODE_TLS_REJECT_UNAUTHORIZED") == "0" \
+        else None
+
+
+CLAUDE_CODE = Profile(
+    name="claude-code",
+    client="Claude Code",
+    release=RELEASE,
+    measured=f"differential tests against npm @anthropic-ai/claude-code@{RELEASE} "
+             "(claude mcp list and the /mcp authentication flow)",
+    description="Claude Code: its own proxy selection, settings files, trust stores and "
+                "CLAUDE_CODE_CLIENT_* certificate",
+    proxy=ProxyRules(model="node-undici", schemes=("http", "https"), auth_schemes=("Basic",),
+                     reads=frozenset({"http_proxy", "https_proxy"})),
+    trust=TrustRules(sources=trust_sources, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
+                     verification_off=node_verification_off,
+                     unusable_extra_ca=Reaction.GOES_ON),
+    client_cert=ClientCertRules(
+        variables=("CLAUDE_CODE_CLIENT_CERT", "CLAUDE_CODE_CLIENT_KEY",
+                   "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"),
+        formats=frozenset({CertFormat.PEM}),
+        given_by="CLAUDE_CODE_CLIENT_CERT and CLAUDE_CODE_CLIENT_KEY (PEM files)"),
+    oauth=OAuthRules(issuer_mismatch=Reaction.GOES_ON, pkce_methods_absent=Reaction.GOES_ON,
+                     pkce_without_s256=Reaction.STOPS, uses_client_metadata_documents=True),
+    reads_claude_settings=True,
+)

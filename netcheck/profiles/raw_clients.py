@@ -1,0 +1,64 @@
+"""Raw HTTP clients: their proxy and trust rules (``proxy-vectors.json``); they are no MCP
+clients, so their OAuth rules are the MCP specification's (2025-11-25)."""
+
+from __future__ import annotations
+
+from netcheck.profiles.rules import (
+    CertFormat,
+    ClientCertRules,
+    Env,
+    OAuthRules,
+    Profile,
+    ProxyRules,
+    Reaction,
+    TrustRules,
+)
+
+SPEC_OAUTH = OAuthRules(issuer_mismatch=Reaction.STOPS, pkce_methods_absent=Reaction.STOPS,
+                        pkce_without_s256=Reaction.STOPS, uses_client_metadata_documents=False)
+
+
+def curl_trust(env: Env) -> tuple[set[str], str]:
+    if env.get("CURL_CA_BUNDLE"):
+        return {"CURL_CA_BUNDLE"}, "curl: CURL_CA_BUNDLE replaces the system store"
+    return {"system"}, "curl: the system store"
+
+
+def go_trust(env: Env) -> tuple[set[str], str]:
+    return {"system"}, "Go: the system store (SSL_CERT_FILE / SSL_CERT_DIR override it)"
+
+
+CURL = Profile(
+    name="curl",
+    client="curl",
+    release="7.88",
+    measured="proxy rules from the measured proxy vectors (curl 7.88); not an MCP client",
+    description="curl (libcurl with OpenSSL)",
+    proxy=ProxyRules(model="curl", schemes=("http", "https", "socks4", "socks4a", "socks5",
+                                            "socks5h"),
+                     auth_schemes=("Basic", "Digest", "NTLM", "Negotiate"),
+                     reads=frozenset({"http_proxy", "https_proxy", "all_proxy"})),
+    trust=TrustRules(sources=curl_trust, ca_fix="CURL_CA_BUNDLE", ca_fix_adds=False,
+                     verification_off=lambda env: None, unusable_extra_ca=Reaction.STOPS),
+    client_cert=ClientCertRules(variables=None, formats=frozenset(CertFormat),
+                                given_by="--cert and --key"),
+    oauth=SPEC_OAUTH,
+    is_mcp_client=False,
+)
+
+GO = Profile(
+    name="go",
+    client="Go",
+    release="net/http (x/net/http/httpproxy)",
+    measured="proxy rules from the measured proxy vectors (Go net/http); not an MCP client",
+    description="Go net/http clients, system trust",
+    proxy=ProxyRules(model="go", schemes=("http", "https", "socks5"), auth_schemes=("Basic",),
+                     reads=frozenset({"http_proxy", "https_proxy"})),
+    trust=TrustRules(sources=go_trust, ca_fix="SSL_CERT_FILE", ca_fix_adds=False,
+                     verification_off=lambda env: None, unusable_extra_ca=Reaction.STOPS),
+    client_cert=ClientCertRules(variables=None,
+                                formats=frozenset({CertFormat.PEM, CertFormat.PEM_COMBINED}),
+                                given_by="the program's tls.Config (PEM)"),
+    oauth=SPEC_OAUTH,
+    is_mcp_client=False,
+)

@@ -1,0 +1,90 @@
+"""What a profile says about its client: one frozen record per concern.
+
+A profile is a claim about a real client release: where its settings come from, how it picks a
+proxy, what it trusts, which client certificates it can present, and which OAuth deviations it
+refuses. Each field is a measured fact about that release (see ``tests/real_clients``), not a
+reading of its documentation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+Env = Mapping[str, str]
+
+
+class Reaction(StrEnum):
+    """What a client does when it meets a deviation from the specification."""
+
+    STOPS = "stops"  # the client gives up: netcheck fails the hop there
+    GOES_ON = "goes_on"  # the client carries on: netcheck warns and names the rule
+
+
+class CertFormat(StrEnum):
+    """How a client certificate and its key can be stored."""
+
+    PEM = "PEM certificate and PEM key in two files"
+    PEM_COMBINED = "PEM certificate and key in one file"
+    DER = "DER certificate and key"
+    PKCS12 = "PKCS#12 (.p12/.pfx)"
+
+
+@dataclass(frozen=True)
+class ProxyRules:
+    model: str  # a key of netcheck.proxy.models.MODELS
+    schemes: tuple[str, ...]  # proxy URL schemes the client accepts
+    auth_schemes: tuple[str, ...]  # what it can answer a 407 with
+    reads: frozenset[str] | None  # proxy variables it reads (lower case); None: every *_proxy
+
+
+@dataclass(frozen=True)
+class TrustRules:
+    """``sources(env)``: the trust sources the client verifies servers against, and why (see
+    netcheck.settings.trust for the names). ``verification_off(env)``: the setting that turns
+    certificate verification off, when one does."""
+
+    sources: Callable[[Env], tuple[set[str], str]]
+    ca_fix: str  # the variable a user sets to make the client trust a CA
+    ca_fix_adds: bool  # True: it adds to the client's roots; False: it replaces them
+    verification_off: Callable[[Env], str | None]
+    unusable_extra_ca: Reaction  # an extra-CA file the client cannot read: does it stop?
+
+
+@dataclass(frozen=True)
+class ClientCertRules:
+    """Where the client takes its certificate from, and the formats it can present."""
+
+    variables: tuple[str, str, str] | None  # cert, key, passphrase variables; None: no variables
+    formats: frozenset[CertFormat]
+    given_by: str  # how a user gives this client a certificate, for hints
+
+
+@dataclass(frozen=True)
+class OAuthRules:
+    """What the client does with each deviation of the authorization server's metadata."""
+
+    issuer_mismatch: Reaction
+    pkce_methods_absent: Reaction
+    pkce_without_s256: Reaction
+    uses_client_metadata_documents: bool  # without a registration endpoint, uses a CIMD URL
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    client: str  # the client's name as users know it
+    release: str  # the release the profile was measured against
+    measured: str  # how it was measured, for the report and --help
+    description: str
+    proxy: ProxyRules
+    trust: TrustRules
+    client_cert: ClientCertRules
+    oauth: OAuthRules
+    is_mcp_client: bool = True  # False: a raw HTTP client, its OAuth rules are the spec's
+    reads_claude_settings: bool = False  # applies the env blocks of Claude Code's settings files
+
+    @property
+    def label(self) -> str:
+        return f"{self.client} {self.release}"

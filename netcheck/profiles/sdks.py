@@ -1,0 +1,68 @@
+"""The MCP SDKs' clients, as measured against their releases (``tests/real_clients``)."""
+
+from __future__ import annotations
+
+from netcheck.profiles.claude_code import node_verification_off
+from netcheck.profiles.rules import (
+    CertFormat,
+    ClientCertRules,
+    Env,
+    OAuthRules,
+    Profile,
+    ProxyRules,
+    Reaction,
+    TrustRules,
+)
+
+TYPESCRIPT_RELEASE = "1.32.2"
+UNDICI_RELEASE = "7.30.2"
+PYTHON_RELEASE = "2.3.0"
+
+
+def node_trust(env: Env) -> tuple[set[str], str]:
+    extra = {"NODE_EXTRA_CA_CERTS"} if env.get("NODE_EXTRA_CA_CERTS") else set()
+    return {"bundled"} | extra, "Node.js: bundled Mozilla roots + NODE_EXTRA_CA_CERTS"
+
+
+def python_trust(env: Env) -> tuple[set[str], str]:
+    if env.get("SSL_CERT_FILE") or env.get("SSL_CERT_DIR"):
+        return {"system"}, "httpx2: SSL_CERT_FILE / SSL_CERT_DIR replace certifi"
+    return {"bundled"}, "httpx2: certifi's bundle"
+
+
+MCP_TYPESCRIPT = Profile(
+    name="node",
+    client="MCP TypeScript SDK",
+    release=TYPESCRIPT_RELEASE,
+    measured=f"differential tests against npm @modelcontextprotocol/sdk@{TYPESCRIPT_RELEASE} "
+             f"with undici@{UNDICI_RELEASE} EnvHttpProxyAgent as the global dispatcher",
+    description="a Node.js program on the MCP TypeScript SDK, fetch through undici's "
+                "EnvHttpProxyAgent, Node trust",
+    proxy=ProxyRules(model="node-undici", schemes=("http", "https"), auth_schemes=("Basic",),
+                     reads=frozenset({"http_proxy", "https_proxy"})),
+    trust=TrustRules(sources=node_trust, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
+                     verification_off=node_verification_off,
+                     unusable_extra_ca=Reaction.GOES_ON),
+    client_cert=ClientCertRules(
+        variables=None, formats=frozenset({CertFormat.PEM, CertFormat.PEM_COMBINED}),
+        given_by="the program's undici connect options (cert and key, PEM)"),
+    oauth=OAuthRules(issuer_mismatch=Reaction.GOES_ON, pkce_methods_absent=Reaction.GOES_ON,
+                     pkce_without_s256=Reaction.STOPS, uses_client_metadata_documents=False),
+)
+
+MCP_PYTHON = Profile(
+    name="python",
+    client="MCP Python SDK",
+    release=PYTHON_RELEASE,
+    measured=f"differential tests against PyPI mcp=={PYTHON_RELEASE} (httpx2)",
+    description="a Python program on the MCP Python SDK (httpx2), certifi trust",
+    proxy=ProxyRules(model="python-httpx", schemes=("http", "https", "socks5", "socks5h"),
+                     auth_schemes=("Basic",), reads=None),
+    trust=TrustRules(sources=python_trust, ca_fix="SSL_CERT_FILE", ca_fix_adds=False,
+                     verification_off=lambda env: None, unusable_extra_ca=Reaction.STOPS),
+    client_cert=ClientCertRules(
+        variables=None, formats=frozenset({CertFormat.PEM, CertFormat.PEM_COMBINED}),
+        given_by="the program's ssl context (load_cert_chain: PEM)"),
+    oauth=OAuthRules(issuer_mismatch=Reaction.STOPS, pkce_methods_absent=Reaction.GOES_ON,
+                     pkce_without_s256=Reaction.GOES_ON, uses_client_metadata_documents=False),
+)

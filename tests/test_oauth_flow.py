@@ -121,22 +121,53 @@ def test_prm_resource_on_another_host(run_cli, lab_args, make_lab):
 
 
 @pytest.mark.parametrize(("edit", "code"), [
-    (lambda d: {**d, "issuer": "https://evil.test/"}, "oauth_issuer_mismatch"),
-    (lambda d: {**d, "code_challenge_methods_supported": ["plain"]}, "oauth_pkce_unsupported"),
-    (lambda d: {k: v for k, v in d.items() if k != "code_challenge_methods_supported"},
-     "oauth_pkce_unsupported"),
     (lambda d: {**d, "issuer": 42}, "oauth_wrong_type"),
     (lambda d: {k: v for k, v in d.items() if k != "token_endpoint"}, "oauth_missing_field"),
     (lambda d: {**d, "token_endpoint": "https://"}, "oauth_wrong_type"),
     (lambda d: {**d, "authorization_endpoint": "http://auth.example/authorize"},
      "oauth_insecure_endpoint"),
-], ids=["issuer-mismatch", "no-s256", "pkce-absent", "issuer-number", "no-token-endpoint",
-        "token-endpoint-no-host", "plain-http-endpoint"])
+], ids=["issuer-number", "no-token-endpoint", "token-endpoint-no-host", "plain-http-endpoint"])
 def test_broken_authorization_server_metadata(run_cli, lab_args, make_lab, edit, code):
     lab = make_lab(metadata_edit=edit)
     result = run_cli("check", lab.mcp_url, *lab_args)
     assert result.status == 1
     assert result.diagnosis == ("authorization_server_metadata", "oauth", code)
+
+
+ISSUER_MISMATCH = (lambda d: {**d, "issuer": "https://evil.test/"}, "oauth_issuer_mismatch")
+PKCE_PLAIN = (lambda d: {**d, "code_challenge_methods_supported": ["plain"]},
+              "oauth_pkce_unsupported")
+PKCE_ABSENT = (lambda d: {k: v for k, v in d.items() if k != "code_challenge_methods_supported"},
+               "oauth_pkce_unsupported")
+
+
+@pytest.mark.parametrize(("deviation", "client", "stops"), [
+    (ISSUER_MISMATCH, "claude-code", False), (ISSUER_MISMATCH, "node", False),
+    (ISSUER_MISMATCH, "python", True), (ISSUER_MISMATCH, "curl", True),
+    (PKCE_PLAIN, "claude-code", True), (PKCE_PLAIN, "node", True),
+    (PKCE_PLAIN, "python", False),
+    (PKCE_ABSENT, "claude-code", False), (PKCE_ABSENT, "node", False),
+    (PKCE_ABSENT, "python", False), (PKCE_ABSENT, "curl", True),
+], ids=lambda v: v if isinstance(v, str) else ("stops" if v is True else "goes-on"
+                                               if v is False else v[1]))
+def test_metadata_deviations_stop_where_the_profiles_client_stops(run_cli, pki, lab_args,
+                                                                  make_lab, deviation, client,
+                                                                  stops):
+    """A deviation the profile's client refuses is the verdict; one it tolerates is a warning
+    that names the rule and the clients that refuse it (measured: tests/real_clients)."""
+    edit, code = deviation
+    lab = make_lab(metadata_edit=edit)
+    result = run_cli("check", lab.mcp_url, *lab_args, "--client", client,
+                     "--cacert", pki.path("public-ca.pem"))  # curl trusts the system store
+    if stops:
+        assert result.diagnosis == ("authorization_server_metadata", "oauth", code)
+        return
+    hop = step(result.report, "authorization_server_metadata")["hops"][-1]
+    assert hop["status"] == "warning", hop
+    assert "goes on regardless" in " ".join(hop["notes"])
+    assert any(w["step"] == "authorization_server_metadata" for w in result.report["warnings"])
+    assert result.report["verdict"] is None or \
+        result.report["verdict"]["step"] != "authorization_server_metadata"
 
 
 def test_no_registration_path(run_cli, lab_args, make_lab):

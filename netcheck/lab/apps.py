@@ -23,6 +23,7 @@ def _json(status: int, doc: dict[str, Any]) -> LabResponse:
 class McpServer:
     url: str  # https://mcp.demo.test:PORT/mcp
     issuer: str
+    web_page: bool = False  # a web app answers at the MCP URL instead of the MCP server
 
     @property
     def metadata_url(self) -> str:
@@ -35,6 +36,10 @@ class McpServer:
             return _json(200, {"resource": self.url, "authorization_servers": [self.issuer],
                                "scopes_supported": ["mcp:tools"],
                                "bearer_methods_supported": ["header"]})
+        if path == urlsplit(self.url).path and self.web_page:
+            return LabResponse(200, b"<html><head><title>Acme Intranet - Home</title></head>"
+                                    b"<body>Welcome</body></html>",
+                               [("Content-Type", "text/html; charset=utf-8")])
         if path == urlsplit(self.url).path:
             response = _json(401, {"error": "invalid_token",
                                    "error_description": "Authentication required"})
@@ -49,7 +54,7 @@ class McpServer:
 class AuthorizationServer:
     issuer: str  # https://auth.demo.test:PORT/
     token_portal: bool = False  # the token endpoint is answered by an SSO portal page
-    advertised_issuer: str | None = None  # a wrong issuer in the metadata (mix-up)
+    pkce_methods: tuple[str, ...] = ("S256",)  # code_challenge_methods_supported
 
     def endpoint(self, path: str) -> str:
         return self.issuer.rstrip("/") + path
@@ -58,13 +63,13 @@ class AuthorizationServer:
         path = urlsplit(request.path).path
         if path == "/.well-known/oauth-authorization-server" and request.method == "GET":
             return _json(200, {
-                "issuer": self.advertised_issuer or self.issuer,
+                "issuer": self.issuer,
                 "authorization_endpoint": self.endpoint("/authorize"),
                 "token_endpoint": self.endpoint("/token"),
                 "registration_endpoint": self.endpoint("/register"),
                 "response_types_supported": ["code"],
                 "grant_types_supported": ["authorization_code", "refresh_token"],
-                "code_challenge_methods_supported": ["S256"],
+                "code_challenge_methods_supported": list(self.pkce_methods),
                 "token_endpoint_auth_methods_supported": ["none"]})
         if path == "/register" and request.method == "POST":
             return self._register(request)

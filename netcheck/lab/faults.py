@@ -16,8 +16,9 @@ class Fault:
     intercept_tls: bool = False
     split_dns_no_proxy: bool = False  # NO_PROXY sends the AS direct; only the proxy knows it
     block_auth_server: bool = False
-    issuer_mismatch: bool = False
+    pkce_plain_only: bool = False
     token_portal: bool = False
+    web_page: bool = False
 
 
 FAULTS: dict[str, Fault] = {f.name: f for f in (
@@ -33,10 +34,13 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("blocked-auth-server", "the proxy's policy blocks the authorization server",
           ("authorization_server_metadata", "proxy_connect", "proxy_forbidden"),
           block_auth_server=True),
-    Fault("issuer-mismatch", "the authorization server's metadata names another issuer",
-          ("authorization_server_metadata", "oauth", "oauth_issuer_mismatch"),
-          issuer_mismatch=True),
+    Fault("pkce-plain", "the authorization server offers PKCE only as 'plain', not S256 "
+          "(Claude Code refuses it)",
+          ("authorization_server_metadata", "oauth", "oauth_pkce_unsupported"),
+          pkce_plain_only=True),
     Fault("token-portal", "an SSO portal answers the token endpoint with a login page",
           ("token_endpoint", "oauth", "oauth_not_oauth_response"), token_portal=True),
+    Fault("web-page", "a web page answers at the MCP URL (the wrong path, or a portal)",
+          ("resource", "http", "http_not_mcp"), web_page=True),
 )}
 DEFAULT_FAULT = "tls-inspection"

@@ -53,11 +53,10 @@ class Lab:
         self.issuer = issuer = f"https://{AUTH_HOST}:{auth_server.port}/"
         auth_server.app = apps.AuthorizationServer(
             issuer, token_portal=f.token_portal,
-            advertised_issuer=f"https://login.demo.test:{auth_server.port}/"
-            if f.issuer_mismatch else None)
+            pkce_methods=("plain",) if f.pkce_plain_only else ("S256",))
         mcp_server = LabHttpsServer(apps.McpServer("https://placeholder/mcp", issuer), context)
         self.mcp_url = f"https://{MCP_HOST}:{mcp_server.port}/mcp"
-        mcp_server.app = apps.McpServer(self.mcp_url, issuer)
+        mcp_server.app = apps.McpServer(self.mcp_url, issuer, web_page=f.web_page)
         self._closers += [auth_server, mcp_server]
 
         intercept = None

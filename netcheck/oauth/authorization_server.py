@@ -19,6 +19,7 @@ from netcheck.oauth.documents import (
 )
 from netcheck.oauth.fetch import fetch_in_order, judge_document
 from netcheck.oauth.protected_resource import metadata_request
+from netcheck.profiles import Profile, Reaction, clients_that_stop
 
 WHAT = "authorization server metadata"
 
@@ -31,6 +32,19 @@ def issuers_match(a: str, b: str) -> bool:
     shorter, longer = sorted((a, b), key=len)
     parts = urlsplit(shorter)
     return longer == f"{shorter}/" and shorter == f"{parts.scheme}://{parts.netloc}"
+
+
+def deviation(profile: Profile, rule: str, code: Code, what: str, fix: str) -> str:
+    """A deviation from the specification: a :class:`DocumentProblem` where the profile's
+    client refuses it, else the warning to note (naming the clients that do refuse it)."""
+    stoppers = clients_that_stop(rule)
+    if getattr(profile.oauth, rule) is Reaction.STOPS:
+        others = [c for c in stoppers if c != profile.label]
+        also = f" ({', '.join(others)} too)" if others else ""
+        raise DocumentProblem(code, f"{what}; {profile.label} stops here{also}", fix)
+    refused = (f"; {', '.join(stoppers)} refuse{'s' if len(stoppers) == 1 else ''} it"
+               if stoppers else "")
+    return f"{what}; {profile.label} goes on regardless{refused}. Fix: {fix}"
 
 
 def run(ctx: FlowContext) -> StepResult:
@@ -50,33 +64,33 @@ def run(ctx: FlowContext) -> StepResult:
         return step
     details: dict[str, Any] = {"document_url": step.url, "expected_issuer": ctx.issuer}
     notes: list[str] = []
-    warning = False
     try:
         doc = json_object(fetched.response, WHAT)
         issuer = string_field(doc, "issuer", WHAT)
         details["issuer"] = issuer
+        profile = ctx.prepared.settings.profile
         if ctx.issuer is not None and not issuers_match(issuer, ctx.issuer):
-            raise DocumentProblem(
-                Code.OAUTH_ISSUER_MISMATCH,
-                f"the metadata's issuer {issuer} is not the issuer it was discovered from "
-                f"({ctx.issuer}); clients refuse it (mix-up defence)",
-                "the authorization server's 'issuer' must equal the URL listed in the MCP "
-                "server's authorization_servers, character for character")
+            notes.append(deviation(profile, "issuer_mismatch", Code.OAUTH_ISSUER_MISMATCH,
+                         f"the metadata's issuer {issuer} is not the issuer it was discovered "
+                         f"from ({ctx.issuer}): RFC 8414 section 3.3 requires them equal "
+                         "(mix-up defence)",
+                         "the authorization server's 'issuer' must equal the URL listed in the "
+                         "MCP server's authorization_servers, character for character"))
         methods = string_list(doc, "code_challenge_methods_supported", WHAT, required=False)
         details["code_challenge_methods_supported"] = methods
         if methods is None:
-            raise DocumentProblem(
-                Code.OAUTH_PKCE_UNSUPPORTED,
-                "the metadata has no code_challenge_methods_supported: a 2025-11-25 MCP client "
-                "must refuse to proceed (the TypeScript SDK still carries on)",
-                "the authorization server must advertise code_challenge_methods_supported: "
-                "[\"S256\"]")
-        if "S256" not in methods:
-            raise DocumentProblem(
-                Code.OAUTH_PKCE_UNSUPPORTED,
-                f"the authorization server does not support PKCE S256 (it lists "
-                f"{methods or 'nothing'}); MCP clients refuse it",
-                "enable PKCE with S256 on the authorization server")
+            notes.append(deviation(profile, "pkce_methods_absent", Code.OAUTH_PKCE_UNSUPPORTED,
+                         "the metadata has no code_challenge_methods_supported: the MCP "
+                         "authorization specification (2025-11-25) says a client must then "
+                         "refuse to proceed",
+                         "the authorization server must advertise code_challenge_methods_"
+                         "supported: [\"S256\"]"))
+        elif "S256" not in methods:
+            notes.append(deviation(profile, "pkce_without_s256", Code.OAUTH_PKCE_UNSUPPORTED,
+                         f"the authorization server does not support PKCE S256 (it lists "
+                         f"{methods or 'nothing'}); the MCP authorization specification "
+                         "requires S256", "enable PKCE with S256 on the authorization server"))
+        warning = bool(notes)
         for field in ("authorization_endpoint", "token_endpoint"):
             url = string_field(doc, field, WHAT)
             details[field] = url
@@ -104,5 +118,6 @@ def run(ctx: FlowContext) -> StepResult:
     if isinstance(grants, list) and "refresh_token" not in grants:
         notes.append("grant_types_supported lacks refresh_token: users will log in again when "
                      "the access token expires")
-    return ctx.conclude(step, oauth_ok(f"issuer {issuer}: PKCE S256, authorization and token "
+    pkce = "PKCE S256, " if "S256" in (methods or []) else ""
+    return ctx.conclude(step, oauth_ok(f"issuer {issuer}: {pkce}authorization and token "
                                        "endpoints present", details, notes, warning))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PROXY_PASSWORD, PROXY_USER, client_cert_args
 from tests import servers
+from tests.conftest import PROXY_PASSWORD, PROXY_USER, client_cert_args
 from tests.servers import closed_port
 
 
@@ -384,3 +384,31 @@ def test_redirect_to_an_unusable_url(run_cli, serve, base_args, location):
     result = check(run_cli, server.url("mcp.test"), *base_args)
     assert result.diagnosis == ("resource", "http", "http_unexpected_status")
     assert "unusable URL" in result.report["verdict"]["message"]
+
+
+# --- certificate verification switched off -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("client", "value", "connects"), [
+    ("claude-code", "0", True), ("node", "0", True), ("claude-code", "false", False),
+    ("python", "0", False),
+])
+def test_verification_off_is_what_the_client_does(run_cli, dns_server, plain_tls, client, value,
+                                                  connects):
+    """NODE_TLS_REJECT_UNAUTHORIZED=0 makes Node clients accept a chain they cannot verify:
+    the TLS hop passes with a security warning and what the chain would have needed."""
+    args = ["--dns-server", dns_server.address, "--timeout", "3", "--no-oauth",
+            "--client", client]  # certifi's roots: the lab's CA is not among them
+    result = run_cli("check", plain_tls.url("mcp.test"), *args,
+                     env={"NODE_TLS_REJECT_UNAUTHORIZED": value})
+    if not connects:
+        assert result.diagnosis == ("resource", "tls", "tls_untrusted")
+        return
+    assert result.status == 0, result.stdout
+    tls = result.hop("resource", "tls")
+    assert tls["status"] == "warning"
+    assert tls["details"]["unverified"]["code"] == "tls_untrusted"
+    assert "NOT verified" in tls["message"]
+    assert any(n.startswith("SECURITY") for n in tls["notes"])
+    assert any("SECURITY" in w["message"] for w in result.report["warnings"]
+               if w["step"] == "settings")

@@ -231,6 +231,33 @@ def _verify_everywhere(trust: TrustSetup, der: list[bytes], chain: list[x509.Cer
 
 def judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profile,
                 via_proxy: bool, date_skew_s: float | None) -> HopResult:
+    """The chain as the client judges it: verified against its stores, or accepted unverified
+    where the user turned the client's verification off (with what it would have needed)."""
+    verdict = _judge_chain(stream, host, trust, profile, via_proxy, date_skew_s)
+    off = trust.verification_off
+    if off is None or verdict.code in (None, Code.TLS_HANDSHAKE_FAILED):
+        if off is not None:
+            verdict.status = Status.WARNING
+            verdict.notes.insert(0, f"SECURITY: {off} turns {profile.client}'s certificate "
+                                    "checks off; this chain happens to verify, but a TLS "
+                                    "interception would go unnoticed")
+        return verdict
+    accepted = HopResult(hop=Hop.TLS, status=Status.WARNING, details=verdict.details,
+                         message=f"{stream.facts.protocol}, chain NOT verified: {off} turns "
+                                 f"{profile.client}'s certificate checks off, so it connects")
+    accepted.details["verification_off"] = off
+    accepted.details["unverified"] = {"code": verdict.code.value if verdict.code else None,
+                                      "message": verdict.message, "hint": verdict.hint}
+    accepted.notes += [
+        f"SECURITY: with verification off, {profile.client} cannot tell this server from an "
+        "impostor or a TLS-inspecting proxy; remove the setting once the chain is fixed",
+        f"with verification on, this hop would fail [{verdict.code}]: {verdict.message}",
+        f"what the chain needs: {verdict.hint}"]
+    return accepted
+
+
+def _judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profile,
+                 via_proxy: bool, date_skew_s: float | None) -> HopResult:
     facts = stream.facts
     chain = [x509.load_der_x509_certificate(der) for der in facts.chain_der]
     details: dict[str, Any] = {

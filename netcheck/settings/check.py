@@ -98,11 +98,6 @@ def _check_proxy_variables(settings: Settings) -> HopResult:
             result.notes.append(f"ignored by {profile.name}: {text}")
             if result.status is Status.OK:
                 result.status = Status.WARNING
-    if profile.trust.verification_off(settings.env):
-        result.notes.append("NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks in "
-                            "Node; netcheck still checks, so fix the trust instead")
-        if result.status is Status.OK:
-            result.status = Status.WARNING
     result.duration_ms = watch.ms()
     return result
 
@@ -189,5 +184,13 @@ def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
         if not usable:
             hop.status = Status.WARNING
             hop.message = "the client would trust no certificate at all"
+    if trust.verification_off:
+        hop.notes.insert(0, f"SECURITY: {trust.verification_off} turns "
+                            f"{settings.profile.client}'s certificate verification off: it "
+                            "connects to servers whose certificates it cannot verify, and a "
+                            "TLS-inspecting proxy is invisible to it; the TLS hops below say "
+                            "what each chain would need")
+        if hop.status is Status.OK:
+            hop.status = Status.WARNING
     hop.duration_ms = watch.ms()
     return hop, trust

@@ -115,6 +115,7 @@ def system_store_paths(env: Mapping[str, str]) -> tuple[list[str], str]:
 class TrustSetup:
     sources: list[TrustSource]
     why: str  # how the profile's stores were chosen
+    verification_off: str | None = None  # the setting that turns the client's checks off
     _union: Any = None
     verdicts: dict[tuple[bytes, ...], Any] = field(default_factory=dict)  # per chain, see tls
 
@@ -189,4 +190,4 @@ def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
     used, why = rules.sources(env)
     for source in sources:
         source.used = source.name in used or source.name == "--cacert"
-    return TrustSetup(sources=sources, why=why)
+    return TrustSetup(sources=sources, why=why, verification_off=rules.verification_off(env))

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from netcheck import __version__
 from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
+from netcheck.profiles.catalog import help_text
 
 PROG = "netcheck"
 DEFAULT_REPORT = "netcheck-report.json"
@@ -36,7 +37,8 @@ class _Parser(argparse.ArgumentParser):
 def _add_network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("url", help="the MCP server URL, e.g. https://mcp.example.com/mcp")
     p.add_argument("--client", default="claude-code", metavar="PROFILE",
-                   help="client to model: claude-code (default), node, curl, python, go")
+                   help="the client to check as, each measured against the release named: "
+                        f"{help_text()}; default claude-code")
     p.add_argument("--proxy", metavar="URL",
                    help="use this proxy, as if HTTPS_PROXY/HTTP_PROXY were set to it")
     p.add_argument("--no-proxy", metavar="LIST", help="as if NO_PROXY were set to LIST")

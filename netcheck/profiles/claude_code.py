@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netcheck.profiles.catalog import CLIENTS
 from netcheck.profiles.rules import (
     CertFormat,
     ClientCertRules,
@@ -13,7 +14,7 @@ from netcheck.profiles.rules import (
     TrustRules,
 )
 
-RELEASE = "2.1.332"
+CLIENT, RELEASE = CLIENTS["claude-code"]
 
 
 def trust_sources(env: Env) -> tuple[set[str], str]:
@@ -33,7 +34,7 @@ def node_verification_off(env: Env) -> str | None:
 
 CLAUDE_CODE = Profile(
     name="claude-code",
-    client="Claude Code",
+    client=CLIENT,
     release=RELEASE,
     measured=f"differential tests against npm @anthropic-ai/claude-code@{RELEASE} "
              "(claude mcp list and the /mcp authentication flow)",

@@ -3,6 +3,7 @@ clients, so their OAuth rules are the MCP specification's (2025-11-25)."""
 
 from __future__ import annotations
 
+from netcheck.profiles.catalog import CLIENTS
 from netcheck.profiles.rules import (
     CertFormat,
     ClientCertRules,
@@ -30,8 +31,8 @@ def go_trust(env: Env) -> tuple[set[str], str]:
 
 CURL = Profile(
     name="curl",
-    client="curl",
-    release="7.88",
+    client=CLIENTS["curl"][0],
+    release=CLIENTS["curl"][1],
     measured="proxy rules from the measured proxy vectors (curl 7.88); not an MCP client",
     description="curl (libcurl with OpenSSL)",
     proxy=ProxyRules(model="curl", schemes=("http", "https", "socks4", "socks4a", "socks5",
@@ -48,8 +49,8 @@ CURL = Profile(
 
 GO = Profile(
     name="go",
-    client="Go",
-    release="net/http (x/net/http/httpproxy)",
+    client=CLIENTS["go"][0],
+    release=CLIENTS["go"][1],
     measured="proxy rules from the measured proxy vectors (Go net/http); not an MCP client",
     description="Go net/http clients, system trust",
     proxy=ProxyRules(model="go", schemes=("http", "https", "socks5"), auth_schemes=("Basic",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netcheck.profiles.catalog import CLIENTS, HTTPX2_RELEASE, UNDICI_RELEASE
 from netcheck.profiles.claude_code import node_verification_off
 from netcheck.profiles.rules import (
     CertFormat,
@@ -14,9 +15,8 @@ from netcheck.profiles.rules import (
     TrustRules,
 )
 
-TYPESCRIPT_RELEASE = "1.32.2"
-UNDICI_RELEASE = "7.30.2"
-PYTHON_RELEASE = "2.3.0"
+TYPESCRIPT_RELEASE = CLIENTS["node"][1]
+PYTHON_RELEASE = CLIENTS["python"][1]
 
 
 def node_trust(env: Env) -> tuple[set[str], str]:
@@ -32,7 +32,7 @@ def python_trust(env: Env) -> tuple[set[str], str]:
 
 MCP_TYPESCRIPT = Profile(
     name="node",
-    client="MCP TypeScript SDK",
+    client=CLIENTS["node"][0],
     release=TYPESCRIPT_RELEASE,
     measured=f"differential tests against npm @modelcontextprotocol/sdk@{TYPESCRIPT_RELEASE} "
              f"with undici@{UNDICI_RELEASE} EnvHttpProxyAgent as the global dispatcher",
@@ -52,9 +52,10 @@ MCP_TYPESCRIPT = Profile(
 
 MCP_PYTHON = Profile(
     name="python",
-    client="MCP Python SDK",
+    client=CLIENTS["python"][0],
     release=PYTHON_RELEASE,
-    measured=f"differential tests against PyPI mcp=={PYTHON_RELEASE} (httpx2)",
+    measured=f"differential tests against PyPI mcp=={PYTHON_RELEASE} (httpx2 "
+             f"{HTTPX2_RELEASE})",
     description="a Python program on the MCP Python SDK (httpx2), certifi trust",
     proxy=ProxyRules(model="python-httpx", schemes=("http", "https", "socks5", "socks5h"),
                      auth_schemes=("Basic",), reads=None),

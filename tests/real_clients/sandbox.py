@@ -73,12 +73,19 @@ class Sandbox:
         target.write_bytes(content)
         return target
 
-    def run(self, argv: list[str], env: dict[str, str] | None = None, *, timeout: float,
-            cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        """Run ``argv`` with exactly ``env`` (plus PATH, HOME, LANG) inside the sandbox."""
+    def _write_names(self) -> None:
+        """Names resolve from this hosts file only: a name it lacks fails to resolve instead of
+        reaching the machine's DNS server."""
         hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n" + "".join(
             f"{ip} {name}\n" for name, ip in self.hosts.items())
         (self._etc / "upper" / "hosts").write_text(hosts)
+        (self._etc / "upper" / "nsswitch.conf").write_text(
+            "passwd: files\ngroup: files\nshadow: files\nhosts: files\n")
+
+    def run(self, argv: list[str], env: dict[str, str] | None = None, *, timeout: float,
+            cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``argv`` with exactly ``env`` (plus PATH, HOME, LANG) inside the sandbox."""
+        self._write_names()
         full_env = {"PATH": BASE_PATH, "HOME": str(self.home), "LANG": "C.UTF-8",
                     "PWD_IN": str(cwd or self.project)}
         full_env.update(env or {})
@@ -88,9 +95,7 @@ class Sandbox:
 
     def shell_line(self, argv: list[str], env: dict[str, str]) -> str:
         """The same run as one shell command (for a terminal driven by tmux)."""
-        hosts = "127.0.0.1 localhost\n" + "".join(f"{ip} {name}\n"
-                                                   for name, ip in self.hosts.items())
-        (self._etc / "upper" / "hosts").write_text(hosts)
+        self._write_names()
         full_env = {"PATH": BASE_PATH, "HOME": str(self.home), "LANG": "C.UTF-8",
                     "TERM": "xterm-256color", "PWD_IN": str(self.project), **env}
         assigns = " ".join(f"{k}={shlex.quote(v)}" for k, v in full_env.items())

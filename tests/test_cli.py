@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from netcheck.proxy.models import MODELS
+from netcheck.proxy.registry import MODELS
 
 
 def netcheck(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

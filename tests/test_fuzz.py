@@ -32,7 +32,8 @@ from netcheck.oauth.discovery import (
     protected_resource_metadata_urls,
 )
 from netcheck.profiles import PROFILES
-from netcheck.proxy.models import MODELS, Target, decide_all
+from netcheck.proxy.models import Target
+from netcheck.proxy.registry import MODELS, decide_all
 from netcheck.proxy.url import ProxyURL, ProxyURLError
 from netcheck.redaction import redact_urls_in
 from netcheck.settings.client_identity import IdentityError, load_identity

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import IO
 
 from netcheck.cli import ExitStatus
-from netcheck.proxy.models import decide_all
+from netcheck.proxy.registry import decide_all
 from netcheck.redaction import redact_url
 from netcheck.runner import validate_url
 from netcheck.settings.gather import Options, gather

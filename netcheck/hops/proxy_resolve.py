@@ -8,7 +8,8 @@ from typing import Any
 from netcheck.model import Code, Hop, HopResult, Status, failed
 from netcheck.net.deadline import Stopwatch
 from netcheck.profiles import Profile
-from netcheck.proxy.models import ProxyDecision, decide_all
+from netcheck.proxy.models import ProxyDecision
+from netcheck.proxy.registry import decide_all
 from netcheck.proxy.url import ProxyURL, ProxyURLError
 
 

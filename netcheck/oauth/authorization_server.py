@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from netcheck.model import Code, Step, StepResult
 from netcheck.oauth.context import FlowContext
@@ -25,13 +24,9 @@ WHAT = "authorization server metadata"
 
 
 def issuers_match(a: str, b: str) -> bool:
-    """Simple string comparison (RFC 8414 3.3), a root issuer with and without its trailing
-    slash counting as equal (as the MCP Python SDK does)."""
-    if a == b:
-        return True
-    shorter, longer = sorted((a, b), key=len)
-    parts = urlsplit(shorter)
-    return longer == f"{shorter}/" and shorter == f"{parts.scheme}://{parts.netloc}"
+    """Simple string comparison (RFC 8414 3.3), as the MCP Python SDK 2.3.0 makes it: a
+    missing trailing slash is a mismatch (measured)."""
+    return a == b
 
 
 def deviation(profile: Profile, rule: str, code: Code, what: str, fix: str) -> str:

@@ -33,7 +33,7 @@ class CertFormat(StrEnum):
 
 @dataclass(frozen=True)
 class ProxyRules:
-    model: str  # a key of netcheck.proxy.models.MODELS
+    model: str  # a key of netcheck.proxy.registry.MODELS
     schemes: tuple[str, ...]  # proxy URL schemes the client accepts
     auth_schemes: tuple[str, ...]  # what it can answer a 407 with
     reads: frozenset[str] | None  # proxy variables it reads (lower case); None: every *_proxy

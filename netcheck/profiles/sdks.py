@@ -25,9 +25,11 @@ def node_trust(env: Env) -> tuple[set[str], str]:
 
 
 def python_trust(env: Env) -> tuple[set[str], str]:
+    """httpx2's default SSL context: OpenSSL's default paths (measured on Linux: the system
+    store, not certifi), which SSL_CERT_FILE / SSL_CERT_DIR replace."""
     if env.get("SSL_CERT_FILE") or env.get("SSL_CERT_DIR"):
-        return {"system"}, "httpx2: SSL_CERT_FILE / SSL_CERT_DIR replace certifi"
-    return {"bundled"}, "httpx2: certifi's bundle"
+        return {"system"}, "httpx2: SSL_CERT_FILE / SSL_CERT_DIR replace the system store"
+    return {"system"}, "httpx2: the system store (OpenSSL's default paths)"
 
 
 MCP_TYPESCRIPT = Profile(
@@ -38,7 +40,8 @@ MCP_TYPESCRIPT = Profile(
              f"with undici@{UNDICI_RELEASE} EnvHttpProxyAgent as the global dispatcher",
     description="a Node.js program on the MCP TypeScript SDK, fetch through undici's "
                 "EnvHttpProxyAgent, Node trust",
-    proxy=ProxyRules(model="node-undici", schemes=("http", "https"), auth_schemes=("Basic",),
+    proxy=ProxyRules(model="node-undici", schemes=("http", "https", "socks5", "socks"),
+                     auth_schemes=("Basic",),
                      reads=frozenset({"http_proxy", "https_proxy"})),
     trust=TrustRules(sources=node_trust, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
                      verification_off=node_verification_off,
@@ -56,8 +59,8 @@ MCP_PYTHON = Profile(
     release=PYTHON_RELEASE,
     measured=f"differential tests against PyPI mcp=={PYTHON_RELEASE} (httpx2 "
              f"{HTTPX2_RELEASE})",
-    description="a Python program on the MCP Python SDK (httpx2), certifi trust",
-    proxy=ProxyRules(model="python-httpx", schemes=("http", "https", "socks5", "socks5h"),
+    description="a Python program on the MCP Python SDK (httpx2), system trust",
+    proxy=ProxyRules(model="python-httpx2", schemes=("http", "https", "socks5", "socks5h"),
                      auth_schemes=("Basic",), reads=None),
     trust=TrustRules(sources=python_trust, ca_fix="SSL_CERT_FILE", ca_fix_adds=False,
                      verification_off=lambda env: None, unusable_extra_ca=Reaction.STOPS),

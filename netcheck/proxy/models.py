@@ -561,8 +561,8 @@ def _undici_proxy_error(raw: str) -> str | None:
     m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", raw.strip())
     if not m:
         return "Invalid URL"
-    if m.group(1).lower() not in ("http", "https"):
-        return UNDICI_PROTOCOL_ERROR
+    if m.group(1).lower() not in ("http", "https", "socks5", "socks"):
+        return UNDICI_PROTOCOL_ERROR  # 7.30 takes socks5:// and socks:// (experimental)
     try:
         ProxyURL.parse(raw)
     except ProxyURLError:
@@ -612,6 +612,8 @@ def _ip_in(host: str, token: str, *, allow_cidr: bool) -> bool:
 
 Model = Callable[[Env, Target], ProxyDecision]
 
+# The libraries of proxy-vectors.json (each vector says what every one of them does); the
+# profiles' own client models join them in netcheck.proxy.registry.
 MODELS: dict[str, Model] = {
     "curl": decide_curl,
     "go": decide_go,
@@ -621,9 +623,3 @@ MODELS: dict[str, Model] = {
     "node-proxy-from-env": decide_node_proxy_from_env,
     "node-undici": decide_node_undici,
 }
-
-
-def decide_all(env: Env, url: str) -> dict[str, ProxyDecision]:
-    """Every model's decision for ``url``, in a stable order."""
-    target = Target.parse(url)
-    return {name: model(env, target) for name, model in MODELS.items()}

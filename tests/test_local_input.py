@@ -1,7 +1,7 @@
 """Bad local files, every kind for every role: each is a ``settings`` diagnosis with a hint.
 
 Kinds: missing, empty, a directory, unreadable (permission), huge (over 16 MiB) and garbage.
-Roles: client certificate, client key, CA bundle (--cacert and NODE_EXTRA_CA_CERTS) and
+Roles: client certificate, client key, CA bundle (--cacert, and SSL_CERT_FILE for the MCP Python SDK) and
 PKCS#12. Plus a wrong passphrase for each kind of encrypted key.
 """
 
@@ -99,7 +99,7 @@ WORDS = {"missing": "does not exist", "empty": "is empty", "directory": "directo
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("role", ["cert", "key", "cacert", "node-extra-ca", "pkcs12"])
+@pytest.mark.parametrize("role", ["cert", "key", "cacert", "ssl-cert-file", "pkcs12"])
 def test_bad_local_file(schema, pki: Pki, dns_server, open_dir, role, kind):
     suffix = ".p12" if role == "pkcs12" else ".pem"
     bad = make(kind, open_dir, suffix)
@@ -122,8 +122,9 @@ def test_bad_local_file(schema, pki: Pki, dns_server, open_dir, role, kind):
     elif role == "cacert":
         args += ["--cacert", bad]
         hop, code = "tls", CA_CODES[kind]
-    else:
-        env["NODE_EXTRA_CA_CERTS"] = bad
+    else:  # the MCP Python SDK's httpx2 cannot start without its SSL_CERT_FILE
+        env["SSL_CERT_FILE"] = bad
+        args += ["--client", "python"]
         hop, code = "tls", CA_CODES[kind]
     if role == "pkcs12" and kind == "garbage":
         code = "cert_invalid"

@@ -97,14 +97,30 @@ def test_flags_override_environment(run_cli, pki, base_args, mtls13):
     assert result.report["settings"]["client_certificate"]["source"] == "flag --cert"
 
 
+@pytest.mark.parametrize("client", ["claude-code", "node"])
+@pytest.mark.parametrize("value", ["/does/not/exist.pem", "not-a-cert.pem"])
+def test_an_unusable_extra_ca_file_is_skipped_by_node_clients(run_cli, pki, base_args,
+                                                              plain_tls, value, client):
+    """Node clients start without a NODE_EXTRA_CA_CERTS they cannot read (measured): a
+    warning, and the check goes on with the other stores."""
+    path = pki.path(value) if not value.startswith("/") else value
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args, "--client", client,
+                     env={"NODE_EXTRA_CA_CERTS": path})
+    assert result.status == 0, result.stdout
+    hop = settings_hop(result, "tls")
+    assert hop["status"] == "warning"
+    assert "skips it" in hop["notes"][0] and "NODE_EXTRA_CA_CERTS" in hop["notes"][0]
+
+
 @pytest.mark.parametrize(("value", "code"), [("/does/not/exist.pem", "ca_file_unreadable"),
                                              ("not-a-cert.pem", "ca_file_no_certificates")])
-def test_bad_extra_ca_file(run_cli, pki, base_args, value, code):
+def test_an_unusable_ssl_cert_file_stops_the_python_sdk(run_cli, pki, base_args, value, code):
+    """httpx2 fails when the client is created if SSL_CERT_FILE cannot be loaded (measured)."""
     path = pki.path(value) if not value.startswith("/") else value
-    result = run_cli("check", "https://mcp.test/mcp", *base_args,
-                     env={"NODE_EXTRA_CA_CERTS": path})
+    result = run_cli("check", "https://mcp.test/mcp", *base_args, "--client", "python",
+                     env={"SSL_CERT_FILE": path})
     assert result.diagnosis == ("settings", "tls", code)
-    assert "Node only prints a warning" in result.report["verdict"]["hint"]
+    assert "MCP Python SDK 2.3.0 cannot start" in result.report["verdict"]["message"]
 
 
 def test_unusable_public_roots_file(run_cli, pki, dns_server):

@@ -11,6 +11,7 @@ from netcheck.defaults import DEFAULT_DEADLINE
 from netcheck.model import Code, Hop, HopResult, Status, Step, StepResult, failed
 from netcheck.net.deadline import Deadline, Stopwatch
 from netcheck.net.pool import ConnectionPool
+from netcheck.profiles import Reaction
 from netcheck.proxy.url import ProxyURL, ProxyURLError
 from netcheck.settings.claude_settings import describe, settings_env
 from netcheck.settings.client_identity import (
@@ -160,18 +161,21 @@ def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
     trust = load_trust(settings.profile.trust, settings.env, settings.cacerts,
                        settings.public_roots)
     details = {"sources": [s.to_json() for s in trust.sources], "client_uses": trust.why}
-    # the stores found on this machine may be missing; files the user named must work
-    bad_used = [s for s in trust.sources if s.error and (
-        (s.used and s.name not in ("bundled", "system")) or s.origin == "--public-roots")]
+    # the stores found on this machine may be missing; files the user named are judged as the
+    # client judges them: a client that skips an unusable file goes on without it
+    named = [s for s in trust.sources if s.error and (s.used or s.origin == "--public-roots")
+             and (s.name not in ("bundled", "system") or s.origin.startswith(("env ", "--")))]
+    fatal = settings.profile.trust.unusable_extra_ca is Reaction.STOPS
+    bad_used = [s for s in named
+                if fatal or s.origin.startswith("flag") or s.origin == "--public-roots"]
+    skipped_files = [s for s in named if s not in bad_used]
     if bad_used:
         source = bad_used[0]
         assert source.error is not None
         code = Code.CA_FILE_NO_CERTIFICATES if "no certificates" in source.error else \
             Code.CA_FILE_UNREADABLE
-        hint = "point it at a PEM file of CA certificates"
-        if source.name == "NODE_EXTRA_CA_CERTS":
-            hint += " (Node only prints a warning and carries on without it)"
-        hop = failed(Hop.TLS, code, source.error, hint, **details)
+        hop = failed(Hop.TLS, code, f"{source.error}; {settings.profile.label} cannot start "
+                     "with it", "point it at a PEM file of CA certificates", **details)
     else:
         usable = trust.used
         count = len({c for s in usable for c in s.certificates})
@@ -179,8 +183,14 @@ def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
                         message=f"{count} trusted certificates from "
                                 f"{', '.join(s.name for s in usable) or 'no source'}")
         for source in trust.sources:
-            if source.error:
+            if source.error and source not in skipped_files:
                 hop.notes.append(f"{source.name}: {source.error}")
+        for source in skipped_files:
+            hop.status = Status.WARNING
+            hop.notes.insert(0, f"{source.name} ({source.origin}): {source.error}; "
+                                f"{settings.profile.label} skips it and goes on with the "
+                                "other stores, so servers that need this CA fail; point it "
+                                "at a PEM file of CA certificates")
         if not usable:
             hop.status = Status.WARNING
             hop.message = "the client would trust no certificate at all"

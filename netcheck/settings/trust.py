@@ -69,7 +69,8 @@ Parsed = dict[str, tuple[list[x509.Certificate], int]]  # path -> (certificates,
 
 
 def load_source(name: str, origin: str, paths: list[str], *, public: bool,
-                what: str, dirs: bool = False, parsed: Parsed | None = None) -> TrustSource:
+                what: str, dirs: bool | str = False,
+                parsed: Parsed | None = None) -> TrustSource:
     """Load certificates from files (and OpenSSL-style directories where the client reads
     them: ``dirs``), recording any problem. ``parsed`` carries files already parsed this run:
     several variables often name the same bundle."""
@@ -77,7 +78,7 @@ def load_source(name: str, origin: str, paths: list[str], *, public: bool,
     parsed = {} if parsed is None else parsed
     for path in paths:
         try:
-            is_dir = dirs and os.path.isdir(path)
+            is_dir = (dirs is True or dirs == path) and os.path.isdir(path)
             (source.dirs if is_dir else source.files).append(path)
             for file in certificate_files_in(path) if is_dir else [path]:
                 key = os.path.abspath(file)
@@ -96,8 +97,9 @@ def load_source(name: str, origin: str, paths: list[str], *, public: bool,
     return source
 
 
-def system_store_paths(env: Mapping[str, str]) -> tuple[list[str], str]:
-    """The OS store as OpenSSL finds it (SSL_CERT_FILE / SSL_CERT_DIR override it)."""
+def system_store_paths(env: Mapping[str, str]) -> tuple[list[str], str, str | None]:
+    """The OS store as OpenSSL finds it (SSL_CERT_FILE / SSL_CERT_DIR override it): its
+    paths, where they came from, and which one is the hashed directory."""
     defaults = ssl.get_default_verify_paths()
     paths, origins = [], []
     cafile = env.get("SSL_CERT_FILE") or defaults.openssl_cafile
@@ -105,10 +107,12 @@ def system_store_paths(env: Mapping[str, str]) -> tuple[list[str], str]:
     if cafile and (env.get("SSL_CERT_FILE") or os.path.exists(cafile)):
         paths.append(cafile)
         origins.append("env SSL_CERT_FILE" if env.get("SSL_CERT_FILE") else "OpenSSL default file")
+    directory = None
     if capath and (env.get("SSL_CERT_DIR") or (not paths and os.path.isdir(capath))):
         paths.append(capath)
+        directory = capath
         origins.append("env SSL_CERT_DIR" if env.get("SSL_CERT_DIR") else "OpenSSL default dir")
-    return paths, " + ".join(origins) or "none found"
+    return paths, " + ".join(origins) or "none found", directory
 
 
 @dataclass
@@ -173,9 +177,9 @@ def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
         bundled = load_source("bundled", f"certifi {certifi.__version__} (Mozilla roots)",
                               [certifi.where()], public=True, what="bundled roots",
                               parsed=parsed)
-    paths, origin = system_store_paths(env)
+    paths, origin, directory = system_store_paths(env)
     system = (load_source("system", origin, paths, public=False, what="system store",
-                          dirs=True, parsed=parsed)
+                          dirs=directory or False, parsed=parsed)
               if paths else TrustSource("system", origin, [], public=False,
                                         error="no system certificate store found"))
     sources = [bundled, system]

@@ -96,6 +96,7 @@ class Variant:
     """How this lab deviates from a healthy deployment."""
 
     metadata_at: str = "oauth"  # "oauth" (RFC 8414 URL) or "oidc" (OpenID configuration only)
+    metadata_answer: str = "json"  # "json", "500" (a server error), "html" (a portal page)
     metadata_edit: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     prm: str = "normal"  # "normal", "missing" (404, and no resource_metadata in the challenge)
     prm_resource: str | None = None  # override PRM 'resource'
@@ -105,11 +106,22 @@ class Variant:
     require_client_cert: bool = True
 
 
+@dataclass(frozen=True)
+class Served:
+    """One request a lab server answered."""
+
+    server: str  # "mcp" or "auth"
+    method: str
+    path: str
+    status: int | None
+
+
 @dataclass
 class SdkLab:
     pki: Pki
     variant: Variant = field(default_factory=Variant)
     provider: RecordingProvider = field(default_factory=RecordingProvider)
+    served: list[Served] = field(default_factory=list)  # every request, in order
 
     def __post_init__(self) -> None:
         self.mcp_sock = _bind()
@@ -119,8 +131,8 @@ class SdkLab:
         self.mcp_url = f"https://mcp.test:{self.mcp_port}/mcp"
         self.issuer = f"https://{self.variant.auth_host}:{self.as_port}/"
         self.threads: list[threading.Thread] = []
-        self.servers = [self._serve(self._as_app(), self.as_sock),
-                        self._serve(self._mcp_app(), self.mcp_sock)]
+        self.servers = [self._serve(self._logged("auth", self._as_app()), self.as_sock),
+                        self._serve(self._logged("mcp", self._mcp_app()), self.mcp_sock)]
 
     # --- apps --------------------------------------------------------------------------------
 
@@ -140,6 +152,10 @@ class SdkLab:
             (v.token_html and getattr(r, "path", "") == "/token")]
 
         async def serve_metadata(request: Request) -> Response:
+            if v.metadata_answer == "500":
+                return Response("upstream error", status_code=500)
+            if v.metadata_answer == "html":
+                return HTMLResponse("<html><head><title>Sign in</title></head></html>")
             return JSONResponse(document)
 
         path = "/.well-known/oauth-authorization-server" if v.metadata_at == "oauth" else \
@@ -177,6 +193,28 @@ class SdkLab:
             Middleware(AuthContextMiddleware)])
 
     # --- serving -----------------------------------------------------------------------------
+
+    def _logged(self, name: str, app: Any) -> Any:
+        """``app``, recording each request it answers in :attr:`served`."""
+
+        async def logged(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            status: list[int] = []
+
+            async def send_noting(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    status.append(message["status"])
+                await send(message)
+
+            try:
+                await app(scope, receive, send_noting)
+            finally:
+                self.served.append(Served(name, scope["method"], scope["path"],
+                                          status[0] if status else None))
+
+        return logged
 
     def _serve(self, app: Starlette, sock: socket.socket) -> uvicorn.Server:
         config = uvicorn.Config(

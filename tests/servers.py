@@ -77,6 +77,9 @@ class TlsHttpServer:
                 mode = SSL.VERIFY_PEER | (SSL.VERIFY_FAIL_IF_NO_PEER_CERT if require else 0)
                 ctx.set_verify(mode, lambda *args: bool(args[-1]))
                 ctx.load_verify_locations(client_ca)
+                # clients resume sessions (Claude Code does): without an id context, OpenSSL
+                # fails every resumed handshake once it verifies client certificates
+                ctx.set_session_id(b"netcheck-tests")
                 if send_ca_names:
                     with open(client_ca, "rb") as fh:
                         ca = crypto.load_certificate(crypto.FILETYPE_PEM, fh.read())

@@ -3,9 +3,11 @@ before any network. Each bad input is a diagnosis naming the hop, never a traceb
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from tests.conftest import PASSPHRASE, client_cert_args
+from tests.conftest import PASSPHRASE, PROXY_PASSWORD, PROXY_USER, client_cert_args
 
 
 def settings_hop(result, hop):  # type: ignore[no-untyped-def]
@@ -170,19 +172,84 @@ def test_scheme_less_proxy_is_refused_by_claude_code(run_cli, base_args):
     assert hop["details"]["all_clients"]["curl"]["proxy"] == "http://127.0.0.1:3128"
 
 
-def test_claude_code_settings_env_block_is_reported(run_cli, base_args, tmp_path,
-                                                    monkeypatch):
-    project = tmp_path / "project"
-    (project / ".claude").mkdir(parents=True)
-    (project / ".claude" / "settings.json").write_text(
-        '{"env": {"HTTPS_PROXY": "http://u:settings-pw@proxy.corp:8080", "FOO": "bar"}}')
+def _claude_home(tmp_path, monkeypatch, **files):  # type: ignore[no-untyped-def]
+    """A HOME and a project directory (the cwd) holding Claude Code files."""
+    home, project = tmp_path / "home", tmp_path / "project"
+    for where, doc in files.items():
+        path = {"user": home / ".claude" / "settings.json", "state": home / ".claude.json",
+                "project": project / ".claude" / "settings.json",
+                "local": project / ".claude" / "settings.local.json"}[where]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc).replace("{project}", str(project)))
+    project.mkdir(exist_ok=True)
     monkeypatch.chdir(project)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    result = run_cli("check", "https://mcp.test/mcp", *base_args, "--cert",
-                     str(tmp_path / "missing.pem"))
+    monkeypatch.setenv("HOME", str(home))
+    return home, project
+
+
+def test_claude_code_user_settings_env_takes_effect(run_cli, base_args, tmp_path, monkeypatch,
+                                                    basic_proxy, plain_tls):
+    """An env block in ~/.claude/settings.json is what Claude Code runs with (measured): its
+    proxy, with its provenance, over the shell's."""
+    _claude_home(tmp_path, monkeypatch, user={"env": {
+        "HTTPS_PROXY": basic_proxy.url_with(PROXY_USER, PROXY_PASSWORD)}})
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args,
+                     env={"HTTPS_PROXY": "http://127.0.0.1:9"})
+    assert result.status == 0, result.stdout
+    resolve = result.hop("resource", "proxy_resolve")
+    assert resolve["details"]["proxy"] == basic_proxy.url
+    variables = result.report["settings"]["proxy_variables"]
+    assert variables["HTTPS_PROXY"]["source"].startswith("user settings ")
+    assert PROXY_PASSWORD not in json.dumps(result.report) + result.stdout
+
+
+def test_an_empty_value_in_user_settings_removes_the_shells_proxy(run_cli, base_args, tmp_path,
+                                                                  monkeypatch, plain_tls):
+    _claude_home(tmp_path, monkeypatch, user={"env": {"HTTPS_PROXY": ""}})
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args,
+                     env={"HTTPS_PROXY": "http://127.0.0.1:9"})
+    assert result.status == 0, result.stdout
+    assert result.hop("resource", "proxy_resolve")["details"]["proxy"] is None
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_project_settings_apply_only_in_a_trusted_folder(run_cli, base_args, tmp_path,
+                                                         monkeypatch, plain_tls, trusted):
+    state = {"projects": {"{project}": {"hasTrustDialogAccepted": trusted}}}
+    _claude_home(tmp_path, monkeypatch, state=state,
+                 project={"env": {"HTTPS_PROXY": "http://u:settings-pw@127.0.0.1:9"}})
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args)
     hop = result.hop("settings", "proxy_resolve")
-    [(path, env)] = hop["details"]["claude_code_settings_env"].items()
-    assert path.endswith(".claude/settings.json")
-    assert env == {"HTTPS_PROXY": "http://u:<redacted>@proxy.corp:8080"}
+    [source] = hop["details"]["claude_code_settings"]
+    assert source["scope"] == "project" and source["applied"] is trusted
+    assert source["applied_by_mcp_list"] is False
+    assert source["variables"] == {"HTTPS_PROXY": "http://u:<redacted>@127.0.0.1:9"}
     assert hop["status"] == "warning"
-    assert "settings-pw" not in str(result.report) + result.stdout
+    if trusted:  # the session uses the dead proxy; `claude mcp list` would not
+        assert result.diagnosis == ("resource", "tcp", "tcp_refused")
+        assert any("`claude mcp list` does not" in n for n in hop["notes"])
+    else:
+        assert result.status == 0
+        assert any("not marked trusted" in n for n in hop["notes"])
+    assert "settings-pw" not in json.dumps(result.report) + result.stdout
+
+
+def test_a_settings_file_that_does_not_parse_is_named(run_cli, base_args, tmp_path,
+                                                      monkeypatch, plain_tls):
+    home, _ = _claude_home(tmp_path, monkeypatch)
+    (home / ".claude").mkdir(parents=True)
+    (home / ".claude" / "settings.json").write_text('{"env": {\n  "HTTPS_PROXY": ,\n}}')
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args)
+    assert result.status == 0
+    notes = result.hop("settings", "proxy_resolve")["notes"]
+    assert any("settings.json is not valid JSON (line 2)" in n for n in notes)
+
+
+def test_claude_settings_flag_overrides_the_user_settings(run_cli, base_args, tmp_path,
+                                                          monkeypatch, plain_tls):
+    _claude_home(tmp_path, monkeypatch, user={"env": {"HTTPS_PROXY": "http://127.0.0.1:9"}})
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args, "--claude-settings",
+                     '{"env": {"HTTPS_PROXY": ""}}')
+    assert result.status == 0, result.stdout
+    assert result.report["settings"]["proxy_variables"]["HTTPS_PROXY"]["source"] == \
+        "--settings settings (JSON)"

@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="treat this bundle as the public roots instead of certifi's")
     check.add_argument("--dns-server", metavar="IP[:PORT]",
                        help="ask this DNS resolver instead of the system's")
+    check.add_argument("--claude-settings", metavar="FILE_OR_JSON", action="append",
+                       default=[], help="settings given to claude with --settings (a file or "
+                                        "JSON); its env block applies as Claude Code applies it")
     check.add_argument("-H", "--header", metavar="'NAME: VALUE'", action="append", default=[],
                        help="a header the client sends (as in the server's config 'headers'); "
                             "its value is never shown")

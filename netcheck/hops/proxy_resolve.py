@@ -52,9 +52,9 @@ def resolve(env: Mapping[str, str], url: str, profile: Profile) -> tuple[HopResu
 
     proxy: ProxyURL | None = None
     if chosen.error is not None:
+        where = f" in {chosen.variable}" if chosen.variable else ""
         return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_REFUSED_BY_CLIENT,
-                           f"{profile.name} refuses the proxy in {chosen.variable}: "
-                           f"{chosen.error}",
+                           f"{profile.label} refuses the proxy setting{where}: {chosen.error}",
                            "write the proxy with its scheme, e.g. http://proxy.example:3128",
                            **details))
     if chosen.raw is None:

@@ -37,6 +37,10 @@ PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 class ClientCreationError(Exception):
     """What ``httpx2.AsyncClient()`` raises for this environment."""
 
+    def __init__(self, message: str, variable: str | None = None) -> None:
+        super().__init__(message)
+        self.variable = variable
+
 
 def _host(url: Any) -> str:
     """httpx2's ``URL.host``: lower case, and IDNA-decoded when ``xn--`` appears anywhere
@@ -178,6 +182,9 @@ def mounts(env: Env) -> list[Mount]:
             table.append(Mount(_Pattern.parse(key), proxy, variable, no_entry))
         except httpx.InvalidURL:
             continue  # like curl and Go, httpx2 ignores entries it cannot parse
+        except ClientCreationError as exc:
+            raise ClientCreationError(f"{exc} (the {variable} entry {no_entry!r})",
+                                      variable) from None
     for mount in table:
         if mount.proxy is not None:
             _check_proxy(mount.proxy, mount.variable)
@@ -192,9 +199,19 @@ def _check_proxy(proxy: str, source: str) -> None:
         url = httpx.URL(proxy)
         _host(url)
     except httpx.InvalidURL as exc:
-        raise ClientCreationError(f"httpx2.InvalidURL: {exc} (in {source})") from None
+        raise ClientCreationError(f"httpx2.InvalidURL: {exc} (in {source})", source) from None
     if url.scheme not in PROXY_SCHEMES:
-        raise ClientCreationError(f"ValueError: Unknown scheme for proxy URL (in {source})")
+        raise ClientCreationError(f"ValueError: Unknown scheme for proxy URL (in {source})",
+                                  source)
+
+
+def creation_error(env: Env) -> tuple[str | None, str] | None:
+    """``(variable, error)`` when creating the client fails for ``env``."""
+    try:
+        mounts(env)
+    except ClientCreationError as exc:
+        return exc.variable, str(exc)
+    return None
 
 
 def decide_python_httpx2(env: Env, target: Target) -> ProxyDecision:
@@ -206,7 +223,7 @@ def decide_python_httpx2(env: Env, target: Target) -> ProxyDecision:
         url = httpx.URL(target.url)
         host = _host(url)
     except ClientCreationError as exc:
-        return ProxyDecision(model=MODEL, error=str(exc),
+        return ProxyDecision(model=MODEL, error=str(exc), variable=exc.variable,
                              reason="httpx2 fails when the client is created, before any "
                                     "request, whatever its URL")
     for mount in table:

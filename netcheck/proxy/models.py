@@ -522,25 +522,15 @@ def decide_node_undici(env: Env, target: Target) -> ProxyDecision:
     The agent builds its HTTP and HTTPS proxy agents when it is created, so an unusable value
     in either variable fails every request, whatever its scheme or NO_PROXY says."""
     model = "node-undici"
-
-    def nullish(*names: str) -> tuple[str, str] | None:
-        for name in names:
-            if name in env:
-                return name, env[name]
-        return None
-
-    http = nullish("http_proxy", "HTTP_PROXY")
-    https = nullish("https_proxy", "HTTPS_PROXY")
-    http = http if http and http[1] else None
-    https = https if https and https[1] else None
-    for built in (http, https):
-        error = _undici_proxy_error(built[1]) if built else None
-        if built and error is not None:
-            return ProxyDecision(model=model, error=error, variable=built[0],
-                                 reason=f"{built[0]} is not a usable URL, and undici builds "
-                                        "both proxy agents when the client starts")
-    no_proxy = nullish("no_proxy", "NO_PROXY")
-    if no_proxy and no_proxy[1]:
+    broken = undici_creation_error(env)
+    if broken is not None:
+        return ProxyDecision(model=model, error=broken[1], variable=broken[0],
+                             reason=f"{broken[0]} is not a usable URL, and undici builds both "
+                                    "proxy agents when the client starts")
+    http = _undici_variable(env, "http_proxy", "HTTP_PROXY")
+    https = _undici_variable(env, "https_proxy", "HTTPS_PROXY")
+    no_proxy = _undici_variable(env, "no_proxy", "NO_PROXY")
+    if no_proxy:
         entry = _undici_no_proxy_match(no_proxy[1], target)
         if entry is not None:
             return _direct(model, f"{no_proxy[0]} entry {entry!r}", entry)
@@ -554,6 +544,24 @@ def decide_node_undici(env: Env, target: Target) -> ProxyDecision:
         decision = ProxyDecision(model=model, raw=decision.raw, proxy_url=decision.proxy_url,
                                  reason=reason, variable=name)
     return decision
+
+
+def _undici_variable(env: Env, lower: str, upper: str) -> tuple[str, str] | None:
+    """``env[lower] ?? env[UPPER]``, when that value is not empty."""
+    name = lower if lower in env else upper
+    value = env.get(name)
+    return (name, value) if value else None
+
+
+def undici_creation_error(env: Env) -> tuple[str, str] | None:
+    """``(variable, error)`` when ``new EnvHttpProxyAgent()`` throws for ``env``: it builds a
+    proxy agent for each of the HTTP and HTTPS variables at once."""
+    for lower, upper in (("http_proxy", "HTTP_PROXY"), ("https_proxy", "HTTPS_PROXY")):
+        found = _undici_variable(env, lower, upper)
+        error = _undici_proxy_error(found[1]) if found else None
+        if found and error is not None:
+            return found[0], error
+    return None
 
 
 def _undici_proxy_error(raw: str) -> str | None:

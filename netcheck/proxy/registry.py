@@ -3,12 +3,27 @@ clients (the MCP Python SDK's httpx2, Claude Code)."""
 
 from __future__ import annotations
 
-from netcheck.proxy.httpx2_rules import MODEL as HTTPX2
-from netcheck.proxy.httpx2_rules import decide_python_httpx2
-from netcheck.proxy.models import MODELS as LIBRARY_MODELS
-from netcheck.proxy.models import Env, Model, ProxyDecision, Target
+from collections.abc import Callable
 
-MODELS: dict[str, Model] = {**LIBRARY_MODELS, HTTPX2: decide_python_httpx2}
+from netcheck.proxy import httpx2_rules
+from netcheck.proxy.models import MODELS as LIBRARY_MODELS
+from netcheck.proxy.models import Env, Model, ProxyDecision, Target, undici_creation_error
+
+MODELS: dict[str, Model] = {**LIBRARY_MODELS,
+                            httpx2_rules.MODEL: httpx2_rules.decide_python_httpx2}
+
+# Clients that read every proxy setting when they start, and fail every request when one is
+# unusable, whatever the URL: model -> (variable, error) for an environment, or None.
+AT_START: dict[str, Callable[[Env], tuple[str | None, str] | None]] = {
+    "node-undici": undici_creation_error,
+    httpx2_rules.MODEL: httpx2_rules.creation_error,
+}
+
+
+def start_error(model: str, env: Env) -> tuple[str | None, str] | None:
+    """Why the client of ``model`` cannot start with ``env``, if it cannot."""
+    check = AT_START.get(model)
+    return check(env) if check is not None else None
 
 
 def decide_all(env: Env, url: str) -> dict[str, ProxyDecision]:

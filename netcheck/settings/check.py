@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from netcheck.defaults import DEFAULT_DEADLINE
@@ -12,8 +11,8 @@ from netcheck.model import Code, Hop, HopResult, Status, Step, StepResult, faile
 from netcheck.net.deadline import Deadline, Stopwatch
 from netcheck.net.pool import ConnectionPool
 from netcheck.profiles import Reaction
+from netcheck.proxy.registry import start_error
 from netcheck.proxy.url import ProxyURL, ProxyURLError
-from netcheck.settings.claude_settings import describe, settings_env
 from netcheck.settings.client_identity import (
     ClientIdentity,
     IdentityError,
@@ -46,8 +45,7 @@ def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[
     now = now or dt.datetime.now(dt.UTC)
     step = StepResult(step=Step.SETTINGS, url=None)
     step.hops.append(_check_proxy_variables(settings))
-    if settings.profile.reads_claude_settings:
-        _note_claude_settings(settings, step)
+    _note_claude_settings(settings, step)
     identity_hop, identity = _check_identity(settings, now)
     step.hops.append(identity_hop)
     trust_hop, trust = _check_trust(settings)
@@ -81,7 +79,15 @@ def _check_proxy_variables(settings: Settings) -> HopResult:
             problems.append((True, f"{name} uses a {proxy.scheme}:// proxy, which "
                                    f"{profile.name} does not support"))
     hard = [text for matters, text in problems if matters]
-    if hard:
+    broken = start_error(profile.proxy.model, settings.env)
+    if broken is not None:
+        variable, error = broken
+        where = f"{variable} ({settings.provenance(variable)})" if variable else "a proxy setting"
+        result = failed(Hop.PROXY_RESOLVE, Code.PROXY_REFUSED_BY_CLIENT,
+                        f"{profile.label} cannot start with {where}: {error}; it reads every "
+                        "proxy setting when it starts, so every request fails, whatever its "
+                        "URL", _start_hint(variable), variables=details)
+    elif hard:
         code = Code.PROXY_SCHEME_UNSUPPORTED if "does not support" in hard[0] else \
             Code.PROXY_URL_INVALID
         result = failed(Hop.PROXY_RESOLVE, code, hard[0],
@@ -103,15 +109,25 @@ def _check_proxy_variables(settings: Settings) -> HopResult:
     return result
 
 
+def _start_hint(variable: str | None) -> str:
+    if variable and variable.lower() == "no_proxy":
+        return ("remove the entry, or write it with its scheme (https://xn--...) or as "
+                "Unicode; fix it even if the server you check is not in it")
+    return ("write it as http://[user:password@]host:port, even if the server you check "
+            "does not use it")
+
+
 def _note_claude_settings(settings: Settings, step: StepResult) -> None:
-    found = settings_env(Path.home(), Path.cwd())
-    if not found:
+    """What Claude Code's settings files changed, or would have: on the proxy hop, since
+    proxies are what they most often set."""
+    if settings.claude is None:
         return
-    view, notes = describe(found, settings.env)
-    step.hops[0].details["claude_code_settings_env"] = view
-    step.hops[0].notes.extend(notes)
-    if notes and step.hops[0].status is Status.OK:
-        step.hops[0].status = Status.WARNING
+    hop = step.hops[0]
+    hop.details["claude_code_settings"] = settings.claude.to_json()
+    notes = settings.claude.notes()
+    hop.notes.extend(notes)
+    if notes and hop.status is Status.OK:
+        hop.status = Status.WARNING
 
 
 def _check_identity(settings: Settings, now: dt.datetime) -> tuple[HopResult,

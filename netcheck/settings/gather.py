@@ -9,12 +9,15 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
 from netcheck.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from netcheck.proxy.models import is_http_url
 from netcheck.redaction import SECRET_VARIABLES, Secret, redact_proxy, redact_url
+from netcheck.settings import claude_settings
+from netcheck.settings.claude_settings import ClaudeSettings
 
 PASSPHRASE_VARIABLE = "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"
 CERT_VARIABLES = ("CLAUDE_CODE_CLIENT_CERT", "CLAUDE_CODE_CLIENT_KEY", PASSPHRASE_VARIABLE)
@@ -51,6 +54,7 @@ class Options:
     oauth: bool = True  # False: stop after the MCP server's first request
     deadline: float = DEFAULT_DEADLINE
     reuse_connections: bool = True  # keep-alive per origin and route, as clients do
+    claude_settings: tuple[str, ...] = ()  # as `claude --settings` (a file or JSON)
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,9 @@ class Sourced:
 @dataclass
 class Settings:
     profile: Profile
-    env: dict[str, str]  # the environment as the client sees it, flags applied
-    flag_variables: list[str] = field(default_factory=list)
+    env: dict[str, str]  # the environment as the client sees it: its files, then flags
+    origins: dict[str, str] = field(default_factory=dict)  # variable -> where, if not env
+    claude: ClaudeSettings | None = None  # Claude Code's settings files, when the profile
     cert: Sourced | None = None
     key: Sourced | None = None
     passphrase: Secret | None = None
@@ -80,7 +85,7 @@ class Settings:
     reuse_connections: bool = True
 
     def provenance(self, name: str) -> str:
-        return f"flag (as {name})" if name in self.flag_variables else f"env {name}"
+        return self.origins.get(name, f"env {name}")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -100,6 +105,7 @@ class Settings:
             "reuse_connections": self.reuse_connections,
             "public_roots": self.public_roots or "certifi",
             "headers": [name for name, _value in self.headers],
+            "claude_code_settings": self.claude.to_json() if self.claude else None,
         }
 
 
@@ -108,8 +114,9 @@ def is_proxy_variable(name: str) -> bool:
     return lower.endswith("_proxy") or lower in ("request_method",)
 
 
-def gather(options: Options, environ: Mapping[str, str]) -> Settings:
-    """Settings for ``options`` under ``environ``; raises :class:`UsageError` for bad flags."""
+def gather(options: Options, environ: Mapping[str, str], cwd: Path | None = None) -> Settings:
+    """Settings for ``options`` under ``environ`` (in ``cwd``, where Claude Code looks for
+    project settings); raises :class:`UsageError` for bad flags."""
     profile = PROFILES.get(options.client)
     if profile is None:
         raise UsageError(f"unknown --client {options.client!r}; choose one of "
@@ -118,18 +125,25 @@ def gather(options: Options, environ: Mapping[str, str]) -> Settings:
         raise UsageError("--timeout must be a number of seconds above 0 and below 3600")
     if not 0 < options.deadline <= 86400:
         raise UsageError("--deadline must be a number of seconds above 0 and at most 86400")
-    env = dict(environ)
-    flags: list[str] = []
+    env, claude = dict(environ), None
+    origins: dict[str, str] = {}
+    if options.claude_settings and not profile.reads_claude_settings:
+        raise UsageError(f"--claude-settings is for the claude-code profile, not {profile.name}")
+    if profile.reads_claude_settings:
+        home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
+        claude = claude_settings.read(environ, home, cwd or Path.cwd(), options.claude_settings)
+        env, origins = claude.apply(environ)
     if options.proxy is not None:
         for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
             env[name] = options.proxy
-            flags.append(name)
+            origins[name] = "flag --proxy"
     if options.no_proxy is not None:
         for name in ("no_proxy", "NO_PROXY"):
             env[name] = options.no_proxy
-            flags.append(name)
+            origins[name] = "flag --no-proxy"
 
-    settings = Settings(profile=profile, env=env, flag_variables=flags, timeout=options.timeout,
+    settings = Settings(profile=profile, env=env, origins=origins, claude=claude,
+                        timeout=options.timeout,
                         cacerts=list(options.cacert), public_roots=options.public_roots,
                         deadline=options.deadline,
                         reuse_connections=options.reuse_connections)
@@ -137,11 +151,13 @@ def gather(options: Options, environ: Mapping[str, str]) -> Settings:
     if options.cert:
         settings.cert = Sourced(options.cert, "flag --cert")
     elif reads_env and env.get("CLAUDE_CODE_CLIENT_CERT"):
-        settings.cert = Sourced(env["CLAUDE_CODE_CLIENT_CERT"], "env CLAUDE_CODE_CLIENT_CERT")
+        settings.cert = Sourced(env["CLAUDE_CODE_CLIENT_CERT"],
+                                settings.provenance("CLAUDE_CODE_CLIENT_CERT"))
     if options.key:
         settings.key = Sourced(options.key, "flag --key")
     elif reads_env and env.get("CLAUDE_CODE_CLIENT_KEY"):
-        settings.key = Sourced(env["CLAUDE_CODE_CLIENT_KEY"], "env CLAUDE_CODE_CLIENT_KEY")
+        settings.key = Sourced(env["CLAUDE_CODE_CLIENT_KEY"],
+                               settings.provenance("CLAUDE_CODE_CLIENT_KEY"))
     if options.key_passphrase_env:
         name = options.key_passphrase_env
         if name not in environ:
@@ -150,7 +166,7 @@ def gather(options: Options, environ: Mapping[str, str]) -> Settings:
         settings.passphrase_source = f"env {name} (--key-passphrase-env)"
     elif env.get(PASSPHRASE_VARIABLE):
         settings.passphrase = Secret(env[PASSPHRASE_VARIABLE])
-        settings.passphrase_source = f"env {PASSPHRASE_VARIABLE}"
+        settings.passphrase_source = settings.provenance(PASSPHRASE_VARIABLE)
     if options.dns_server:
         settings.dns_server = parse_dns_server(options.dns_server)
     settings.headers = [parse_header(h) for h in options.headers]

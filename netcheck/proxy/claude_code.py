@@ -1,0 +1,248 @@
+"""Claude Code's proxy choice for its MCP HTTP transport and OAuth discovery requests.
+
+Measured on Claude Code 2.1.332 (the native build, whose runtime is Bun 1.4.6), with the real
+client as the oracle: ``tests/real_clients/claude-code-proxy-routes.json`` holds the measured
+routes (``tests/real_clients/proxy_routes.py`` measures them). Two layers decide, one after the
+other:
+
+Claude Code takes one proxy, the first *non-empty* of ``https_proxy``, ``HTTPS_PROXY``,
+``http_proxy``, ``HTTP_PROXY``, for http: and https: URLs alike (a scheme-less ``host:port`` in
+``https_proxy``/``HTTPS_PROXY`` becomes ``http://host:port`` when no terminal is attached; any
+other value that is not a URL with a host makes Claude Code stop at start, "Invalid proxy URL in
+VAR"), and hands it to the
+request unless its own NO_PROXY test bypasses the URL: ``no_proxy`` and ``NO_PROXY`` *merged*
+(``*`` as the whole value of either bypasses everything), entries split at commas and white
+space, case-insensitive, ``host:port`` exact (default port filled in), ``.domain`` the domain and
+its subdomains, any other entry the exact host (no ``*.``, no CIDR, ``*`` inside a list matches
+nothing). Bun's fetch then routes the request: without a proxy from Claude Code it picks its own
+from the environment (https: ``https_proxy``, ``HTTPS_PROXY``, ``all_proxy``, ``ALL_PROXY``;
+http: ``http_proxy``, ``HTTP_PROXY``, ``all_proxy``, ``ALL_PROXY``; first non-empty; no scheme
+means ``http://``; a SOCKS value is ignored), and, whoever chose the proxy, Bun's own NO_PROXY
+sends the request direct: the first non-empty of ``no_proxy``, ``NO_PROXY`` (not merged), entries
+split at commas and white space, case-insensitive, ``*`` anywhere bypasses everything, a leading
+``*.`` or ``.`` and a trailing ``.`` dropped, ``name`` matching the name and its subdomains,
+``:port`` restricting to that port, IP addresses and CIDR ranges matching IP-literal hosts. A
+proxy Claude Code hands over must be ``http://`` or ``https://`` (TLS to the proxy); another
+scheme (``socks5://``) fails the request ("UnsupportedProxyProtocol"). So ``ALL_PROXY`` alone is
+honoured (by Bun), an empty ``https_proxy`` does not hide ``HTTPS_PROXY``, and ``localhost`` or
+``127.0.0.1`` go through the proxy unless NO_PROXY names them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+
+from netcheck.proxy.models import ProxyDecision, Target, _direct, _first_set, _proxied
+
+Env = Mapping[str, str]
+
+MODEL = "claude-code"
+RELEASE = "2.1.332"
+
+CLAUDE_PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY")
+_REPAIRED_VARIABLES = ("https_proxy", "HTTPS_PROXY")
+_BUN_SCHEME_VARIABLES = {"https": ("https_proxy", "HTTPS_PROXY"),
+                         "http": ("http_proxy", "HTTP_PROXY")}
+
+INVALID_PROXY_URL = "Invalid proxy URL"  # Claude Code stops at start; nothing is requested
+UNSUPPORTED_PROXY_PROTOCOL = "UnsupportedProxyProtocol"
+UNUSABLE_PROXY = "ENOTFOUND"  # Bun looks up whatever host it makes of an unusable value
+
+# Claude Code's scheme repair: a bare host:port (at most 300 characters) in https_proxy or
+# HTTPS_PROXY is used as http://host:port.
+_HOST_PORT = re.compile(r"^(\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?"
+                        r"(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*):[1-9]\d{0,4}/?$", re.I)
+_SPECIAL = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
+_FORBIDDEN_HOST = frozenset(" #%/:<>?@[\\]^|\t\n\r\x00")
+
+
+def decide_claude_code(env: Env, target: Target, *, terminal: bool = False) -> ProxyDecision:
+    """The route Claude Code 2.1.332 takes to ``target`` (see the module docstring).
+
+    ``terminal``: Claude Code runs with a terminal on stdin or stdout (an interactive session);
+    then it does not repair a scheme-less HTTPS_PROXY but stops at start. The measured table is
+    of ``claude mcp list`` without a terminal."""
+    chosen = _first_set(env, *CLAUDE_PROXY_VARIABLES)
+    claude_proxy: tuple[str, str] | None = None
+    if chosen is not None:
+        name, raw = chosen
+        value = raw if terminal else _repair(env, name, raw)
+        if _whatwg_host(value) is None:
+            return ProxyDecision(
+                model=MODEL, error=f"{INVALID_PROXY_URL} in {name}", variable=name,
+                reason=f"{name} is not a URL with a host: Claude Code stops at start")
+        claude_proxy = (name, value)
+    bun_no_proxy = _first_set(env, "no_proxy", "NO_PROXY")
+    if bun_no_proxy is not None:
+        entry = _bun_no_proxy_match(bun_no_proxy[1], target)
+        if entry is not None:
+            return _direct(MODEL, f"{bun_no_proxy[0]} entry {entry!r} (Bun's NO_PROXY test)",
+                           entry)
+    if claude_proxy is not None:
+        name, value = claude_proxy
+        merged = _claude_no_proxy(env)
+        entry = _claude_no_proxy_match(merged, target) if merged else None
+        if entry is None:
+            scheme = value.split(":", 1)[0].lower()
+            if scheme not in ("http", "https"):
+                return ProxyDecision(
+                    model=MODEL, error=UNSUPPORTED_PROXY_PROTOCOL, variable=name,
+                    reason=f"{name} is a {scheme}:// proxy; Claude Code takes http:// and "
+                           "https:// proxies only")
+            return _proxied(MODEL, value, name, value)
+        why = f"NO_PROXY entry {entry!r} (Claude Code's test, no_proxy and NO_PROXY merged)"
+    else:
+        why = "no https_proxy, HTTPS_PROXY, http_proxy or HTTP_PROXY"
+    return _bun_choice(env, target, why)
+
+
+# --- Claude Code's layer --------------------------------------------------------------------
+
+
+def _repair(env: Env, name: str, raw: str) -> str:
+    """``http://`` added to a bare ``host:port`` in https_proxy/HTTPS_PROXY (not when another
+    of https_proxy, HTTPS_PROXY, grpc_proxy, GRPC_PROXY holds a different, unusable value)."""
+    if name not in _REPAIRED_VARIABLES or len(raw) > 300 or _whatwg_host(raw) is not None:
+        return raw
+    match = _HOST_PORT.match(raw)
+    if match is None:
+        return raw
+    repaired = f"http://{raw}"
+    if (_whatwg_host(repaired) or "").lower() != match.group(1).lower().strip("[]"):
+        return raw
+    same = {v for v in CLAUDE_PROXY_VARIABLES if env.get(v) == raw}
+    for other in ("https_proxy", "HTTPS_PROXY", "grpc_proxy", "GRPC_PROXY"):
+        value = env.get(other)
+        if other not in same and value and _whatwg_host(value) is None:
+            return raw
+    return repaired
+
+
+def _whatwg_host(value: str) -> str | None:
+    """The host of ``new URL(value)`` when it parses and has one, else None (an approximation
+    of the WHATWG URL parser, enough for proxy values)."""
+    text = value.strip(" \t\n\r\x00")
+    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", text, re.S)
+    if not m:
+        return None
+    scheme, rest = m.group(1).lower(), m.group(2)
+    if scheme in _SPECIAL:
+        rest = rest.replace("\\", "/").lstrip("/")
+    elif rest.startswith("//"):
+        rest = rest[2:]
+    else:
+        return None
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    authority = authority.rpartition("@")[2]
+    if authority.startswith("["):
+        end = authority.find("]")
+        if end < 0:
+            return None
+        host, tail = authority[: end + 1], authority[end + 1 :]
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return None
+    else:
+        host, colon, port = authority.partition(":")
+        tail = colon + port
+        if not host or _FORBIDDEN_HOST.intersection(host):
+            return None
+    if tail:
+        port = tail[1:]
+        if not tail.startswith(":") or (port and (not port.isdigit() or int(port) > 65535)):
+            return None
+    return host.lower()
+
+
+def _claude_no_proxy(env: Env) -> str:
+    """no_proxy and NO_PROXY as Claude Code merges them ("*" alone in either wins)."""
+    lower, upper = env.get("no_proxy"), env.get("NO_PROXY")
+    if lower == "*" or upper == "*":
+        return "*"
+    if lower and upper and lower != upper:
+        return f"{lower},{upper}"
+    return lower or upper or ""
+
+
+def _claude_no_proxy_match(no_proxy: str, target: Target) -> str | None:
+    if no_proxy == "*":
+        return "*"
+    host = target.bracketed_host
+    hostport = f"{host}:{target.effective_port}"
+    for entry in (e for e in re.split(r"[,\s]+", no_proxy.lower()) if e):
+        if ":" in entry:
+            if entry == hostport:
+                return entry
+        elif entry.startswith("."):
+            if host == entry[1:] or host.endswith(entry):
+                return entry
+        elif host == entry:
+            return entry
+    return None
+
+
+# --- Bun's layer ----------------------------------------------------------------------------
+
+
+def _bun_choice(env: Env, target: Target, why: str) -> ProxyDecision:
+    """Bun's own proxy for a request Claude Code gave none: the scheme's variables, then
+    ALL_PROXY (whose non-http(s) values, e.g. socks5://, Bun ignores)."""
+    own = _BUN_SCHEME_VARIABLES.get(target.scheme, ())
+    found = _first_set(env, *own)
+    fallback = found is None
+    if fallback:
+        found = _first_set(env, "all_proxy", "ALL_PROXY")
+    if found is None:
+        return _direct(MODEL, f"{why}; Bun finds no proxy variable for {target.scheme}:")
+    name, raw = found
+    value = raw if "://" in raw else f"http://{raw}"
+    scheme = value.split("://", 1)[0].lower()
+    if scheme not in ("http", "https"):
+        if fallback:
+            return _direct(MODEL, f"{why}; Bun ignores the {scheme}:// proxy in {name}")
+        return ProxyDecision(model=MODEL, error=UNSUPPORTED_PROXY_PROTOCOL, variable=name,
+                             reason=f"{name} is a {scheme}:// proxy ({why}; Bun's choice)")
+    if _whatwg_host(value) is None:
+        return ProxyDecision(model=MODEL, error=UNUSABLE_PROXY, variable=name,
+                             reason=f"{name} has no usable proxy host ({why}; Bun's choice)")
+    decision = _proxied(MODEL, raw, name, value)
+    return ProxyDecision(model=MODEL, raw=decision.raw, proxy_url=decision.proxy_url,
+                         reason=f"{name} (Bun's own choice: {why})", variable=name)
+
+
+def _bun_no_proxy_match(no_proxy: str, target: Target) -> str | None:
+    entries = [e for e in re.split(r"[,\s]+", no_proxy) if e]
+    if "*" in entries:
+        return "*"
+    host = target.hostname.rstrip(".")
+    host_ip = _ip(host)
+    for original in entries:
+        entry = original.lower()
+        port: int | None = None
+        m = re.fullmatch(r"(\[[^\]]*\]|[^:]*):(\d+)", entry)
+        if m:
+            entry, port = m.group(1), int(m.group(2))
+        if port is not None and port != target.effective_port:
+            continue
+        entry = entry.strip("[]").rstrip(".")
+        if host_ip is not None:
+            try:
+                if host_ip in ipaddress.ip_network(entry, strict=False):
+                    return original
+            except ValueError:
+                pass
+            continue
+        entry = entry[2:] if entry.startswith("*.") else entry.lstrip(".")
+        if entry and (host == entry or host.endswith("." + entry)):
+            return original
+    return None
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None

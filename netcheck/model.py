@@ -58,6 +58,7 @@ class Code(StrEnum):
     KEY_PASSPHRASE_REQUIRED = "key_passphrase_required"
     KEY_PASSPHRASE_WRONG = "key_passphrase_wrong"
     KEY_CERT_MISMATCH = "key_cert_mismatch"
+    CERT_FORMAT_UNSUPPORTED = "cert_format_unsupported"
     CERT_EXPIRED = "cert_expired"
     CERT_NOT_YET_VALID = "cert_not_yet_valid"
     CERT_NOT_FOR_CLIENT_AUTH = "cert_not_for_client_auth"
@@ -149,6 +150,14 @@ class HopResult:
     @property
     def failed(self) -> bool:
         return self.status is Status.FAILED
+
+
+@dataclass(frozen=True)
+class NotSent:
+    """Why the client presents no certificate although one is configured, and the fix."""
+
+    why: str
+    fix: str
 
 
 def skipped(hop: Hop, why: str) -> HopResult:

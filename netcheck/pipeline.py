@@ -190,7 +190,7 @@ def _over_socket(sock: socket.socket, target: Target, proxy: ProxyURL | None,
             assert outcome.cert_failure is not None
             rec.add(client_cert.judge(outcome.facts, prepared.identity, settings.profile,
                                       failure=outcome.cert_failure,
-                                      withheld_for=prepared.cert_withheld_for))
+                                      not_sent=prepared.cert_not_sent))
             rec.skip_rest("an earlier hop failed")
             return None
         stream = outcome.stream
@@ -255,7 +255,7 @@ def _record_answer(kept: KeptConnection, answer: http_hop.HttpOutcome, prepared:
         cert_hop = client_cert.judge(kept.facts, prepared.identity, prepared.settings.profile,
                                      failure=answer.cert_failure, rejected_page=answer.cert_page,
                                      status=answer.response.status if answer.response else None,
-                                     withheld_for=prepared.cert_withheld_for)
+                                     not_sent=prepared.cert_not_sent)
         if not rec.add(cert_hop):
             rec.skip_rest("an earlier hop failed")
             return False

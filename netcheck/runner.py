@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin
 
 from netcheck.hops.http import bearer_challenge, initialize, judge_initialize
-from netcheck.model import Code, Hop, Step, StepResult, failed, skipped
+from netcheck.model import Code, Hop, NotSent, Step, StepResult, failed, skipped
 from netcheck.oauth.context import FlowContext, OAuthOptions
 from netcheck.oauth.flow import run_flow
 from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, probe
@@ -127,7 +127,12 @@ def _resource(run: CheckRun, prepared: Prepared, url: str, observer: Observer | 
         # another origin gets neither the configured headers nor the client certificate
         headers = settings.headers if configured else []
         given = prepared if configured or prepared.identity is None else dataclasses.replace(
-            prepared, identity=None, cert_withheld_for=prepared.origin)
+            prepared, identity=None, cert_not_sent=NotSent(
+                f"netcheck did not present yours because this is not {prepared.origin}, the "
+                "server you configured",
+                "if this origin is yours (an SSO or gateway redirect you expect), check it "
+                "directly with netcheck check <its URL>; otherwise the MCP server's redirect "
+                "is wrong"))
         try:
             result = probe(Step.RESOURCE, initialize(url, headers), judge_initialize(url),
                            given, observer, date_skew_s=skew)

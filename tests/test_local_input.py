@@ -113,6 +113,8 @@ def test_bad_local_file(schema, pki: Pki, dns_server, open_dir, role, kind):
     args = ["--public-roots", str(roots), "--dns-server", dns_server.address, "--timeout", "2",
             "--no-oauth", "--json", "-"]
     env = {"HOME": str(open_dir)}
+    if role != "ssl-cert-file":  # a client that cannot start without its files (Claude Code
+        args += ["--client", "curl"]  # skips a certificate it cannot read: test_settings)
     if role in ("cert", "pkcs12"):
         args += ["--cert", bad] + (["--key", str(good_key)] if role == "cert" else [])
         hop, code = "client_cert", CERT_CODES[kind]
@@ -149,7 +151,10 @@ def test_bad_local_file(schema, pki: Pki, dns_server, open_dir, role, kind):
     ("client.p12", None),
 ])
 def test_wrong_passphrase(run_cli, pki: Pki, base_args, cert, key):
-    args = ["--cert", pki.path(cert)] + (["--key", pki.path(key)] if key else [])
+    """Fatal for every client (Claude Code opens no connection at all, measured); curl also
+    reads PKCS#12, which Claude Code would skip."""
+    args = ["--cert", pki.path(cert), "--client", "curl"] + (["--key", pki.path(key)]
+                                                              if key else [])
     result = run_cli("check", "https://mcp.test/mcp", *base_args, *args,
                      env={"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE": "not-the-passphrase"})
     assert result.diagnosis == ("settings", "client_cert", "key_passphrase_wrong")

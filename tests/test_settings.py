@@ -14,14 +14,22 @@ def settings_hop(result, hop):  # type: ignore[no-untyped-def]
     return result.hop("settings", hop)
 
 
+CURL = ("--client", "curl")  # reads every format, and stops on any it cannot load
+
+
+@pytest.fixture
+def curl_args(pki, base_args):  # type: ignore[no-untyped-def]
+    return [*base_args, *CURL, "--cacert", pki.path("public-ca.pem")]
+
+
 @pytest.mark.parametrize(("cert", "key"), [
     ("client.pem", "client.key"),
     ("client-combined.pem", None),
     ("client.der", "client-key.der"),
 ])
-def test_unencrypted_formats_load(run_cli, pki, base_args, plain_tls, cert, key):
+def test_unencrypted_formats_load(run_cli, pki, curl_args, plain_tls, cert, key):
     args = ["--cert", pki.path(cert)] + (["--key", pki.path(key)] if key else [])
-    result = run_cli("check", plain_tls.url("mcp.test"), *base_args, *args)
+    result = run_cli("check", plain_tls.url("mcp.test"), *curl_args, *args)
     hop = settings_hop(result, "client_cert")
     assert hop["status"] == "ok", hop["message"]
     assert hop["details"]["sha256"] and hop["details"]["serial"]
@@ -34,48 +42,89 @@ def test_unencrypted_formats_load(run_cli, pki, base_args, plain_tls, cert, key)
     ("client.pem", "client-traditional-encrypted.key"),
     ("client.p12", None),
 ])
-def test_encrypted_material_with_passphrase(run_cli, pki, base_args, plain_tls, cert, key):
+def test_encrypted_material_with_passphrase(run_cli, pki, curl_args, plain_tls, cert, key):
     args = ["--cert", pki.path(cert)] + (["--key", pki.path(key)] if key else [])
     env = {"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE": PASSPHRASE}
-    result = run_cli("check", plain_tls.url("mcp.test"), *base_args, *args, env=env)
+    result = run_cli("check", plain_tls.url("mcp.test"), *curl_args, *args, env=env)
     assert settings_hop(result, "client_cert")["status"] == "ok"
     assert result.status == 0
 
 
-def test_passphrase_from_a_named_variable(run_cli, pki, base_args, plain_tls):
-    result = run_cli("check", plain_tls.url("mcp.test"), *base_args, "--cert",
+def test_passphrase_from_a_named_variable(run_cli, pki, curl_args, plain_tls):
+    result = run_cli("check", plain_tls.url("mcp.test"), *curl_args, "--cert",
                      pki.path("client.p12"), "--key-passphrase-env", "MY_PASS",
                      env={"MY_PASS": PASSPHRASE})
     assert result.status == 0
     assert result.report["settings"]["key_passphrase"]["source"].startswith("env MY_PASS")
 
 
-@pytest.mark.parametrize(("cert", "key", "env", "code"), [
-    ("client.pem", "client-pkcs8-encrypted.key", {}, "key_passphrase_required"),
-    ("client.pem", "client-traditional-encrypted.key", {}, "key_passphrase_required"),
-    ("client.p12", None, {}, "key_passphrase_required"),
-    ("client.pem", "client-pkcs8-encrypted.key",
+@pytest.mark.parametrize(("client", "cert", "key", "env", "code"), [
+    # Claude Code opens no connection at all with these (measured: FailedToOpenSocket)
+    ("claude-code", "client.pem", "client-pkcs8-encrypted.key", {}, "key_passphrase_required"),
+    ("claude-code", "client.pem", "client-traditional-encrypted.key", {},
+     "key_passphrase_required"),
+    ("claude-code", "client.pem", "client-pkcs8-encrypted.key",
      {"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE": "wrong"}, "key_passphrase_wrong"),
-    ("client.p12", None, {"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE": "wrong"}, "key_passphrase_wrong"),
-    ("client.pem", "other-client.key", {}, "key_cert_mismatch"),
-    ("expired-client.pem", "expired-client.key", {}, "cert_expired"),
-    ("serverauth-only.pem", "serverauth-only.key", {}, "cert_not_for_client_auth"),
-    ("missing.pem", None, {}, "cert_file_unreadable"),
-    ("not-a-cert.pem", "client.key", {}, "cert_invalid"),
-    ("client.pem", None, {}, "key_missing"),
+    ("claude-code", "client.pem", "other-client.key", {}, "key_cert_mismatch"),
+    ("curl", "client.p12", None, {}, "key_passphrase_required"),
+    ("curl", "client.p12", None, {"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE": "wrong"},
+     "key_passphrase_wrong"),
+    ("curl", "missing.pem", None, {}, "cert_file_unreadable"),
+    ("curl", "not-a-cert.pem", "client.key", {}, "cert_invalid"),
+    ("curl", "client.pem", None, {}, "key_missing"),
+    ("python", "client.der", "client-key.der", {}, "cert_format_unsupported"),
+    ("python", "client.p12", None, {}, "cert_format_unsupported"),
+    ("node", "client.der", "client-key.der", {}, "cert_format_unsupported"),
 ])
-def test_bad_client_material(run_cli, pki, base_args, cert, key, env, code):
-    args = ["--cert", pki.path(cert)] + (["--key", pki.path(key)] if key else [])
+def test_bad_client_material(run_cli, pki, base_args, client, cert, key, env, code):
+    args = ["--cert", pki.path(cert), "--client", client] + (["--key", pki.path(key)]
+                                                              if key else [])
     result = run_cli("check", "https://mcp.test/mcp", *base_args, *args, env=env)
     assert result.status == 1
     assert result.diagnosis == ("settings", "client_cert", code)
+    assert result.report["verdict"]["hint"]
     assert all(h["status"] == "skipped" for h in result.report["steps"][1]["hops"])
 
 
 def test_certificate_directory_is_a_diagnosis(run_cli, pki, base_args):
-    result = run_cli("check", "https://mcp.test/mcp", *base_args, "--cert", str(pki.root))
+    result = run_cli("check", "https://mcp.test/mcp", *base_args, *CURL, "--cert",
+                     str(pki.root))
     assert result.diagnosis == ("settings", "client_cert", "cert_file_unreadable")
     assert "directory" in result.report["verdict"]["message"]
+
+
+@pytest.mark.parametrize(("cert", "key", "words", "fix"), [
+    ("client.p12", None, "PKCS#12", "openssl pkcs12"),
+    ("client.der", "client-key.der", "DER", "openssl x509 -inform DER"),
+    ("client-combined.pem", None, "one file", "set CLAUDE_CODE_CLIENT_KEY="),
+    ("missing.pem", "client.key", "does not exist", "check the path"),
+])
+def test_a_certificate_claude_code_cannot_use_is_not_sent(run_cli, pki, base_args, mtls13, cert,
+                                                          key, words, fix):
+    """Claude Code silently sends no certificate from these (measured): a warning at settings,
+    and the verdict where the gateway wants one, with the conversion as the fix."""
+    env = {"CLAUDE_CODE_CLIENT_CERT": pki.path(cert), "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE":
+           PASSPHRASE, **({"CLAUDE_CODE_CLIENT_KEY": pki.path(key)} if key else {})}
+    result = run_cli("check", mtls13.url("mcp.test"), *base_args, env=env)
+    hop = settings_hop(result, "client_cert")
+    assert hop["status"] == "warning" and "sends none" in hop["message"]
+    assert words in hop["message"]
+    assert result.diagnosis == ("resource", "client_cert", "client_cert_required")
+    assert "sends none" in result.report["verdict"]["message"]
+    assert fix in result.report["verdict"]["hint"]
+
+
+@pytest.mark.parametrize(("cert", "words"), [("expired-client", "expired"),
+                                             ("serverauth-only", "extended key usage")])
+def test_a_flawed_certificate_is_sent_and_the_server_decides(run_cli, pki, base_args, mtls12,
+                                                            cert, words):
+    """Clients send an expired or serverAuth-only certificate anyway (measured): a warning at
+    settings, the server's refusal is the verdict."""
+    result = run_cli("check", mtls12.url("mcp.test"), *base_args, *client_cert_args(pki, cert))
+    hop = settings_hop(result, "client_cert")
+    assert hop["status"] == "warning" and any(words in n for n in hop["notes"])
+    assert result.diagnosis == ("resource", "client_cert", "client_cert_rejected")
+    assert words in result.report["verdict"]["message"]
 
 
 def test_claude_code_variables_are_read_with_provenance(run_cli, pki, base_args, mtls13):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from netcheck.model import Code, Hop, HopResult, Status, failed
+from netcheck.model import Code, Hop, HopResult, NotSent, Status, failed
 from netcheck.net.streams import HandshakeFacts, StreamError, TlsFailure
 from netcheck.profiles import Profile
-from netcheck.settings.client_identity import ClientIdentity
+from netcheck.settings.client_identity import ClientIdentity, allows_client_auth
 
 HTTP_REJECTION = re.compile(
     r"no required ssl certificate|ssl certificate error|client certificate|"
@@ -49,11 +49,11 @@ def _hint(profile: Profile) -> str:
 
 def judge(facts: HandshakeFacts, identity: ClientIdentity | None, profile: Profile, *,
           failure: StreamError | None = None, rejected_page: str | None = None,
-          status: int | None = None, withheld_for: str | None = None) -> HopResult:
+          status: int | None = None, not_sent: NotSent | None = None) -> HopResult:
     """The client_cert hop from what the handshake, first read and HTTP answer showed.
 
-    ``withheld_for``: the configured origin our certificate is kept for, when netcheck did not
-    present it here (a redirect to another origin)."""
+    ``not_sent``: why no certificate was presented although one is configured (the client
+    cannot use its format, or this is another origin than the configured server's)."""
     ours = identity.certificate.issuer.rfc4514_string() if identity else None
     details: dict[str, Any] = {
         "requested": facts.cert_request_seen,
@@ -69,14 +69,10 @@ def judge(facts: HandshakeFacts, identity: ClientIdentity | None, profile: Profi
                     f"the server answered HTTP {status}: \"{rejected_page}\"" if rejected_page
                     else str(failure))
         details["evidence"] = evidence
-        if identity is None and withheld_for:
+        if identity is None and not_sent is not None:
             return failed(Hop.CLIENT_CERT, Code.CLIENT_CERT_REQUIRED,
-                          f"the server requires a client certificate; netcheck did not present "
-                          f"yours because this is not {withheld_for}, the server you configured "
-                          f"({evidence})",
-                          "if this origin is yours (an SSO or gateway redirect you expect), "
-                          "check it directly with netcheck check <its URL>; otherwise the MCP "
-                          "server's redirect is wrong", **details)
+                          f"the server requires a client certificate; {not_sent.why} "
+                          f"({evidence})", not_sent.fix, **details)
         if identity is None:
             return failed(Hop.CLIENT_CERT, Code.CLIENT_CERT_REQUIRED,
                           f"the server requires a client certificate and none is configured "
@@ -88,8 +84,12 @@ def judge(facts: HandshakeFacts, identity: ClientIdentity | None, profile: Profi
                           f"({evidence})",
                           "use a client certificate issued by one of the CAs the server names",
                           **details)
+        flaw = _own_flaw(identity)
         return failed(Hop.CLIENT_CERT, Code.CLIENT_CERT_REJECTED,
-                      f"the server rejected our client certificate ({evidence})",
+                      f"the server rejected our client certificate ({evidence})"
+                      + (f"; {flaw}" if flaw else ""),
+                      "renew the certificate with your PKI team (the client sends it anyway; "
+                      "the server refuses it)" if flaw else
                       "check with the gateway's owners that this certificate (issuer, subject) "
                       "is allowed; it may be revoked or from the wrong CA", **details)
     if identity is None:
@@ -111,6 +111,18 @@ def judge(facts: HandshakeFacts, identity: ClientIdentity | None, profile: Profi
         result.notes.append("our certificate's issuer is not among the CA names the server "
                             "sent, yet the server carried on")
     return result
+
+
+def _own_flaw(identity: ClientIdentity) -> str | None:
+    """What is wrong with our certificate itself (clients send it regardless)."""
+    import datetime as dt
+
+    cert = identity.certificate
+    if cert.not_valid_after_utc < dt.datetime.now(dt.UTC):
+        return f"our certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}"
+    if not allows_client_auth(cert):
+        return "our certificate's extended key usage does not allow client authentication"
+    return None
 
 
 def _issuer_accepted(facts: HandshakeFacts, identity: ClientIdentity | None) -> bool | None:

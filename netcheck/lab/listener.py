@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Callable
@@ -31,4 +32,8 @@ class Listener:
             threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
 
     def close(self) -> None:
+        # shutdown first: close alone leaves the accept thread blocked on the old descriptor,
+        # and a listener opened later on the same descriptor number loses connections to it
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()

@@ -1,31 +1,25 @@
-"""Claude Code's proxy choice for its MCP HTTP transport and OAuth discovery requests.
+"""Claude Code's route for its MCP HTTP requests and their OAuth discovery requests.
 
-Measured on Claude Code 2.1.332 (the native build, whose runtime is Bun 1.4.6), with the real
-client as the oracle: ``tests/real_clients/claude-code-proxy-routes.json`` holds the measured
-routes (``tests/real_clients/proxy_routes.py`` measures them). Two layers decide, one after the
-other:
-
-Claude Code takes one proxy, the first *non-empty* of ``https_proxy``, ``HTTPS_PROXY``,
-``http_proxy``, ``HTTP_PROXY``, for http: and https: URLs alike (a scheme-less ``host:port`` in
-``https_proxy``/``HTTPS_PROXY`` becomes ``http://host:port`` when no terminal is attached; any
-other value that is not a URL with a host makes Claude Code stop at start, "Invalid proxy URL in
-VAR"), and hands it to the
-request unless its own NO_PROXY test bypasses the URL: ``no_proxy`` and ``NO_PROXY`` *merged*
-(``*`` as the whole value of either bypasses everything), entries split at commas and white
-space, case-insensitive, ``host:port`` exact (default port filled in), ``.domain`` the domain and
-its subdomains, any other entry the exact host (no ``*.``, no CIDR, ``*`` inside a list matches
-nothing). Bun's fetch then routes the request: without a proxy from Claude Code it picks its own
-from the environment (https: ``https_proxy``, ``HTTPS_PROXY``, ``all_proxy``, ``ALL_PROXY``;
-http: ``http_proxy``, ``HTTP_PROXY``, ``all_proxy``, ``ALL_PROXY``; first non-empty; no scheme
-means ``http://``; a SOCKS value is ignored), and, whoever chose the proxy, Bun's own NO_PROXY
-sends the request direct: the first non-empty of ``no_proxy``, ``NO_PROXY`` (not merged), entries
-split at commas and white space, case-insensitive, ``*`` anywhere bypasses everything, a leading
-``*.`` or ``.`` and a trailing ``.`` dropped, ``name`` matching the name and its subdomains,
-``:port`` restricting to that port, IP addresses and CIDR ranges matching IP-literal hosts. A
-proxy Claude Code hands over must be ``http://`` or ``https://`` (TLS to the proxy); another
-scheme (``socks5://``) fails the request ("UnsupportedProxyProtocol"). So ``ALL_PROXY`` alone is
-honoured (by Bun), an empty ``https_proxy`` does not hide ``HTTPS_PROXY``, and ``localhost`` or
-``127.0.0.1`` go through the proxy unless NO_PROXY names them.
+Measured on Claude Code 2.1.332 (native build, Bun 1.4.6 runtime) with ``claude mcp list``,
+stdin and stdout not a terminal; the measured table is
+``tests/real_clients/claude-code-proxy-routes.json`` (made with
+``tests/real_clients/proxy_routes.py``). Rules: (1) Claude Code takes the first non-empty of
+``https_proxy``, ``HTTPS_PROXY``, ``http_proxy``, ``HTTP_PROXY`` for every URL, http: or https:
+(a bare ``host:port`` in ``https_proxy``/``HTTPS_PROXY`` gets ``http://`` when no terminal is
+attached; any other value that is not a URL with a host stops Claude Code at start, "Invalid
+proxy URL in VAR"), and hands it to the request unless its NO_PROXY test matches: ``no_proxy``
+and ``NO_PROXY`` merged, ``*`` as a whole value matches everything, entries split at commas and
+white space, case-insensitive, ``host:port`` exact (default port filled in), ``.domain`` the
+domain and its subdomains, anything else the exact host. (2) Without a proxy from Claude Code,
+Bun picks its own: ``https_proxy``, ``HTTPS_PROXY`` for https:, ``http_proxy``, ``HTTP_PROXY``
+for http:, then ``all_proxy``, ``ALL_PROXY`` (first non-empty; a bare value means ``http://``;
+a non-http(s) ``ALL_PROXY`` is ignored). (3) Whoever picked the proxy, Bun's own NO_PROXY then
+sends the request direct: the first non-empty of ``no_proxy``, ``NO_PROXY`` (not merged), split
+at commas and white space, case-insensitive, ``*`` anywhere matches everything, a leading ``*.``
+or ``.`` and a trailing ``.`` dropped, a name matches itself and its subdomains, ``:port``
+restricts to that port, IP addresses and CIDR ranges match IP-literal hosts. (4) The proxy must
+be ``http://`` or ``https://`` (TLS to the proxy); ``socks5://`` fails the request
+("UnsupportedProxyProtocol"), a value without a usable host fails it too (ENOTFOUND).
 """
 
 from __future__ import annotations
@@ -94,8 +88,9 @@ def decide_claude_code(env: Env, target: Target, *, terminal: bool = False) -> P
             return _proxied(MODEL, value, name, value)
         why = f"NO_PROXY entry {entry!r} (Claude Code's test, no_proxy and NO_PROXY merged)"
     else:
+        entry = None
         why = "no https_proxy, HTTPS_PROXY, http_proxy or HTTP_PROXY"
-    return _bun_choice(env, target, why)
+    return _bun_choice(env, target, why, entry)
 
 
 # --- Claude Code's layer --------------------------------------------------------------------
@@ -187,7 +182,7 @@ def _claude_no_proxy_match(no_proxy: str, target: Target) -> str | None:
 # --- Bun's layer ----------------------------------------------------------------------------
 
 
-def _bun_choice(env: Env, target: Target, why: str) -> ProxyDecision:
+def _bun_choice(env: Env, target: Target, why: str, entry: str | None) -> ProxyDecision:
     """Bun's own proxy for a request Claude Code gave none: the scheme's variables, then
     ALL_PROXY (whose non-http(s) values, e.g. socks5://, Bun ignores)."""
     own = _BUN_SCHEME_VARIABLES.get(target.scheme, ())
@@ -196,13 +191,13 @@ def _bun_choice(env: Env, target: Target, why: str) -> ProxyDecision:
     if fallback:
         found = _first_set(env, "all_proxy", "ALL_PROXY")
     if found is None:
-        return _direct(MODEL, f"{why}; Bun finds no proxy variable for {target.scheme}:")
+        return _direct(MODEL, f"{why}; Bun finds no proxy variable for {target.scheme}:", entry)
     name, raw = found
     value = raw if "://" in raw else f"http://{raw}"
     scheme = value.split("://", 1)[0].lower()
     if scheme not in ("http", "https"):
         if fallback:
-            return _direct(MODEL, f"{why}; Bun ignores the {scheme}:// proxy in {name}")
+            return _direct(MODEL, f"{why}; Bun ignores the {scheme}:// proxy in {name}", entry)
         return ProxyDecision(model=MODEL, error=UNSUPPORTED_PROXY_PROTOCOL, variable=name,
                              reason=f"{name} is a {scheme}:// proxy ({why}; Bun's choice)")
     if _whatwg_host(value) is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netcheck.defaults import DEFAULT_DEADLINE
-from netcheck.model import Code, Hop, HopResult, Status, Step, StepResult, failed
+from netcheck.model import Code, Hop, HopResult, NotSent, Status, Step, StepResult, failed
 from netcheck.net.deadline import Deadline, Stopwatch
 from netcheck.net.pool import ConnectionPool
 from netcheck.profiles import Reaction
@@ -17,7 +17,9 @@ from netcheck.settings.client_identity import (
     ClientIdentity,
     IdentityError,
     check_identity,
+    conversion,
     load_identity,
+    stored_as,
 )
 from netcheck.settings.gather import Settings, is_proxy_variable
 from netcheck.settings.trust import TrustSetup, load_trust
@@ -31,7 +33,7 @@ class Prepared:
     identity: ClientIdentity | None
     trust: TrustSetup
     origin: str = ""  # the configured server's origin: configured headers go only there
-    cert_withheld_for: str | None = None  # set, with identity None, for another origin
+    cert_not_sent: NotSent | None = None  # with identity None: why a configured one is not sent
     resolves_locally: dict[str, bool] = field(default_factory=dict)  # asked once per host
     pool: ConnectionPool = field(default_factory=ConnectionPool)  # kept-alive connections
     deadline: Deadline = field(default_factory=lambda: Deadline(DEFAULT_DEADLINE))  # whole run
@@ -46,11 +48,12 @@ def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[
     step = StepResult(step=Step.SETTINGS, url=None)
     step.hops.append(_check_proxy_variables(settings))
     _note_claude_settings(settings, step)
-    identity_hop, identity = _check_identity(settings, now)
+    identity_hop, identity, not_sent = _check_identity(settings, now)
     step.hops.append(identity_hop)
     trust_hop, trust = _check_trust(settings)
     step.hops.append(trust_hop)
     return step, Prepared(settings=settings, identity=identity, trust=trust,
+                          cert_not_sent=not_sent,
                           pool=ConnectionPool(enabled=settings.reuse_connections),
                           deadline=deadline)
 
@@ -130,34 +133,59 @@ def _note_claude_settings(settings: Settings, step: StepResult) -> None:
         hop.status = Status.WARNING
 
 
-def _check_identity(settings: Settings, now: dt.datetime) -> tuple[HopResult,
-                                                                   ClientIdentity | None]:
+IGNORED_LOAD_FAILURES = frozenset({Code.CERT_FILE_UNREADABLE, Code.KEY_FILE_UNREADABLE,
+                                   Code.CERT_INVALID, Code.KEY_MISSING})
+
+
+def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
+        HopResult, ClientIdentity | None, NotSent | None]:
+    """The client certificate as the profile's client takes it: loaded and checked, or
+    refused (the client cannot start), or set aside (the client sends none, silently)."""
     watch = Stopwatch()
+    profile = settings.profile
+    rules = profile.client_cert
     if settings.cert is None:
         if settings.key is not None:
             return failed(Hop.CLIENT_CERT, Code.CERT_INVALID,
                           f"a client key is set ({settings.key.source}) but no certificate",
-                          "set CLAUDE_CODE_CLIENT_CERT or --cert too"), None
+                          "set CLAUDE_CODE_CLIENT_CERT or --cert too"), None, None
         hop = HopResult(hop=Hop.CLIENT_CERT, status=Status.OK,
                         message="no client certificate configured")
-        if settings.profile.client_cert.variables is None and \
-                settings.env.get("CLAUDE_CODE_CLIENT_CERT"):
-            hop.notes.append(f"CLAUDE_CODE_CLIENT_CERT is set but {settings.profile.name} does "
+        if rules.variables is None and settings.env.get("CLAUDE_CODE_CLIENT_CERT"):
+            hop.notes.append(f"CLAUDE_CODE_CLIENT_CERT is set but {profile.name} does "
                              "not read it; pass --cert to use it")
-        return hop, None
-    try:
-        identity = load_identity(settings.cert.value, settings.key.value if settings.key else None,
-                                 settings.passphrase)
-    except IdentityError as exc:
-        hop = failed(Hop.CLIENT_CERT, exc.code, exc.message, exc.hint,
-                     certificate=settings.cert.to_json(),
-                     key=settings.key.to_json() if settings.key else None)
+        return hop, None, None
+    cert, key = settings.cert.value, settings.key.value if settings.key else None
+    details: dict[str, Any] = {"certificate": settings.cert.to_json(),
+                               "key": settings.key.to_json() if settings.key else None}
+    stored = stored_as(cert, key)
+    details["stored_as"] = stored.value if stored else None
+    unusable = None if stored is None or stored in rules.formats else \
+        f"{profile.label} cannot use a {stored.value}"
+    fix = conversion(stored, cert, key, rules.variables) if stored else ""
+    if unusable and rules.unusable is Reaction.STOPS:
+        hop = failed(Hop.CLIENT_CERT, Code.CERT_FORMAT_UNSUPPORTED,
+                     f"{unusable}: it fails before any request", fix, **details)
         hop.duration_ms = watch.ms()
-        return hop, None
+        return hop, None, None
+    try:
+        if unusable:
+            raise IdentityError(Code.CERT_INVALID, unusable, fix)
+        identity = load_identity(cert, key, settings.passphrase)
+    except IdentityError as exc:
+        if rules.unusable is Reaction.GOES_ON and exc.code in IGNORED_LOAD_FAILURES:
+            why = f"{profile.label} sends none: {exc.message}"
+            hop = HopResult(hop=Hop.CLIENT_CERT, status=Status.WARNING, details=details,
+                            message=f"the client certificate is set but {why}; it says so "
+                                    "only in its debug log",
+                            notes=[f"fix: {exc.hint}"])
+            hop.duration_ms = watch.ms()
+            return hop, None, NotSent(why, exc.hint or "")
+        hop = failed(Hop.CLIENT_CERT, exc.code, exc.message, exc.hint, **details)
+        hop.duration_ms = watch.ms()
+        return hop, None, None
     verdict = check_identity(identity, now)
-    details = {"certificate": settings.cert.to_json(),
-               "key": settings.key.to_json() if settings.key else None,
-               **identity.summary()}
+    details.update(identity.summary())
     if verdict.failure:
         hop = failed(Hop.CLIENT_CERT, verdict.failure.code, verdict.failure.message,
                      verdict.failure.hint, **details)
@@ -169,7 +197,7 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[HopResult,
                                 f"({identity.format}), key matches",
                         details=details, notes=list(verdict.warnings))
     hop.duration_ms = watch.ms()
-    return hop, identity
+    return hop, identity, None
 
 
 def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:

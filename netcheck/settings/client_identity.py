@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from netcheck.model import Code, Finding
+from netcheck.profiles.rules import CertFormat
 from netcheck.redaction import Secret
 from netcheck.settings.files import LocalFileError, parse_certificates, pem_blocks, read_local_file
 
@@ -85,6 +86,41 @@ def load_identity(cert_path: str, key_path: str | None,
     key = _load_key(key_source, passphrase, key_path or cert_path)
     return ClientIdentity(certificate=certs[0], chain=certs[1:], key=key,
                           format="PEM" if pem_blocks(cert_data) else "DER")
+
+
+def stored_as(cert_path: str, key_path: str | None) -> CertFormat | None:
+    """How the certificate and its key are stored; None when a file cannot be read or holds
+    no certificate (loading it then says why)."""
+    try:
+        data = read_local_file(cert_path, "client certificate")
+        key = read_local_file(key_path, "client key") if key_path else None
+    except LocalFileError:
+        return None
+    if _is_der_cert(data):
+        return CertFormat.DER
+    if _looks_like_pkcs12(cert_path, data):
+        return CertFormat.PKCS12
+    if not pem_blocks(data):
+        return None
+    if key is not None and not pem_blocks(key):
+        return CertFormat.DER
+    return CertFormat.PEM if key_path else CertFormat.PEM_COMBINED
+
+
+def conversion(stored: CertFormat, cert_path: str, key_path: str | None,
+               variables: tuple[str, str, str] | None) -> str:
+    """The commands (or setting) that turn ``stored`` into a PEM certificate and key."""
+    cert_var, key_var = (variables[0], variables[1]) if variables else ("--cert", "--key")
+    then = f"then set {cert_var}=client.pem and {key_var}=client.key"
+    if stored is CertFormat.PKCS12:
+        return (f"convert it: openssl pkcs12 -in {cert_path} -clcerts -nokeys -out client.pem "
+                f"&& openssl pkcs12 -in {cert_path} -nocerts -out client.key; {then}")
+    if stored is CertFormat.DER:
+        key = f" && openssl pkey -inform DER -in {key_path} -out client.key" if key_path else ""
+        return f"convert it: openssl x509 -inform DER -in {cert_path} -out client.pem{key}; {then}"
+    return (f"set {key_var}={cert_path} too: the key is read only from {key_var}"
+            if variables else f"split the key out: openssl pkey -in {cert_path} -out "
+                              f"client.key; {then}")
 
 
 def _looks_like_pkcs12(path: str, data: bytes) -> bool:
@@ -172,8 +208,19 @@ class IdentityCheck:
     warnings: list[str]
 
 
+def allows_client_auth(cert: x509.Certificate) -> bool:
+    try:
+        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return True
+    return ExtendedKeyUsageOID.CLIENT_AUTH in eku or \
+        ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE in eku
+
+
 def check_identity(identity: ClientIdentity, now: dt.datetime) -> IdentityCheck:
-    """Key matches certificate, validity window, extended key usage."""
+    """The key must match the certificate (clients cannot even start otherwise); a validity
+    window or key usage the server will refuse is a warning: clients send the certificate
+    anyway (measured), and the server's answer is the verdict."""
     cert = identity.certificate
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
     der = serialization.Encoding.DER
@@ -182,31 +229,22 @@ def check_identity(identity: ClientIdentity, now: dt.datetime) -> IdentityCheck:
         return IdentityCheck(IdentityError(
             Code.KEY_CERT_MISMATCH, "the private key does not belong to the client certificate",
             "pair the certificate with the key it was issued for"), [])
-    if now < cert.not_valid_before_utc:
-        return IdentityCheck(IdentityError(
-            Code.CERT_NOT_YET_VALID,
-            f"the client certificate is valid only from {cert.not_valid_before_utc:%Y-%m-%d %H:%M} "
-            f"UTC; this machine's clock says {now:%Y-%m-%d %H:%M} UTC",
-            "check the system clock, or wait until the certificate becomes valid"), [])
-    if now > cert.not_valid_after_utc:
-        return IdentityCheck(IdentityError(
-            Code.CERT_EXPIRED,
-            f"the client certificate expired on {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC",
-            "renew the client certificate with your PKI team"), [])
     warnings = []
-    left = cert.not_valid_after_utc - now
-    if left < dt.timedelta(days=EXPIRY_WARNING_DAYS):
+    if now < cert.not_valid_before_utc:
+        warnings.append(f"the client certificate is valid only from "
+                        f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC and this machine's clock "
+                        f"says {now:%Y-%m-%d %H:%M} UTC: servers will refuse it (check the clock)")
+    elif now > cert.not_valid_after_utc:
+        warnings.append(f"the client certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}: "
+                        "clients still send it and servers refuse it; renew it with your PKI "
+                        "team")
+    elif cert.not_valid_after_utc - now < dt.timedelta(days=EXPIRY_WARNING_DAYS):
+        left = cert.not_valid_after_utc - now
         warnings.append(f"the client certificate expires in {left.days} days "
                         f"({cert.not_valid_after_utc:%Y-%m-%d})")
-    try:
-        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
-        eku = None
-    if eku is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in eku and \
-            ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE not in eku:
-        return IdentityCheck(IdentityError(
-            Code.CERT_NOT_FOR_CLIENT_AUTH,
-            "the certificate's extended key usage does not allow client authentication "
-            f"(it allows: {', '.join(extended_key_usage(cert) or [])})",
-            "request a certificate issued for clientAuth"), warnings)
+    if not allows_client_auth(cert):
+        warnings.append("the certificate's extended key usage does not allow client "
+                        f"authentication (it allows: {', '.join(extended_key_usage(cert) or [])})"
+                        ": servers that check it refuse it; request a certificate issued for "
+                        "clientAuth")
     return IdentityCheck(None, warnings)

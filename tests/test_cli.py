@@ -50,8 +50,9 @@ def test_usage_errors_exit_2_without_traceback(args):
 
 def test_failure_exits_1_with_a_diagnosis_and_report(tmp_path, pki):
     report = tmp_path / "r.json"
+    # curl stops on an unreadable certificate (Claude Code would skip it and go on)
     result = netcheck("check", "https://mcp.test/mcp", "--cert", pki.path("missing.pem"),
-                      "--json", str(report))
+                      "--client", "curl", "--json", str(report))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
     assert "FAILED at settings › client_cert [cert_file_unreadable]" in result.stdout
@@ -60,7 +61,7 @@ def test_failure_exits_1_with_a_diagnosis_and_report(tmp_path, pki):
 
 def test_plain_output_when_not_a_terminal(pki):
     result = netcheck("check", "https://mcp.test/mcp", "--cert", pki.path("missing.pem"),
-                      "--no-json")
+                      "--client", "curl", "--no-json")
     assert "\x1b[" not in result.stdout  # no colour codes in a pipe
 
 

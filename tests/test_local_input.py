@@ -1,8 +1,8 @@
 """Bad local files, every kind for every role: each is a ``settings`` diagnosis with a hint.
 
 Kinds: missing, empty, a directory, unreadable (permission), huge (over 16 MiB) and garbage.
-Roles: client certificate, client key, CA bundle (--cacert, and SSL_CERT_FILE for the MCP Python SDK) and
-PKCS#12. Plus a wrong passphrase for each kind of encrypted key.
+Roles: client certificate, client key, CA bundle (--cacert, and SSL_CERT_FILE for the MCP
+Python SDK) and PKCS#12. Plus a wrong passphrase for each kind of encrypted key.
 """
 
 from __future__ import annotations

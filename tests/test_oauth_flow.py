@@ -92,10 +92,19 @@ def test_healthy_flow_through_the_proxy(run_cli, lab_args, healthy_lab, basic_pr
         assert connect["status"] == "ok", name
 
 
-def test_metadata_only_at_openid_configuration(run_cli, lab_args, make_lab):
+@pytest.mark.parametrize("client", ["python", "claude-code"])
+def test_metadata_only_at_openid_configuration(run_cli, lab_args, make_lab, client):
+    """The MCP Python SDK takes an RFC 8414 document found at the OpenID URL; Claude Code (and
+    the TypeScript SDK) validate it as OpenID provider metadata, which it is not (measured)."""
     lab = make_lab(metadata_at="oidc")
-    result = run_cli("check", lab.mcp_url, *lab_args)
-    assert result.status == 0, result.stdout
+    result = run_cli("check", lab.mcp_url, *lab_args, "--client", client,
+                     env={"SSL_CERT_FILE": lab.pki.path("public-ca.pem")})
+    if client == "claude-code":
+        assert result.diagnosis == ("authorization_server_metadata", "oauth",
+                                    "oauth_missing_field")
+        assert "jwks_uri" in result.report["verdict"]["message"]
+    else:
+        assert result.status == 0, result.stdout
     expected = build_oauth_authorization_server_metadata_discovery_urls(lab.issuer, lab.mcp_url)
     assert attempted(result.report, "authorization_server_metadata") == expected
     outcomes = [a["status"] for a in step(result.report, "authorization_server_metadata")
@@ -124,9 +133,7 @@ def test_prm_resource_on_another_host(run_cli, lab_args, make_lab):
     (lambda d: {**d, "issuer": 42}, "oauth_wrong_type"),
     (lambda d: {k: v for k, v in d.items() if k != "token_endpoint"}, "oauth_missing_field"),
     (lambda d: {**d, "token_endpoint": "https://"}, "oauth_wrong_type"),
-    (lambda d: {**d, "authorization_endpoint": "http://auth.example/authorize"},
-     "oauth_insecure_endpoint"),
-], ids=["issuer-number", "no-token-endpoint", "token-endpoint-no-host", "plain-http-endpoint"])
+], ids=["issuer-number", "no-token-endpoint", "token-endpoint-no-host"])
 def test_broken_authorization_server_metadata(run_cli, lab_args, make_lab, edit, code):
     lab = make_lab(metadata_edit=edit)
     result = run_cli("check", lab.mcp_url, *lab_args)
@@ -139,6 +146,8 @@ PKCE_PLAIN = (lambda d: {**d, "code_challenge_methods_supported": ["plain"]},
               "oauth_pkce_unsupported")
 PKCE_ABSENT = (lambda d: {k: v for k, v in d.items() if k != "code_challenge_methods_supported"},
                "oauth_pkce_unsupported")
+PLAIN_HTTP = (lambda d: {**d, "authorization_endpoint": "http://auth.example/authorize"},
+              "oauth_insecure_endpoint")
 
 
 @pytest.mark.parametrize(("deviation", "client", "stops"), [
@@ -148,6 +157,7 @@ PKCE_ABSENT = (lambda d: {k: v for k, v in d.items() if k != "code_challenge_met
     (PKCE_PLAIN, "python", False),
     (PKCE_ABSENT, "claude-code", False), (PKCE_ABSENT, "node", False),
     (PKCE_ABSENT, "python", False), (PKCE_ABSENT, "curl", True),
+    (PLAIN_HTTP, "claude-code", False), (PLAIN_HTTP, "curl", True),
 ], ids=lambda v: v if isinstance(v, str) else ("stops" if v is True else "goes-on"
                                                if v is False else v[1]))
 def test_metadata_deviations_stop_where_the_profiles_client_stops(run_cli, pki, lab_args,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from netcheck.model import Code, Step, StepResult
 from netcheck.oauth.context import FlowContext
@@ -40,6 +41,43 @@ def deviation(profile: Profile, rule: str, code: Code, what: str, fix: str) -> s
     refused = (f"; {', '.join(stoppers)} refuse{'s' if len(stoppers) == 1 else ''} it"
                if stoppers else "")
     return f"{what}; {profile.label} goes on regardless{refused}. Fix: {fix}"
+
+
+def _plain_http(profile: Profile, field: str, url: str) -> list[str]:
+    """An endpoint must be https; loopback http is a development setup (a note)."""
+    try:
+        if not endpoint_url(url, field):
+            return []
+    except DocumentProblem as problem:
+        if problem.code is not Code.OAUTH_INSECURE_ENDPOINT:
+            raise
+        return [deviation(profile, "insecure_endpoint", problem.code,
+                          f"{field} {url} is plain http: the MCP authorization specification "
+                          "requires https (the authorization code and tokens cross it)",
+                          "serve the endpoint over https")]
+    return [f"{field} is plain http on loopback (development setups only)"]
+
+
+OPENID_FIELDS = ("jwks_uri", "subject_types_supported", "id_token_signing_alg_values_supported")
+
+
+def _openid_fields(profile: Profile, doc: dict[str, Any], url: str) -> list[str]:
+    """A document found at an OpenID configuration URL, read as OpenID provider metadata."""
+    if "/.well-known/openid-configuration" not in urlsplit(url).path:
+        return []
+    missing = [f for f in OPENID_FIELDS if f not in doc]
+    if not missing:
+        return []
+    what = (f"the metadata was found at an OpenID configuration URL but lacks the OpenID "
+            f"provider fields {', '.join(missing)}")
+    fix = ("serve the document at /.well-known/oauth-authorization-server (RFC 8414), or "
+           "complete its OpenID fields")
+    if profile.oauth.openid_fields_required:
+        raise DocumentProblem(Code.OAUTH_MISSING_FIELD,
+                              f"{what}; {profile.label} validates it as OpenID provider "
+                              "metadata and stops", fix)
+    return [f"{what}; {profile.label} does not need them, clients that validate OpenID "
+            f"metadata stop here. Fix: {fix}"]
 
 
 def run(ctx: FlowContext) -> StepResult:
@@ -85,13 +123,12 @@ def run(ctx: FlowContext) -> StepResult:
                          f"the authorization server does not support PKCE S256 (it lists "
                          f"{methods or 'nothing'}); the MCP authorization specification "
                          "requires S256", "enable PKCE with S256 on the authorization server"))
-        warning = bool(notes)
         for field in ("authorization_endpoint", "token_endpoint"):
             url = string_field(doc, field, WHAT)
             details[field] = url
-            if endpoint_url(url, field):
-                warning = True
-                notes.append(f"{field} is plain http on loopback (development setups only)")
+            notes += _plain_http(profile, field, url)
+        notes += _openid_fields(profile, doc, step.url or "")
+        warning = bool(notes)
         registration = doc.get("registration_endpoint")
         if registration is not None:
             if not isinstance(registration, str):

@@ -52,6 +52,7 @@ CLAUDE_CODE = Profile(
         given_by="CLAUDE_CODE_CLIENT_CERT and CLAUDE_CODE_CLIENT_KEY (PEM files)",
         unusable=Reaction.GOES_ON),
     oauth=OAuthRules(issuer_mismatch=Reaction.GOES_ON, pkce_methods_absent=Reaction.GOES_ON,
-                     pkce_without_s256=Reaction.STOPS, uses_client_metadata_documents=True),
+                     pkce_without_s256=Reaction.STOPS, uses_client_metadata_documents=True,
+                     insecure_endpoint=Reaction.GOES_ON, openid_fields_required=True),
     reads_claude_settings=True,
 )

@@ -72,6 +72,10 @@ class OAuthRules:
     pkce_methods_absent: Reaction
     pkce_without_s256: Reaction
     uses_client_metadata_documents: bool  # without a registration endpoint, uses a CIMD URL
+    insecure_endpoint: Reaction = Reaction.STOPS  # a plain http:// endpoint (not loopback)
+    # a document found at an OpenID configuration URL must hold the OpenID provider fields
+    # (jwks_uri, subject_types_supported, id_token_signing_alg_values_supported)
+    openid_fields_required: bool = False
 
 
 @dataclass(frozen=True)

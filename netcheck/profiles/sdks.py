@@ -50,7 +50,8 @@ MCP_TYPESCRIPT = Profile(
         variables=None, formats=frozenset({CertFormat.PEM, CertFormat.PEM_COMBINED}),
         given_by="the program's undici connect options (cert and key, PEM)"),
     oauth=OAuthRules(issuer_mismatch=Reaction.GOES_ON, pkce_methods_absent=Reaction.GOES_ON,
-                     pkce_without_s256=Reaction.STOPS, uses_client_metadata_documents=False),
+                     pkce_without_s256=Reaction.STOPS, uses_client_metadata_documents=False,
+                     insecure_endpoint=Reaction.GOES_ON, openid_fields_required=True),
 )
 
 MCP_PYTHON = Profile(
@@ -68,5 +69,6 @@ MCP_PYTHON = Profile(
         variables=None, formats=frozenset({CertFormat.PEM, CertFormat.PEM_COMBINED}),
         given_by="the program's ssl context (load_cert_chain: PEM)"),
     oauth=OAuthRules(issuer_mismatch=Reaction.STOPS, pkce_methods_absent=Reaction.GOES_ON,
-                     pkce_without_s256=Reaction.GOES_ON, uses_client_metadata_documents=False),
+                     pkce_without_s256=Reaction.GOES_ON, uses_client_metadata_documents=False,
+                     insecure_endpoint=Reaction.GOES_ON),
 )

@@ -91,5 +91,5 @@ def test_proxy_table():
     result = netcheck("proxy", "https://a.example/", env={"https_proxy": "proxy:3128",
                                                           "COLUMNS": "200"})
     assert result.returncode == 0
-    assert "node-undici (claude-code)" in result.stdout
+    assert "claude-code (claude-code)" in result.stdout
     assert "refuses" in result.stdout

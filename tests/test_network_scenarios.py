@@ -412,3 +412,22 @@ def test_verification_off_is_what_the_client_does(run_cli, dns_server, plain_tls
     assert any(n.startswith("SECURITY") for n in tls["notes"])
     assert any("SECURITY" in w["message"] for w in result.report["warnings"]
                if w["step"] == "settings")
+
+
+@pytest.mark.parametrize("variable", ["SSL_CERT_DIR", "SSL_CERT_FILE"])
+def test_claude_code_reads_its_system_store_from_ssl_cert_dir_or_file(run_cli, pki, dns_server,
+                                                                     plain_tls, tmp_path,
+                                                                     variable):
+    """A directory of PEM files (no hash links) is enough for Claude Code (measured)."""
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "corp-root.pem").write_bytes(open(pki.path("public-ca.pem"), "rb").read())
+    value = str(store) if variable == "SSL_CERT_DIR" else str(store / "corp-root.pem")
+    result = run_cli("check", plain_tls.url("mcp.test"), "--dns-server", dns_server.address,
+                     "--timeout", "3", "--no-oauth", env={variable: value})
+    assert result.status == 0, result.stdout
+    sources = {s["name"]: s for s in result.hop("settings", "tls")["details"]["sources"]}
+    assert sources["system"]["used_by_client"] and sources["system"]["certificates"] >= 1
+    assert result.hop("resource", "tls")["details"]["trust"] == [
+        t for t in result.hop("resource", "tls")["details"]["trust"]
+        if t["source"] != "system" or t["accepts"]]

@@ -202,23 +202,36 @@ def test_malformed_proxy_variable(run_cli, base_args):
 
 def test_proxy_variable_the_client_does_not_read_is_a_warning(run_cli, base_args, plain_tls):
     result = run_cli("check", plain_tls.url("mcp.test"), *base_args,
-                     env={"ALL_PROXY": "http://bad:port"})
+                     env={"npm_config_proxy": "http://bad:port"})
     assert result.status == 0
+    hop = settings_hop(result, "proxy_resolve")
+    assert hop["status"] == "warning" and "ignored by claude-code" in hop["notes"][0]
+
+
+def test_an_unusable_all_proxy_fails_the_requests_it_routes(run_cli, base_args, plain_tls):
+    """Claude Code's runtime falls back to ALL_PROXY when Claude Code names no proxy
+    (measured), so an unusable value fails those requests, not Claude Code's start."""
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args,
+                     env={"ALL_PROXY": "http://bad:port"})
     assert settings_hop(result, "proxy_resolve")["status"] == "warning"
+    assert result.diagnosis == ("resource", "proxy_resolve", "proxy_refused_by_client")
+    assert "ALL_PROXY" in result.report["verdict"]["message"]
 
 
 def test_socks_proxy_for_claude_code(run_cli, base_args):
     result = run_cli("check", "https://mcp.test/mcp", *base_args,
                      env={"HTTPS_PROXY": "socks5://127.0.0.1:1080"})
-    assert result.diagnosis == ("settings", "proxy_resolve", "proxy_scheme_unsupported")
+    assert result.diagnosis == ("resource", "proxy_resolve", "proxy_scheme_unsupported")
+    assert "UnsupportedProxyProtocol" in result.report["verdict"]["message"]
 
 
-def test_scheme_less_proxy_is_refused_by_claude_code(run_cli, base_args):
+def test_scheme_less_proxy_stops_a_claude_code_session(run_cli, base_args):
+    """In a terminal Claude Code stops at start over HTTPS_PROXY=host:port; in a pipe it reads
+    http://host:port (measured): the verdict is the session's, the note says the rest."""
     result = run_cli("check", "https://mcp.test/mcp", *base_args,
                      env={"HTTPS_PROXY": "127.0.0.1:3128"})
-    assert result.diagnosis == ("resource", "proxy_resolve", "proxy_refused_by_client")
-    hop = result.hop("resource", "proxy_resolve")
-    assert hop["details"]["all_clients"]["curl"]["proxy"] == "http://127.0.0.1:3128"
+    assert result.diagnosis == ("settings", "proxy_resolve", "proxy_url_invalid")
+    assert "claude mcp list" in result.report["verdict"]["message"]
 
 
 def _claude_home(tmp_path, monkeypatch, **files):  # type: ignore[no-untyped-def]

@@ -53,8 +53,13 @@ def resolve(env: Mapping[str, str], url: str, profile: Profile) -> tuple[HopResu
     proxy: ProxyURL | None = None
     if chosen.error is not None:
         where = f" in {chosen.variable}" if chosen.variable else ""
-        return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_REFUSED_BY_CLIENT,
-                           f"{profile.label} refuses the proxy setting{where}: {chosen.error}",
+        unsupported = "UnsupportedProxyProtocol" in chosen.error
+        return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_SCHEME_UNSUPPORTED if unsupported
+                           else Code.PROXY_REFUSED_BY_CLIENT,
+                           f"{profile.label} refuses the proxy setting{where}: {chosen.error} "
+                           f"({chosen.reason})",
+                           f"{profile.label} takes {', '.join(profile.proxy.schemes)} proxies: "
+                           "use the proxy's HTTP port" if unsupported else
                            "write the proxy with its scheme, e.g. http://proxy.example:3128",
                            **details))
     if chosen.raw is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from netcheck.profiles.catalog import CLIENTS
 from netcheck.profiles.rules import (
     CertFormat,
@@ -19,11 +21,40 @@ CLIENT, RELEASE = CLIENTS["claude-code"]
 
 def trust_sources(env: Env) -> tuple[set[str], str]:
     """CLAUDE_CODE_CERT_STORE (default ``bundled,system``) plus NODE_EXTRA_CA_CERTS."""
-    value = env.get("CLAUDE_CODE_CERT_STORE") or "bundled,system"
-    stores = {s.strip() for s in value.split(",") if s.strip() in ("bundled", "system")}
+    value = env.get("CLAUDE_CODE_CERT_STORE") or ""
+    stores = {s.strip().lower() for s in value.split(",")} & {"bundled", "system"}
+    if not stores:  # empty, or nothing it knows: the default (measured)
+        stores, value = {"bundled", "system"}, ""
     why = ("CLAUDE_CODE_CERT_STORE=" + value) if env.get("CLAUDE_CODE_CERT_STORE") else \
         "Claude Code default: bundled,system"
     return stores | ({"NODE_EXTRA_CA_CERTS"} if env.get("NODE_EXTRA_CA_CERTS") else set()), why
+
+
+SYSTEM_FILES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem")
+SYSTEM_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs")
+
+
+def system_store(env: Env) -> tuple[list[str], str]:
+    """Claude Code's "system" store (measured on Linux): SSL_CERT_FILE, else the usual bundle
+    files; and every certificate file in SSL_CERT_DIR (a ':' list), else the usual
+    directories, hash-named or not."""
+    files = [env["SSL_CERT_FILE"]] if env.get("SSL_CERT_FILE") else \
+        [f for f in SYSTEM_FILES if os.path.isfile(f)]
+    dirs = [d for d in env["SSL_CERT_DIR"].split(":") if d] if env.get("SSL_CERT_DIR") else \
+        [d for d in SYSTEM_DIRS if os.path.isdir(d)]
+    seen = {os.path.realpath(f) for f in files}
+    for directory in dirs:
+        for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
+            path = os.path.join(directory, name)
+            real = os.path.realpath(path)
+            if real not in seen and os.path.isfile(real):
+                seen.add(real)
+                files.append(path)
+    origin = " + ".join(filter(None, [
+        "env SSL_CERT_FILE" if env.get("SSL_CERT_FILE") else "the usual bundle files",
+        "every file in " + ("env SSL_CERT_DIR" if env.get("SSL_CERT_DIR") else
+                            "the usual certificate directories") if dirs else ""]))
+    return files, origin
 
 
 def node_verification_off(env: Env) -> str | None:
@@ -40,11 +71,11 @@ CLAUDE_CODE = Profile(
              "(claude mcp list and the /mcp authentication flow)",
     description="Claude Code: its own proxy selection, settings files, trust stores and "
                 "CLAUDE_CODE_CLIENT_* certificate",
-    proxy=ProxyRules(model="node-undici", schemes=("http", "https"), auth_schemes=("Basic",),
-                     reads=frozenset({"http_proxy", "https_proxy"})),
+    proxy=ProxyRules(model="claude-code", schemes=("http", "https"), auth_schemes=("Basic",),
+                     reads=frozenset({"http_proxy", "https_proxy", "all_proxy"})),
     trust=TrustRules(sources=trust_sources, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
                      verification_off=node_verification_off,
-                     unusable_extra_ca=Reaction.GOES_ON),
+                     unusable_extra_ca=Reaction.GOES_ON, system_store=system_store),
     client_cert=ClientCertRules(
         variables=("CLAUDE_CODE_CLIENT_CERT", "CLAUDE_CODE_CLIENT_KEY",
                    "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"),

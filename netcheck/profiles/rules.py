@@ -50,6 +50,9 @@ class TrustRules:
     ca_fix_adds: bool  # True: it adds to the client's roots; False: it replaces them
     verification_off: Callable[[Env], str | None]
     unusable_extra_ca: Reaction  # an extra-CA file the client cannot read: does it stop?
+    # the files the client's "system" store is read from, and where they came from; None: as
+    # OpenSSL finds it (its default file, or SSL_CERT_FILE / SSL_CERT_DIR)
+    system_store: Callable[[Env], tuple[list[str], str]] | None = None
 
 
 @dataclass(frozen=True)

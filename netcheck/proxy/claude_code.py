@@ -93,6 +93,24 @@ def decide_claude_code(env: Env, target: Target, *, terminal: bool = False) -> P
     return _bun_choice(env, target, why, entry)
 
 
+def start_error(env: Env, *, terminal: bool = True) -> tuple[str | None, str] | None:
+    """``(variable, error)`` when Claude Code stops at start over its proxy variable."""
+    probe = Target.parse("https://start.invalid/")
+    decision = decide_claude_code(env, probe, terminal=terminal)
+    if decision.error is None or not decision.error.startswith(INVALID_PROXY_URL):
+        return None
+    error = f"{decision.error}: it cannot be parsed as a URL"
+    if terminal and decide_claude_code(env, probe, terminal=False).error is None:
+        error += (" (without a terminal, as in `claude mcp list` or `claude -p` in a pipe, "
+                  "Claude Code reads a bare host:port as http://host:port)")
+    return decision.variable, error
+
+
+def decide_session(env: Env, target: Target) -> ProxyDecision:
+    """The interactive session's route (a terminal attached), which netcheck models."""
+    return decide_claude_code(env, target, terminal=True)
+
+
 # --- Claude Code's layer --------------------------------------------------------------------
 
 
@@ -105,7 +123,7 @@ def _repair(env: Env, name: str, raw: str) -> str:
     if match is None:
         return raw
     repaired = f"http://{raw}"
-    if (_whatwg_host(repaired) or "").lower() != match.group(1).lower().strip("[]"):
+    if (_whatwg_host(repaired) or "").lower() != match.group(1).lower():
         return raw
     same = {v for v in CLAUDE_PROXY_VARIABLES if env.get(v) == raw}
     for other in ("https_proxy", "HTTPS_PROXY", "grpc_proxy", "GRPC_PROXY"):

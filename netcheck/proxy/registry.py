@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from netcheck.proxy import httpx2_rules
+from netcheck.proxy import claude_code, httpx2_rules
 from netcheck.proxy.models import MODELS as LIBRARY_MODELS
 from netcheck.proxy.models import Env, Model, ProxyDecision, Target, undici_creation_error
 
 MODELS: dict[str, Model] = {**LIBRARY_MODELS,
-                            httpx2_rules.MODEL: httpx2_rules.decide_python_httpx2}
+                            httpx2_rules.MODEL: httpx2_rules.decide_python_httpx2,
+                            claude_code.MODEL: claude_code.decide_session}
 
 # Clients that read every proxy setting when they start, and fail every request when one is
 # unusable, whatever the URL: model -> (variable, error) for an environment, or None.
 AT_START: dict[str, Callable[[Env], tuple[str | None, str] | None]] = {
     "node-undici": undici_creation_error,
     httpx2_rules.MODEL: httpx2_rules.creation_error,
+    claude_code.MODEL: claude_code.start_error,
 }
 
 

@@ -11,7 +11,7 @@ from netcheck.model import Code, Hop, HopResult, NotSent, Status, Step, StepResu
 from netcheck.net.deadline import Deadline, Stopwatch
 from netcheck.net.pool import ConnectionPool
 from netcheck.profiles import Reaction
-from netcheck.proxy.registry import start_error
+from netcheck.proxy.registry import AT_START, start_error
 from netcheck.proxy.url import ProxyURL, ProxyURLError
 from netcheck.settings.client_identity import (
     ClientIdentity,
@@ -86,10 +86,18 @@ def _check_proxy_variables(settings: Settings) -> HopResult:
     if broken is not None:
         variable, error = broken
         where = f"{variable} ({settings.provenance(variable)})" if variable else "a proxy setting"
-        result = failed(Hop.PROXY_RESOLVE, Code.PROXY_REFUSED_BY_CLIENT,
+        result = failed(Hop.PROXY_RESOLVE, _start_code(error),
                         f"{profile.label} cannot start with {where}: {error}; it reads every "
                         "proxy setting when it starts, so every request fails, whatever its "
                         "URL", _start_hint(variable), variables=details)
+    elif hard and profile.proxy.model in AT_START:
+        # a client that checks its proxy settings at start has passed them: the others fail
+        # only the requests that use them (the proxy_resolve hop of each request says so)
+        result = HopResult(hop=Hop.PROXY_RESOLVE, status=Status.WARNING,
+                           message=f"{len(details)} proxy variable(s) parsed",
+                           details={"variables": details},
+                           notes=[f"{text}: {profile.label} fails the requests that would use "
+                                  "it" for text in hard])
     elif hard:
         code = Code.PROXY_SCHEME_UNSUPPORTED if "does not support" in hard[0] else \
             Code.PROXY_URL_INVALID
@@ -110,6 +118,12 @@ def _check_proxy_variables(settings: Settings) -> HopResult:
                 result.status = Status.WARNING
     result.duration_ms = watch.ms()
     return result
+
+
+def _start_code(error: str) -> Code:
+    """A value the client cannot parse, or one it parses and refuses."""
+    return Code.PROXY_URL_INVALID if "Invalid" in error and "URL" in error else \
+        Code.PROXY_REFUSED_BY_CLIENT
 
 
 def _start_hint(variable: str | None) -> str:

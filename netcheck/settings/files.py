@@ -46,6 +46,12 @@ def pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
     return [(m.group(1).decode(), m.group(0)) for m in PEM_BLOCK.finditer(data)]
 
 
+def pem_bodies(data: bytes) -> set[bytes]:
+    """The base64 bodies of the certificate blocks in ``data``, whitespace removed."""
+    return {re.sub(rb"\s", b"", m.group(2)) for m in PEM_BLOCK.finditer(data)
+            if m.group(1) in (b"CERTIFICATE", b"TRUSTED CERTIFICATE")}
+
+
 def parse_certificates(data: bytes) -> tuple[list[x509.Certificate], int]:
     """Certificates in a PEM bundle or a single DER certificate, and how many blocks failed."""
     blocks = [b for label, b in pem_blocks(data) if label in ("CERTIFICATE", "TRUSTED CERTIFICATE",

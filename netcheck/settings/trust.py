@@ -22,6 +22,7 @@ from netcheck.settings.files import (
     LocalFileError,
     certificate_files_in,
     parse_certificates,
+    pem_bodies,
     read_local_file,
 )
 
@@ -70,15 +71,21 @@ Parsed = dict[str, tuple[list[x509.Certificate], int]]  # path -> (certificates,
 
 def load_source(name: str, origin: str, paths: list[str], *, public: bool,
                 what: str, dirs: bool | str = False,
-                parsed: Parsed | None = None) -> TrustSource:
+                parsed: Parsed | None = None, skip_bad: bool = False) -> TrustSource:
     """Load certificates from files (and OpenSSL-style directories where the client reads
     them: ``dirs``), recording any problem. ``parsed`` carries files already parsed this run:
     several variables often name the same bundle."""
     source = TrustSource(name=name, origin=origin, paths=paths, public=public)
     parsed = {} if parsed is None else parsed
-    for path in paths:
+    known: set[bytes] = set()  # PEM bodies read so far: a store read file by file repeats its
+    for path in paths:          # bundle (Debian's /etc/ssl/certs), which need not be re-parsed
         try:
             is_dir = (dirs is True or dirs == path) and os.path.isdir(path)
+            if skip_bad and not is_dir:
+                bodies = pem_bodies(read_local_file(path, what))
+                if bodies and bodies <= known:
+                    continue
+                known |= bodies
             (source.dirs if is_dir else source.files).append(path)
             for file in certificate_files_in(path) if is_dir else [path]:
                 key = os.path.abspath(file)
@@ -88,12 +95,16 @@ def load_source(name: str, origin: str, paths: list[str], *, public: bool,
                 source.certificates.extend(certs)
                 source.skipped_blocks += bad
         except LocalFileError as exc:
+            if skip_bad:  # a store read file by file skips what it cannot read
+                source.skipped_blocks += 1
+                continue
             source.error = str(exc)
             return source
     # a file and a directory of the same store (SSL_CERT_FILE + SSL_CERT_DIR) repeat each other
     source.certificates = list(dict.fromkeys(source.certificates))
     if not source.certificates:
-        source.error = f"{what} {', '.join(paths)} holds no certificates"
+        named = ", ".join(paths) if len(paths) <= 3 else f"{len(paths)} files ({origin})"
+        source.error = f"{what} {named} holds no certificates"
     return source
 
 
@@ -177,9 +188,14 @@ def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
         bundled = load_source("bundled", f"certifi {certifi.__version__} (Mozilla roots)",
                               [certifi.where()], public=True, what="bundled roots",
                               parsed=parsed)
-    paths, origin, directory = system_store_paths(env)
+    if rules.system_store is not None:
+        paths, origin = rules.system_store(env)
+        directory = None
+    else:
+        paths, origin, directory = system_store_paths(env)
     system = (load_source("system", origin, paths, public=False, what="system store",
-                          dirs=directory or False, parsed=parsed)
+                          dirs=directory or False, parsed=parsed,
+                          skip_bad=rules.system_store is not None)
               if paths else TrustSource("system", origin, [], public=False,
                                         error="no system certificate store found"))
     sources = [bundled, system]

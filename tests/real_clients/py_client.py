@@ -34,7 +34,7 @@ do. Proxies: httpx2's ``trust_env`` (the default) reads the proxy variables.
 Output: one JSON line on stdout, always (even on a crash or a hang: a watchdog prints it):
     {"reached": "authorization_url"|"connected"|"error", "authorization_url": ...,
      "error": {"type", "message", "chain": ["Type: message", ...]} | null,
-     "requests": [[method, url, status | "ErrorType: message"], ...],
+     "requests": [[method, url, status | "ErrorType: message", content type?], ...],
      "via": ["direct" | proxy URL, ...]   (parallel to requests: the transport httpx2 chose),
      "log": [...] (the SDK's warnings), "versions": {...}, "seconds": ...}
 Requests are recorded by wrapping each transport instance httpx2 built (its own, and one per
@@ -254,6 +254,7 @@ def _record_transports(client: Any, requests: list[list[Any]], via: list[str]) -
                             if isinstance(exc, anyio.get_cancelled_exc_class()) else _describe(exc))
                 raise
             entry[2] = response.status_code
+            entry.append(response.headers.get("content-type", ""))
             return response
 
         transport.handle_async_request = handle

@@ -81,6 +81,8 @@ class Sandbox:
         (self._etc / "upper" / "hosts").write_text(hosts)
         (self._etc / "upper" / "nsswitch.conf").write_text(
             "passwd: files\ngroup: files\nshadow: files\nhosts: files\n")
+        # runtimes with their own resolver (Bun's) read this, not nsswitch: nothing answers here
+        (self._etc / "upper" / "resolv.conf").write_text("nameserver 127.0.0.1\n")
 
     def run(self, argv: list[str], env: dict[str, str] | None = None, *, timeout: float,
             cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -114,6 +114,7 @@ class Served:
     method: str
     path: str
     status: int | None
+    content_type: str | None = None
 
 
 @dataclass
@@ -202,17 +203,21 @@ class SdkLab:
                 await app(scope, receive, send)
                 return
             status: list[int] = []
+            types: list[str] = []
 
             async def send_noting(message: Any) -> None:
                 if message["type"] == "http.response.start":
                     status.append(message["status"])
+                    types.extend(v.decode("latin-1") for k, v in message.get("headers", [])
+                                 if k.lower() == b"content-type")
                 await send(message)
 
             try:
                 await app(scope, receive, send_noting)
             finally:
                 self.served.append(Served(name, scope["method"], scope["path"],
-                                          status[0] if status else None))
+                                          status[0] if status else None,
+                                          types[0] if types else None))
 
         return logged
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,40 +103,6 @@ def test_undici_model_agrees_with_every_measured_route_of_the_mcp_typescript_sdk
 
 
 CLAUDE = load("claude-code-proxy-routes.json")
-LAB_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
-
-
-def claude_agrees(row: dict[str, Any], decision: ProxyDecision) -> bool:
-    """A measured row and the model agree: DIRECT both; the same variable's proxy; or both
-    failing (stopping at start over the same variable, or a refused scheme). A proxy the
-    model routes through that cannot carry the request in the lab is a failure measured at
-    that proxy: TLS sent to a plain recording proxy, or port 80 where nothing listens."""
-    from netcheck.proxy.claude_code import INVALID_PROXY_URL, UNSUPPORTED_PROXY_PROTOCOL
-
-    route, via, reason = row["route"], row.get("via"), row["reason"]
-    kind = "DIRECT" if route == "DIRECT" else "PROXY" if route.startswith("PROXY") and via \
-        else "FAILED"
-    if decision.error is not None:
-        if kind != "FAILED":
-            return False
-        if decision.error.startswith(INVALID_PROXY_URL):
-            return bool(reason.startswith(f"exit 1: {decision.error}:"))
-        if decision.error == UNSUPPORTED_PROXY_PROTOCOL:
-            return bool(reason.startswith("UnsupportedProxyProtocol"))
-        return True
-    if decision.raw is None:
-        return kind == "DIRECT"
-    if kind == "PROXY":
-        return bool(via == decision.variable)
-    if kind != "FAILED":
-        return False
-    shown = decision.proxy_url or ""
-    if shown.startswith("https://"):
-        return f"{decision.variable}:tls" in row["proxy_contacts_not_http"]
-    port = int(shown.rsplit(":", 1)[1]) if shown.count(":") == 2 else None
-    values = " ".join(v for k, v in row["env"].items() if k.lower() in LAB_PROXY_VARIABLES)
-    lab_ports = {int(p) for p in re.findall(r":(\d+)", values)}
-    return port not in lab_ports and bool(reason.startswith("ECONNREFUSED"))
 
 
 def test_claude_code_model_agrees_with_every_measured_route_of_claude_code():
@@ -145,11 +110,12 @@ def test_claude_code_model_agrees_with_every_measured_route_of_claude_code():
     for that mode."""
     from netcheck.profiles import PROFILES
     from netcheck.proxy.claude_code import decide_claude_code
+    from tests.real_clients.claude_routes import agrees
 
     assert CLAUDE["claude_code"] == PROFILES["claude-code"].release
     rows = CLAUDE["rows"]
     wrong = [(row["env"], row["url"], row["route"], row["reason"])
-             for row in rows if not claude_agrees(row, decide_claude_code(
+             for row in rows if not agrees(row, decide_claude_code(
                  row["env"], Target.parse(row["url"]), terminal=False))]
     assert len(rows) >= 3000
     assert not wrong, f"{len(wrong)} of {len(rows)} rows differ, e.g. {wrong[:3]}"

@@ -6,6 +6,8 @@ and code, and the exit status.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests import servers
@@ -421,7 +423,7 @@ def test_claude_code_reads_its_system_store_from_ssl_cert_dir_or_file(run_cli, p
     """A directory of PEM files (no hash links) is enough for Claude Code (measured)."""
     store = tmp_path / "store"
     store.mkdir()
-    (store / "corp-root.pem").write_bytes(open(pki.path("public-ca.pem"), "rb").read())
+    (store / "corp-root.pem").write_bytes(Path(pki.path("public-ca.pem")).read_bytes())
     value = str(store) if variable == "SSL_CERT_DIR" else str(store / "corp-root.pem")
     result = run_cli("check", plain_tls.url("mcp.test"), "--dns-server", dns_server.address,
                      "--timeout", "3", "--no-oauth", env={variable: value})

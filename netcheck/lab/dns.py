@@ -17,18 +17,20 @@ import dns.rrset
 
 class DnsResponder:
     def __init__(self, records: dict[str, str], *, nx: Iterable[str] = (),
-                 servfail: Iterable[str] = (), silent: Iterable[str] = ()) -> None:
+                 servfail: Iterable[str] = (), silent: Iterable[str] = (),
+                 host: str = "127.0.0.1", port: int = 0) -> None:
         self.records = {k.rstrip(".").lower(): v for k, v in records.items()}
         self.nx, self.servfail, self.silent = set(nx), set(servfail), set(silent)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((host, port))
+        self.host = host
         self.port: int = self.sock.getsockname()[1]
         self.queries: list[str] = []
         threading.Thread(target=self._serve, name="lab-dns", daemon=True).start()
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     def _serve(self) -> None:
         while True:

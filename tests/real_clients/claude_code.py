@@ -70,6 +70,14 @@ def health_check(box: Sandbox, servers: dict[str, dict[str, Any]], env: dict[str
     return parse_list(done, list(servers))
 
 
+class NoServerLine(Exception):
+    """Claude Code printed no line for a server: it stopped at start (what it said is kept)."""
+
+    def __init__(self, said: str) -> None:
+        super().__init__(said)
+        self.said = said
+
+
 def parse_list(done: subprocess.CompletedProcess[str], names: list[str]) -> dict[str, Health]:
     found: dict[str, Health] = {}
     for line in done.stdout.splitlines():
@@ -83,8 +91,9 @@ def parse_list(done: subprocess.CompletedProcess[str], names: list[str]) -> dict
                 found[name] = Health(state, rest[1].strip() if len(rest) > 1 else "", line)
                 break
     missing_names = [n for n in names if n not in found]
-    assert not missing_names, (f"claude mcp list printed no state for {missing_names}: "
-                               f"rc={done.returncode} out={done.stdout!r} err={done.stderr!r}")
+    if missing_names:
+        raise NoServerLine(f"exit {done.returncode}: "
+                           f"{(done.stderr.strip() or done.stdout.strip())[:500]}")
     return found
 
 

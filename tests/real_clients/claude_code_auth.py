@@ -26,6 +26,7 @@ to change nothing in the MCP OAuth flow. ``quick_start=False`` runs without it.
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import shutil
 import socket
@@ -240,11 +241,14 @@ def write_config(box: Sandbox, servers: dict[str, dict[str, Any]],
                  api_key: str = DUMMY_API_KEY) -> None:
     """``.claude.json`` for an interactive run: onboarding done, the dummy API key approved,
     the project trusted, the servers configured (user scope)."""
-    config = claude_code.claude_json(
-        servers,
-        customApiKeyResponses={"approved": [api_key[-20:]], "rejected": []},
-        projects={str(box.project): {"hasTrustDialogAccepted": True,
-                                     "hasCompletedProjectOnboarding": True}})
+    path = box.home / ".claude.json"
+    config = json.loads(path.read_text()) if path.exists() else {}  # what a case put there
+    projects = config.setdefault("projects", {})
+    project = projects.setdefault(str(box.project), {"hasTrustDialogAccepted": True})
+    project["hasCompletedProjectOnboarding"] = True
+    config.update(claude_code.claude_json(
+        servers, customApiKeyResponses={"approved": [api_key[-20:]], "rejected": []},
+        projects=projects))
     box.write(".claude.json", config)
 
 

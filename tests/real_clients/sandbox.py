@@ -47,6 +47,7 @@ class Sandbox:
 
     root: Path
     hosts: dict[str, str] = field(default_factory=dict)
+    nameserver: str = "127.0.0.1"  # port 53 there: a resolver of the test's, or nothing
 
     def __post_init__(self) -> None:
         self.home = self.root / "home"
@@ -57,9 +58,11 @@ class Sandbox:
 
     def write(self, path: Path | str, content: str | bytes | dict[str, Any]) -> Path:
         """Write ``content`` (a dict as JSON) at ``path``: relative paths are under HOME,
-        ``/etc/...`` lands in this sandbox's view of /etc."""
+        ``/etc/...`` lands in this sandbox's view of /etc, others must be in the sandbox."""
         path = Path(path)
-        if path.is_absolute():
+        if path.is_absolute() and path.is_relative_to(self.root):
+            target = path
+        elif path.is_absolute():
             parts = path.parts
             assert parts[1] == "etc", f"only /etc is overlaid, not {path}"
             target = self._etc / "upper" / Path(*parts[2:])
@@ -81,8 +84,10 @@ class Sandbox:
         (self._etc / "upper" / "hosts").write_text(hosts)
         (self._etc / "upper" / "nsswitch.conf").write_text(
             "passwd: files\ngroup: files\nshadow: files\nhosts: files\n")
-        # runtimes with their own resolver (Bun's) read this, not nsswitch: nothing answers here
-        (self._etc / "upper" / "resolv.conf").write_text("nameserver 127.0.0.1\n")
+        # runtimes with their own resolver (Bun's) and DNS libraries read this, not nsswitch:
+        # the test's own resolver, or a loopback address where nothing answers (fast failure)
+        (self._etc / "upper" / "resolv.conf").write_text(
+            f"nameserver {self.nameserver}\noptions timeout:1 attempts:1\n")
 
     def run(self, argv: list[str], env: dict[str, str] | None = None, *, timeout: float,
             cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

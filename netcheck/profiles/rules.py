@@ -62,6 +62,7 @@ class ClientCertRules:
     variables: tuple[str, str, str] | None  # cert, key, passphrase variables; None: no variables
     formats: frozenset[CertFormat]
     given_by: str  # how a user gives this client a certificate, for hints
+    unknown: str = ""  # what netcheck cannot know about how the client presents it
     # a certificate it cannot use (format, unreadable file, no key): STOPS the client, or it
     # GOES_ON without sending one
     unusable: Reaction = Reaction.STOPS

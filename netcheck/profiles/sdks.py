@@ -48,7 +48,10 @@ MCP_TYPESCRIPT = Profile(
                      unusable_extra_ca=Reaction.GOES_ON),
     client_cert=ClientCertRules(
         variables=None, formats=frozenset({CertFormat.PEM, CertFormat.PEM_COMBINED}),
-        given_by="the program's undici connect options (cert and key, PEM)"),
+        given_by="the program's undici connect options (cert and key, PEM)",
+        unknown="netcheck cannot see how the program passes it: it is checked as given in "
+                "undici's connect options, and through a proxy as requestTls (undici sends "
+                "connect's certificate on direct connections only; measured)"),
     oauth=OAuthRules(issuer_mismatch=Reaction.GOES_ON, pkce_methods_absent=Reaction.GOES_ON,
                      pkce_without_s256=Reaction.STOPS, uses_client_metadata_documents=False,
                      insecure_endpoint=Reaction.GOES_ON, openid_fields_required=True),
@@ -67,7 +70,9 @@ MCP_PYTHON = Profile(
                      verification_off=lambda env: None, unusable_extra_ca=Reaction.STOPS),
     client_cert=ClientCertRules(
         variables=None, formats=frozenset({CertFormat.PEM, CertFormat.PEM_COMBINED}),
-        given_by="the program's ssl context (load_cert_chain: PEM)"),
+        given_by="the program's ssl context (load_cert_chain: PEM)",
+        unknown="netcheck cannot see how the program passes it: it is checked as given to "
+                "the ssl context of the program's httpx2 client (load_cert_chain)"),
     oauth=OAuthRules(issuer_mismatch=Reaction.STOPS, pkce_methods_absent=Reaction.GOES_ON,
                      pkce_without_s256=Reaction.GOES_ON, uses_client_metadata_documents=False,
                      insecure_endpoint=Reaction.GOES_ON),

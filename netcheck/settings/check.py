@@ -210,6 +210,8 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
                                 f"{identity.certificate.subject.rfc4514_string()} loaded "
                                 f"({identity.format}), key matches",
                         details=details, notes=list(verdict.warnings))
+    if rules.unknown:
+        hop.notes.append(rules.unknown)
     hop.duration_ms = watch.ms()
     return hop, identity, None
 

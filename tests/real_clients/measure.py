@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
                "date": dt.date.today().isoformat(), "releases": {**releases(),
                                                                  "claude-code": found},
                "summary": result, "rows": rows}
+        if TABLE.exists():  # a comparison with an older netcheck, kept until redone
+            doc = {**doc, **{k: v for k, v in json.loads(TABLE.read_text()).items()
+                             if k == "before"}}
         TABLE.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
         print(f"wrote {TABLE}")
     if args.routes:

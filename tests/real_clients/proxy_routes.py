@@ -379,11 +379,10 @@ class RouteLab:
         names = [f"s{i}" for i in range(len(urls))]
         self._runs += 1
         box_root = self.root / "runs" / f"run-{self._runs}"
-        box = Sandbox(box_root, hosts=self.hosts)
         # Names outside the host table must not reach the machine's DNS server (a bad proxy
-        # value such as ALL_PROXY="not a url" makes Claude Code look its host up): a resolver
-        # on loopback where nothing answers.
-        box.write("/etc/resolv.conf", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+        # value such as ALL_PROXY="not a url" makes Claude Code look its host up): the
+        # sandbox's resolver is a loopback address where nothing answers.
+        box = Sandbox(box_root, hosts=self.hosts)
         for path, content in (files or {}).items():
             box.write(path, content)
         box.write(".claude.json", claude_code.claude_json(

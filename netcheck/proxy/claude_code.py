@@ -28,7 +28,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
-from netcheck.proxy.models import ProxyDecision, Target, _direct, _first_set, _proxied
+from netcheck.proxy.models import ProxyDecision, Target, _direct, _first_set, _ip, _proxied
 
 Env = Mapping[str, str]
 
@@ -253,9 +253,3 @@ def _bun_no_proxy_match(no_proxy: str, target: Target) -> str | None:
             return original
     return None
 
-
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None

@@ -179,7 +179,7 @@ def _over_socket(sock: socket.socket, target: Target, proxy: ProxyURL | None,
     stream: Stream
     facts: HandshakeFacts | None = None
     if target.scheme == "https":
-        outcome = tls.establish(sock, target.hostname, identity=prepared.identity,
+        outcome = tls.establish(PlainStream(sock), target.hostname, identity=prepared.identity,
                                 trust=prepared.trust, profile=settings.profile,
                                 via_proxy=proxy is not None, timeout=timeout,
                                 date_skew_s=date_skew_s, context=_client_context(prepared))

@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import ipaddress
-import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from netcheck.model import Code, Hop, HopResult, Status, failed
 from netcheck.net.deadline import Deadline, Stopwatch
 from netcheck.net.streams import (
     HandshakeFacts,
+    Stream,
     StreamClosed,
     StreamError,
     StreamTimeout,
@@ -70,14 +70,15 @@ class TlsOutcome:
     cert_failure: StreamError | None = None  # a handshake failure that belongs to client_cert
 
 
-def establish(sock: socket.socket, host: str, *, identity: ClientIdentity | None,
+def establish(inner: Stream, host: str, *, identity: ClientIdentity | None,
               trust: TrustSetup, profile: Profile, via_proxy: bool, timeout: float,
               date_skew_s: float | None = None, context: Any = None) -> TlsOutcome:
-    """Handshake on ``sock`` and judge the server's chain. ``context``: one
-    :func:`make_context` made for ``identity`` earlier in the run, if there is one."""
+    """Handshake over ``inner`` (a TCP connection, or a TLS session to a proxy) and judge the
+    server's chain. ``context``: one :func:`make_context` made for ``identity`` earlier in the
+    run, if there is one."""
     watch = Stopwatch()
     sni = None if is_ip(host) else host
-    stream = TlsStream(sock, context or make_context(identity), sni, alpn=[b"http/1.1"])
+    stream = inner.start_tls(context or make_context(identity), sni, alpn=[b"http/1.1"])
     try:
         stream.handshake(Deadline(timeout))
     except TlsFailure as exc:

@@ -45,12 +45,21 @@ class TlsFailure(StreamError):
 
 
 class Stream(Protocol):
+    """Bytes both ways, every wait bounded. Streams compose: :meth:`start_tls` wraps this
+    stream in TLS, so TLS to a proxy, a CONNECT inside it and TLS to the server inside that
+    are three layers of the same kind."""
+
+    sock: socket.socket  # the TCP connection underneath every layer
+
     def sendall(self, data: bytes, deadline: Deadline) -> None: ...
     def recv(self, size: int, deadline: Deadline) -> bytes: ...
     def close(self) -> None: ...
+    def start_tls(self, context: Any, server_name: str | None,
+                  alpn: list[bytes] | None = None) -> TlsStream: ...
 
 
 def _wait(sock: socket.socket, *, write: bool, deadline: Deadline) -> None:
+    """Until ``sock`` is ready, or :class:`StreamTimeout`."""
     remaining = deadline.remaining()
     if remaining <= 0:
         raise StreamTimeout(f"no answer within {deadline.seconds:g} s")
@@ -92,6 +101,10 @@ class PlainStream:
     def close(self) -> None:
         self.sock.close()
 
+    def start_tls(self, context: Any, server_name: str | None,
+                  alpn: list[bytes] | None = None) -> TlsStream:
+        return TlsStream(self, context, server_name, alpn)
+
 
 @dataclass
 class HandshakeFacts:
@@ -121,21 +134,24 @@ def watch_handshakes(context: Any) -> None:
 
 
 class TlsStream:
-    """A TLS client connection over an already connected socket (direct or through a tunnel).
+    """A TLS client session over another stream (a TCP connection, or a TLS session to a
+    proxy), through OpenSSL's memory buffers: OpenSSL never touches the socket, so any stream
+    can carry it. Nothing happens until :meth:`handshake`.
 
     ``context`` must have passed through :func:`watch_handshakes`."""
 
-    def __init__(self, sock: socket.socket, context: Any, server_name: str | None,
+    def __init__(self, inner: Stream, context: Any, server_name: str | None,
                  alpn: list[bytes] | None = None) -> None:
         from OpenSSL import SSL
 
         self._SSL = SSL
-        self.sock = sock
-        sock.setblocking(False)
+        self.inner = inner
+        self.sock = inner.sock
         self.facts = HandshakeFacts(sni=server_name)
-        self.conn = SSL.Connection(context, sock)
+        self.conn = SSL.Connection(context, None)  # memory buffers, not the socket
         self.conn.set_app_data(self)  # for the context's info callback, see watch_handshakes
         self.conn.set_connect_state()
+        self._eof = False
         if server_name:
             self.conn.set_tlsext_host_name(server_name.encode("idna"))
         if alpn:
@@ -148,26 +164,52 @@ class TlsStream:
         if "certificate request" in state:
             self.facts.cert_request_seen = True
 
-    def _call(self, op: Any, *args: Any, deadline: Deadline) -> Any:
-        SSL = self._SSL
+    def _flush(self, deadline: Deadline) -> None:
+        """Send what OpenSSL has written to its outgoing buffer."""
         while True:
             try:
-                return op(*args)
-            except SSL.WantReadError:
-                _wait(self.sock, write=False, deadline=deadline)
-            except SSL.WantWriteError:
-                _wait(self.sock, write=True, deadline=deadline)
-            except SSL.ZeroReturnError:
-                return None
-            except SSL.SysCallError as exc:
-                code, text = (*exc.args, None, None)[:2]
-                if code == -1 or code == 0:
-                    raise StreamClosed("the peer closed the connection") from exc
-                raise StreamClosed(f"connection reset ({text})") from exc
-            except SSL.Error as exc:
-                raise TlsFailure(_openssl_reason(exc)) from exc
-            finally:
-                self._collect_ca_names()
+                data = self.conn.bio_read(65536)
+            except self._SSL.WantReadError:
+                return
+            if not data:
+                return
+            self.inner.sendall(data, deadline)
+
+    def _call(self, op: Any, *args: Any, deadline: Deadline) -> Any:
+        SSL = self._SSL
+        try:
+            while True:
+                try:
+                    result = op(*args)
+                except SSL.WantReadError:
+                    self._flush(deadline)
+                    if self._eof:
+                        raise StreamClosed("the peer closed the connection") from None
+                    data = self.inner.recv(65536, deadline)
+                    if data:
+                        self.conn.bio_write(data)
+                    else:
+                        self._eof = True
+                        self.conn.bio_shutdown()
+                    continue
+                except SSL.WantWriteError:
+                    self._flush(deadline)
+                    continue
+                self._flush(deadline)
+                return result
+        except SSL.ZeroReturnError:
+            return None
+        except SSL.SysCallError as exc:
+            code, text = (*exc.args, None, None)[:2]
+            if code in (-1, 0):
+                raise StreamClosed("the peer closed the connection") from exc
+            raise StreamClosed(f"connection reset ({text})") from exc
+        except SSL.Error as exc:
+            with contextlib.suppress(StreamError):  # our alert, so the peer knows why
+                self._flush(deadline)
+            raise TlsFailure(_openssl_reason(exc)) from exc
+        finally:
+            self._collect_ca_names()
 
     def _collect_ca_names(self) -> None:
         if self.facts.client_ca_names:
@@ -206,10 +248,16 @@ class TlsStream:
         data = self._call(self.conn.recv, size, deadline=deadline)
         return data or b""
 
+    def start_tls(self, context: Any, server_name: str | None,
+                  alpn: list[bytes] | None = None) -> TlsStream:
+        """TLS inside this TLS session (to the server, through an https:// proxy)."""
+        return TlsStream(self, context, server_name, alpn)
+
     def close(self) -> None:
         with contextlib.suppress(Exception):  # closing anyway
             self.conn.shutdown()
-        self.sock.close()
+            self._flush(Deadline(0.2))
+        self.inner.close()
 
 
 def _openssl_reason(exc: Exception) -> str:

@@ -5,9 +5,10 @@ Everything here is plain data. The report module turns it into JSON; the CLI ren
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 
 class Step(StrEnum):
@@ -29,6 +30,7 @@ class Hop(StrEnum):
     PROXY_RESOLVE = "proxy_resolve"
     DNS = "dns"
     TCP = "tcp"
+    PROXY_TLS = "proxy_tls"
     PROXY_CONNECT = "proxy_connect"
     TLS = "tls"
     CLIENT_CERT = "client_cert"
@@ -134,9 +136,11 @@ class Code(StrEnum):
     RUN_DEADLINE_EXCEEDED = "run_deadline_exceeded"
 
 
-@dataclass
+@dataclass(frozen=True)
 class HopResult:
-    """What one hop saw. ``details`` holds hop-specific evidence (JSON-ready values only)."""
+    """What one hop saw, decided once: a change is a new result (:meth:`noted`,
+    :meth:`with_details`, ``dataclasses.replace``). ``details`` holds hop-specific evidence
+    (JSON-ready values only)."""
 
     hop: Hop
     status: Status
@@ -144,12 +148,24 @@ class HopResult:
     duration_ms: float = 0.0
     code: Code | None = None
     hint: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    details: Mapping[str, Any] = field(default_factory=dict)
+    notes: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "notes", tuple(self.notes))
 
     @property
     def failed(self) -> bool:
         return self.status is Status.FAILED
+
+    def noted(self, *notes: str, warn: bool = True) -> HopResult:
+        """This result with ``notes`` added; a passed hop becomes a warning unless ``warn``
+        is false."""
+        status = Status.WARNING if warn and self.status is Status.OK else self.status
+        return replace(self, notes=(*self.notes, *notes), status=status)
+
+    def with_details(self, **details: Any) -> HopResult:
+        return replace(self, details={**self.details, **details})
 
 
 @dataclass(frozen=True)
@@ -158,6 +174,17 @@ class NotSent:
 
     why: str
     fix: str
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What a hop returns: its result and, when it passed, what the next hop needs."""
+
+    result: HopResult
+    value: T | None = None
 
 
 def skipped(hop: Hop, why: str) -> HopResult:

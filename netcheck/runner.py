@@ -15,6 +15,7 @@ from netcheck.oauth.flow import run_flow
 from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, probe
 from netcheck.proxy.models import Target, is_http_url
 from netcheck.redaction import Redactor, proxy_userinfo, query_values, redact_url
+from netcheck.run_context import RunContext
 from netcheck.settings.check import Prepared, check_settings
 from netcheck.settings.gather import Options, Settings, UsageError, gather, is_proxy_variable
 
@@ -75,8 +76,9 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     run = CheckRun(options=options, settings=settings, environ=environ,
                    started_at=now or dt.datetime.now(dt.UTC))
     run.redactor = secrets_of(settings, environ, options)
+    context = RunContext.start(settings.deadline, settings.reuse_connections)
     settings_step, prepared = check_settings(settings, now)
-    prepared.origin = Target.parse(url).origin
+    prepared = dataclasses.replace(prepared, origin=Target.parse(url).origin)
     run.steps.append(settings_step)
     if observer:
         for hop in settings_step.hops:
@@ -88,28 +90,30 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         return run
 
     try:
-        final = _resource(run, prepared, url, observer)
+        final = _resource(run, prepared, context, url, observer)
         if final.step.ok and final.response is not None:
             if not run.options.oauth:
                 final.step.notes.append("--no-oauth: the OAuth flow was not checked")
             elif final.response.status == 401:
-                run.steps.extend(run_flow(_flow_context(run, prepared, final, observer)))
+                run.steps.extend(run_flow(_flow_context(run, prepared, context, final,
+                                                        observer)))
             else:
                 final.step.notes.append(f"the server answered {final.response.status} without "
                                         "asking for authorization: no OAuth flow to check")
     finally:
-        prepared.pool.close_all()
-    run.deadline_reached = prepared.deadline.expired
+        context.close()
+    run.deadline_reached = context.deadline.expired
     run.finished_at = dt.datetime.now(dt.UTC)
     return run
 
 
-def _flow_context(run: CheckRun, prepared: Prepared, resource: UrlProbe,
+def _flow_context(run: CheckRun, prepared: Prepared, context: RunContext, resource: UrlProbe,
                   observer: Observer | None) -> FlowContext:
     options = run.options
     challenge = bearer_challenge(resource.response) if resource.response is not None else None
     return FlowContext(
-        prepared=prepared, observer=observer, server_url=resource.step.url or options.url,
+        prepared=prepared, run=context, observer=observer,
+        server_url=resource.step.url or options.url,
         challenge=challenge, redactor=run.redactor, date_skew_s=resource.date_skew_s,
         options=OAuthOptions(client_id=options.client_id,
                              client_metadata_url=options.client_metadata_url,
@@ -117,7 +121,8 @@ def _flow_context(run: CheckRun, prepared: Prepared, resource: UrlProbe,
                              register=options.register))
 
 
-def _resource(run: CheckRun, prepared: Prepared, url: str, observer: Observer | None) -> UrlProbe:
+def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,
+              observer: Observer | None) -> UrlProbe:
     """The MCP server's first request, following redirects (each target checked afresh)."""
     seen = {url}
     skew = None
@@ -135,7 +140,7 @@ def _resource(run: CheckRun, prepared: Prepared, url: str, observer: Observer | 
                 "is wrong"))
         try:
             result = probe(Step.RESOURCE, initialize(url, headers), judge_initialize(url),
-                           given, observer, date_skew_s=skew)
+                           given, context, observer, date_skew_s=skew)
         except Exception as exc:  # noqa: BLE001 - reported as internal_error, not a traceback
             result = UrlProbe(step=internal_error(Step.RESOURCE, exc))
         run.steps.append(result.step)
@@ -145,20 +150,20 @@ def _resource(run: CheckRun, prepared: Prepared, url: str, observer: Observer | 
             nxt = urljoin(url, result.redirect)
         except ValueError:  # a Location no URL parser accepts ("http://[bad")
             nxt = result.redirect
+        http = result.step.hops[-1]  # the redirect is judged here, where it is decided
         problem = None
         if nxt in seen or len(seen) > MAX_REDIRECTS:
             problem = failed(Hop.HTTP, Code.HTTP_TOO_MANY_REDIRECTS,
                              f"redirect loop or more than {MAX_REDIRECTS} redirects (last: "
                              f"{redact_url(nxt)})",
-                             "the server's redirects never settle: check the URL with its owners")
+                             "the server's redirects never settle: check the URL with its "
+                             "owners", **http.details)
         elif not is_http_url(nxt):
             problem = failed(Hop.HTTP, Code.HTTP_UNEXPECTED_STATUS,
                              f"redirect to an unusable URL: {redact_url(nxt)}",
-                             "the server's redirect is broken: tell its owners")
+                             "the server's redirect is broken: tell its owners", **http.details)
         if problem is not None:
-            http = result.step.hops[-1]
-            problem.details, problem.duration_ms = http.details, http.duration_ms
-            result.step.hops[-1] = problem
+            result.step.hops[-1] = dataclasses.replace(problem, duration_ms=http.duration_ms)
             return result
         moved = Target.parse(nxt).origin != prepared.origin
         result.step.notes.append(

@@ -196,6 +196,24 @@ def intercepting_proxy(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture(scope="session")
+def tls_proxy(tmp_path_factory: pytest.TempPathFactory,
+              pki: Pki) -> Iterator[servers.ProxyProcess]:
+    """proxy.py serving its proxy port over TLS (an https:// proxy), with Basic auth; its
+    certificate is the lab's server certificate (names 127.0.0.1 and localhost)."""
+    with servers.proxy_py(tmp_path_factory.mktemp("proxy-tls"), "--basic-auth",
+                          f"{PROXY_USER}:{PROXY_PASSWORD}", "--cert-file",
+                          pki.path("server.pem"), "--key-file", pki.path("server.pem"),
+                          plugins=("tests.proxy_plugins.TestNames",)) as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="session")
+def socks_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Pproxy]:
+    with servers.pproxy(tmp_path_factory.mktemp("pproxy") / "pproxy.log") as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="session")
 def blocking_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.ProxyProcess]:
     with servers.proxy_py(tmp_path_factory.mktemp("proxy-block"),
                           plugins=("tests.proxy_plugins.TestNames",

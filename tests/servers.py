@@ -224,3 +224,73 @@ def proxy_py(workdir: Path, *args: str, plugins: tuple[str, ...] = (),
         yield proxy
     finally:
         proxy.stop()
+
+
+SOCKS_USER, SOCKS_PASSWORD = "alice", "s3cret"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Pproxy:
+    ports: dict[str, int]
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def _start_pproxy(log: Path) -> Pproxy:
+    auth = f"#{SOCKS_USER}:{SOCKS_PASSWORD}"
+    listeners = {"socks5": "socks5://127.0.0.1:{}", "socks5-auth": "socks5://127.0.0.1:{}" + auth,
+                 "socks4": "socks4://127.0.0.1:{}", "socks4-auth": "socks4://127.0.0.1:{}" + auth}
+    ports = {name: _free_port() for name in listeners}
+    # --auth 0: no "authenticated recently from this address" shortcut between connections
+    cmd = [sys.executable, "-m", "pproxy", "--auth", "0", "-v"]
+    for name, template in listeners.items():
+        cmd += ["-l", template.format(ports[name])]
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    with log.open("wb") as out:
+        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    proxy = Pproxy(ports, process, log)
+    deadline = time.monotonic() + 10
+    pending = set(ports.values())
+    while pending:
+        if process.poll() is not None or time.monotonic() > deadline:
+            _stop(process)
+            raise RuntimeError(f"pproxy did not start: {log.read_text(errors='replace')}")
+        for port in list(pending):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                pending.discard(port)
+        time.sleep(0.02)
+    return proxy
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+@contextlib.contextmanager
+def pproxy(log: Path) -> Iterator[Pproxy]:
+    """pproxy (PyPI), a real SOCKS server, listening as SOCKS5 and SOCKS4, each with and without
+    authentication (``ports``: socks5, socks5-auth, socks4, socks4-auth). It resolves names
+    with the system resolver: only ``localhost`` and loopback addresses are asked of it."""
+    for attempt in range(3):  # a picked port can be taken before pproxy binds it
+        try:
+            proxy = _start_pproxy(log)
+            break
+        except RuntimeError:
+            if attempt == 2:
+                raise
+    try:
+        yield proxy
+    finally:
+        _stop(proxy.process)

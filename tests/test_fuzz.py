@@ -81,7 +81,8 @@ def test_every_client_model_decides_without_raising(env, url):
 @FAST
 @given(env=environments, url=targets, profile=st.sampled_from(sorted(PROFILES)))
 def test_proxy_resolve_hop_is_total(env, url, profile):
-    hop, proxy = proxy_resolve.resolve(env, url, PROFILES[profile])
+    outcome = proxy_resolve.resolve(env, url, PROFILES[profile])
+    hop, proxy = outcome.result, outcome.value
     assert hop.status.value in ("ok", "warning", "failed")
     assert (proxy is None) or (hop.status.value != "failed")
     json.dumps(hop.details, default=str)
@@ -275,7 +276,7 @@ def test_fuzzed_proxy_settings_give_a_valid_report(schema, env, url, profile):
     options = Options(url=url, client=profile)
     settings_ = gather(options, env)
     settings_step, _prepared = check_settings(settings_)
-    hop, _proxy = proxy_resolve.resolve(settings_.env, url, settings_.profile)
+    hop = proxy_resolve.resolve(settings_.env, url, settings_.profile).result
     resource = StepResult(step=Step.RESOURCE, url=url, hops=[hop] + [
         skipped(h, "not sent: fuzzed proxy settings") for h in ORDER[1:]])
     run = CheckRun(options=options, settings=settings_, environ=env,

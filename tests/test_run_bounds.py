@@ -61,8 +61,16 @@ def test_no_reuse_opens_a_connection_per_request(run_cli, lab):
         assert "reused_from" not in tls["details"] and tls["details"]["chain"]
 
 
-def test_a_connection_the_server_closed_is_replaced(run_cli, pki, hostile_server):
-    """A server that answers without 'Connection: close' and then hangs up anyway."""
+@pytest.mark.parametrize("seen_closed", [True, False], ids=["close-seen", "close-not-seen-yet"])
+def test_a_connection_the_server_closed_is_replaced(run_cli, pki, hostile_server, monkeypatch,
+                                                    seen_closed):
+    """A server that answers without 'Connection: close' and then hangs up anyway; whether or
+    not its close has arrived when the next request takes the connection, the request is sent
+    again on a new one."""
+    if not seen_closed:
+        from netcheck.net.pool import KeptConnection
+
+        monkeypatch.setattr(KeptConnection, "dropped", lambda self: False)
     server = hostile_server
     prm = "/.well-known/oauth-protected-resource/mcp"
     server.routes["/mcp"] = hostile.challenge(server.url(prm))

@@ -107,8 +107,7 @@ def judge(facts: HandshakeFacts, identity: ClientIdentity | None, profile: Profi
     result = HopResult(hop=Hop.CLIENT_CERT, status=Status.OK, details=details,
                        message=f"client certificate sent and accepted (issuer {ours})")
     if issuer_accepted is False:
-        result.status = Status.WARNING
-        result.notes.append("our certificate's issuer is not among the CA names the server "
+        return result.noted("our certificate's issuer is not among the CA names the server "
                             "sent, yet the server carried on")
     return result
 

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from netcheck.model import Code, Hop, HopResult, Status, failed
-from netcheck.net.deadline import Stopwatch, Timeout, call_bounded
+from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
+from netcheck.net.deadline import Timeout, call_bounded
 
 Address = tuple[int, str]  # (socket family, IP)
 
@@ -107,14 +107,14 @@ def is_localhost(host: str) -> bool:
 
 
 def resolve(host: str, port: int, timeout: float, server: tuple[str, int] | None,
-            role: str) -> tuple[HopResult, list[Address]]:
+            role: str) -> Outcome[list[Address]]:
     """Resolve ``host``; ``role`` says whose name it is ("MCP server", "proxy")."""
-    watch = Stopwatch()
     if is_ip(host):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        return HopResult(hop=Hop.DNS, status=Status.OK, message=f"{host} is an IP address; no "
-                         "lookup needed", details={"host": host, "role": role,
-                                                   "addresses": [host]}), [(family, host)]
+        return Outcome(HopResult(hop=Hop.DNS, status=Status.OK, message=f"{host} is an IP "
+                                 "address; no lookup needed", details={
+                                     "host": host, "role": role, "addresses": [host]}),
+                       [(family, host)])
 
     if is_localhost(host):
         # RFC 6761: clients answer localhost themselves; it never goes to DNS.
@@ -156,15 +156,15 @@ def resolve(host: str, port: int, timeout: float, server: tuple[str, int] | None
         "queries": [q.to_json() for q in queries],
     }
     if addresses:
-        hop = HopResult(hop=Hop.DNS, status=Status.OK, duration_ms=watch.ms(), details=details,
-                        message=f"{host} -> {', '.join(a for _f, a in addresses[:4])}")
-        if server is None and queries and all(q.outcome != "answer" for q in queries):
-            hop.notes.append("the system resolver knows this name but DNS does not: it comes "
-                             "from /etc/hosts or another local source (split DNS?)")
-        return hop, addresses
-    result = _diagnose(host, role, queries, system_error, gai_code, server, timeout, details)
-    result.duration_ms = watch.ms()
-    return result, []
+        local = server is None and queries and all(q.outcome != "answer" for q in queries)
+        return Outcome(HopResult(
+            hop=Hop.DNS, status=Status.OK, details=details,
+            message=f"{host} -> {', '.join(a for _f, a in addresses[:4])}",
+            notes=["the system resolver knows this name but DNS does not: it comes from "
+                   "/etc/hosts or another local source (split DNS?)"] if local else []),
+            addresses)
+    return Outcome(_diagnose(host, role, queries, system_error, gai_code, server, timeout,
+                             details))
 
 
 def _diagnose(host: str, role: str, queries: list[QueryResult], system_error: str | None,

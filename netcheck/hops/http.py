@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from netcheck import __version__
 from netcheck.hops import client_cert
-from netcheck.hops.proxy_connect import date_skew, page_summary
 from netcheck.hops.tls import CLIENT_CERT_ALERTS
-from netcheck.model import Code, Hop, HopResult, Status, failed
+from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed, skipped
 from netcheck.net.challenges import parse_challenges
-from netcheck.net.deadline import Stopwatch
 from netcheck.net.http1 import ACCEPT_ENCODING, Enough, HttpProtocolError, HttpResponse, exchange
 from netcheck.net.mcp_messages import SSE, first_response, read_answer
 from netcheck.net.streams import Stream, StreamClosed, StreamError, StreamTimeout, TlsFailure
@@ -69,9 +67,10 @@ class HttpRequest:
 StatusJudge = Callable[[HttpResponse, dict[str, Any]], HopResult]
 
 
-@dataclass
-class HttpOutcome:
-    hop: HopResult
+@dataclass(frozen=True)
+class Answer:
+    """What the http hop hands on, passed or not (the client_cert hop reads it too)."""
+
     response: HttpResponse | None = None
     redirect: str | None = None
     cert_failure: StreamError | None = None  # belongs to the client_cert hop
@@ -89,9 +88,9 @@ def request_target(url: str) -> str:
 
 
 def send(stream: Stream, target: Target, request: HttpRequest, judge: StatusJudge,
-         timeout: float, max_body: int = 64 * 1024, keep_alive: bool = False) -> HttpOutcome:
-    """Send ``request`` and judge the answer's status with ``judge``."""
-    watch = Stopwatch()
+         timeout: float, max_body: int = 64 * 1024, keep_alive: bool = False) -> Outcome[Answer]:
+    """Send ``request`` and judge the answer's status with ``judge``; the :class:`Answer`
+    comes back whatever happened."""
     details = request.describe()
     try:
         response = exchange(stream, request.method, request_target(request.url),
@@ -99,51 +98,44 @@ def send(stream: Stream, target: Target, request: HttpRequest, judge: StatusJudg
                             max_body=max_body, enough=request.enough)
     except TlsFailure as exc:
         if exc.alert in CLIENT_CERT_ALERTS or exc.alert == "handshake failure":
-            hop = HopResult(hop=Hop.HTTP, status=Status.SKIPPED,
-                            message="the server ended the session over the client certificate")
-            return HttpOutcome(hop=hop, cert_failure=exc)
-        return _fail(watch, Code.HTTP_PROTOCOL_ERROR, f"TLS error while reading the answer: "
+            return Outcome(skipped(Hop.HTTP, "the server ended the session over the client "
+                                   "certificate"), Answer(cert_failure=exc))
+        return _fail(Code.HTTP_PROTOCOL_ERROR, f"TLS error while reading the answer: "
                      f"{exc.reason}", "the server broke the TLS session", details)
     except StreamTimeout:
-        return _fail(watch, Code.HTTP_TIMEOUT, f"no HTTP answer within {timeout:g} s",
+        return _fail(Code.HTTP_TIMEOUT, f"no HTTP answer within {timeout:g} s",
                      "the server accepted the request but did not answer in time; a proxy or "
                      "WAF may hold it", details)
     except StreamClosed as exc:
-        return _fail(watch, Code.HTTP_CLOSED, f"the connection closed before an HTTP answer "
-                     f"({exc})", "something between here and the server dropped the request",
-                     details)
+        return _fail(Code.HTTP_CLOSED, f"the connection closed before an HTTP answer ({exc})",
+                     "something between here and the server dropped the request", details)
     except HttpProtocolError as exc:
-        return _fail(watch, Code.HTTP_PROTOCOL_ERROR, f"the answer is not valid HTTP/1.1: {exc}",
+        return _fail(Code.HTTP_PROTOCOL_ERROR, f"the answer is not valid HTTP/1.1: {exc}",
                      "the server or a middlebox answered with something that is not HTTP",
                      details)
     details.update(describe_response(response))
     if response.body_timed_out:
-        return _fail(watch, Code.HTTP_TIMEOUT,
+        return _fail(Code.HTTP_TIMEOUT,
                      f"{response.status} came, but its body did not finish within {timeout:g} s "
                      f"({response.wire_bytes} bytes arrived)",
                      "the server (or a proxy in between) sends the answer too slowly or "
                      "stalls; clients time out the same way", details)
     if response.decode_error is not None:
-        return _fail(watch, Code.HTTP_PROTOCOL_ERROR, response.decode_error,
+        return _fail(Code.HTTP_PROTOCOL_ERROR, response.decode_error,
                      "the server's compressed answer is corrupt: tell its owners", details)
-    outcome = HttpOutcome(hop=judge(response, details), response=response,
-                          date_skew_s=date_skew(response))
-    page = client_cert.http_rejection(response.status, response.body)
-    if page is not None:
-        outcome.cert_page = page
-        outcome.hop = HopResult(hop=Hop.HTTP, status=Status.SKIPPED, details=details,
-                                message="the server answered about the client certificate")
-    if 300 <= response.status < 400 and response.header("location"):
-        outcome.redirect = response.header("location")
-    outcome.hop.duration_ms = watch.ms()
-    return outcome
+    redirect = response.header("location") if 300 <= response.status < 400 else None
+    answer = Answer(response=response, redirect=redirect or None,
+                    date_skew_s=response.date_skew(),
+                    cert_page=client_cert.http_rejection(response.status, response.body))
+    if answer.cert_page is not None:
+        return Outcome(HopResult(hop=Hop.HTTP, status=Status.SKIPPED, details=details,
+                                 message="the server answered about the client certificate"),
+                       answer)
+    return Outcome(judge(response, details), answer)
 
 
-def _fail(watch: Stopwatch, code: Code, message: str, hint: str,
-          details: dict[str, Any]) -> HttpOutcome:
-    hop = failed(Hop.HTTP, code, message, hint, **details)
-    hop.duration_ms = watch.ms()
-    return HttpOutcome(hop=hop)
+def _fail(code: Code, message: str, hint: str, details: dict[str, Any]) -> Outcome[Answer]:
+    return Outcome(failed(Hop.HTTP, code, message, hint, **details), Answer())
 
 
 def describe_response(response: HttpResponse) -> dict[str, Any]:
@@ -204,7 +196,7 @@ def error_status(response: HttpResponse, url: str, details: dict[str, Any],
     """The failure for a status that is wrong wherever it comes (404, 405, 5xx, other 4xx)."""
     status = response.status
     said = f"{status} {response.reason}".strip()
-    summary = page_summary(response)
+    summary = response.page_summary()
     extra = f" - {summary['title'] or summary['text'][:80]}" if summary else ""
     if status == 404:
         return failed(Hop.HTTP, Code.HTTP_NOT_FOUND, f"{said}: nothing at {redact_url(url)}{extra}",
@@ -225,7 +217,7 @@ def _judge_mcp_answer(response: HttpResponse, said: str, details: dict[str, Any]
     """A 2xx to initialize: the client connects only if it carries a JSON-RPC response."""
     answer = read_answer(response.content_type, response.body)
     if answer.problem is not None:
-        summary = page_summary(response)
+        summary = response.page_summary()
         title = f" (\"{summary['title']}\")" if summary and summary["title"] else ""
         hint = ("this URL serves a web page, not MCP: check the MCP endpoint's path with the "
                 "server's owners (often /mcp); a login portal or proxy page in between looks "
@@ -274,9 +266,9 @@ def judge_initialize(url: str) -> StatusJudge:
                              else f"{said} without a Location header")
         result = error_status(response, url, details, "initialize")
         if status == 404:
-            result.hint = "check the URL's path (MCP servers usually live at /mcp)"
-        elif status == 405:
-            result.hint = ("this may be a legacy SSE endpoint (configure it with type sse) or "
-                           "the wrong path")
+            return replace(result, hint="check the URL's path (MCP servers usually live at /mcp)")
+        if status == 405:
+            return replace(result, hint="this may be a legacy SSE endpoint (configure it with "
+                                        "type sse) or the wrong path")
         return result
     return judge

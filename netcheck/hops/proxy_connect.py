@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import base64
-import email.utils
-import html
-import re
-import time
+from dataclasses import dataclass
 from typing import Any
 
 from netcheck import __version__
-from netcheck.model import Code, Hop, HopResult, Status, failed
+from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
 from netcheck.net.challenges import parse_challenges
-from netcheck.net.deadline import Stopwatch
 from netcheck.net.http1 import HttpProtocolError, HttpResponse, exchange
-from netcheck.net.streams import PlainStream, StreamClosed, StreamTimeout
+from netcheck.net.streams import Stream, StreamClosed, StreamTimeout
 from netcheck.profiles import Profile
 from netcheck.proxy.url import ProxyURL
 from netcheck.redaction import redact_headers
@@ -22,10 +18,19 @@ from netcheck.redaction import redact_headers
 RECORDED_HEADERS = ("proxy-agent", "via", "server", "date", "x-squid-error", "x-cache")
 
 
-def tunnel(stream: PlainStream, proxy: ProxyURL, host: str, port: int, profile: Profile,
-           timeout: float) -> tuple[HopResult, bytes]:
-    """CONNECT to ``host:port``; returns the hop and any bytes already read past the response."""
-    watch = Stopwatch()
+@dataclass(frozen=True)
+class Tunnel:
+    """An open tunnel: bytes the proxy sent past its answer (already the server's), and its
+    Date header against this clock."""
+
+    early: bytes
+    date_skew_s: float | None
+
+
+def tunnel(stream: Stream, proxy: ProxyURL, host: str, port: int, profile: Profile,
+           timeout: float) -> Outcome[Tunnel]:
+    """CONNECT to ``host:port`` over ``stream`` (a TCP connection to the proxy, or TLS to an
+    https:// proxy)."""
     authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     headers = [("Host", authority), ("User-Agent", f"netcheck/{__version__}")]
     if proxy.username is not None:
@@ -38,47 +43,42 @@ def tunnel(stream: PlainStream, proxy: ProxyURL, host: str, port: int, profile: 
         response = exchange(stream, "CONNECT", authority, headers, timeout=timeout,
                             max_body=16 * 1024)
     except StreamTimeout:
-        return _done(watch, failed(
+        return Outcome(failed(
             Hop.PROXY_CONNECT, Code.PROXY_TIMEOUT,
             f"the proxy {proxy.display} did not answer CONNECT within {timeout:g} s",
             "the proxy accepted the connection but stays silent: it may expect TLS "
-            "(https:// proxy) or another protocol, or be overloaded", **details)), b""
+            "(https:// proxy) or another protocol, or be overloaded", **details))
     except StreamClosed as exc:
-        return _done(watch, failed(
+        return Outcome(failed(
             Hop.PROXY_CONNECT, Code.PROXY_CLOSED,
             f"the proxy {proxy.display} closed the connection instead of answering CONNECT "
             f"({exc})", "the proxy may block this destination or require another port",
-            **details)), b""
+            **details))
     except HttpProtocolError as exc:
-        return _done(watch, failed(
+        return Outcome(failed(
             Hop.PROXY_CONNECT, Code.PROXY_PROTOCOL_ERROR,
             f"the proxy {proxy.display} did not answer CONNECT with HTTP: {exc}",
-            "check that the proxy variable points at an HTTP proxy port", **details)), b""
+            "check that the proxy variable points at an HTTP proxy port", **details))
 
     details.update(_response_details(response))
     if 200 <= response.status < 300:
-        return _done(watch, HopResult(
+        return Outcome(HopResult(
             hop=Hop.PROXY_CONNECT, status=Status.OK, details=details,
             message=f"tunnel to {authority} open ({response.status} {response.reason})".strip()
-        )), response.trailing
-    return _done(watch, _diagnose(response, proxy, authority, profile, details)), b""
-
-
-def _done(watch: Stopwatch, result: HopResult) -> HopResult:
-    result.duration_ms = watch.ms()
-    return result
+        ), Tunnel(response.trailing, response.date_skew()))
+    return Outcome(_diagnose(response, proxy, authority, profile, details))
 
 
 def _response_details(response: HttpResponse) -> dict[str, Any]:
     recorded = [(k, v) for k, v in response.headers if k.lower() in RECORDED_HEADERS]
     return {"status": response.status, "reason": response.reason,
-            "headers": redact_headers(recorded), "date_skew_s": date_skew(response)}
+            "headers": redact_headers(recorded), "date_skew_s": response.date_skew()}
 
 
 def _diagnose(response: HttpResponse, proxy: ProxyURL, authority: str, profile: Profile,
               details: dict[str, Any]) -> HopResult:
     status = response.status
-    summary = page_summary(response)
+    summary = response.page_summary()
     if summary:
         details["page"] = summary
     said = f"{status} {response.reason}".strip()
@@ -123,31 +123,3 @@ def _diagnose(response: HttpResponse, proxy: ProxyURL, authority: str, profile: 
                   f"the proxy answered CONNECT {authority} with {said}",
                   "see the proxy's page in the report; the proxy may not allow CONNECT to this "
                   "port", **details)
-
-
-def date_skew(response: HttpResponse) -> float | None:
-    """Seconds between the answer's ``Date`` header and this machine's clock, if it has one."""
-    value = response.header("date")
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return round(when.timestamp() - time.time(), 1)
-
-
-def page_summary(response: HttpResponse, limit: int = 300) -> dict[str, Any] | None:
-    """Title and a short text of an HTML or text page a proxy or server answered with."""
-    if not response.body:
-        return None
-    text = response.body.decode("utf-8", "replace")
-    title_match = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-    title = html.unescape(re.sub(r"\s+", " ", title_match.group(1))).strip() if title_match \
-        else None
-    body = re.sub(r"(?is)<(script|style|head)\b.*?</\1>", " ", text)
-    body = html.unescape(re.sub(r"<[^>]+>", " ", body))
-    body = re.sub(r"\s+", " ", body).strip()
-    return {"content_type": response.content_type or None, "title": title,
-            "text": body[:limit] + ("..." if len(body) > limit else ""),
-            "bytes": len(response.body)}

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from netcheck.model import Code, Hop, HopResult, Status, failed
-from netcheck.net.deadline import Stopwatch
+from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
 from netcheck.profiles import Profile
 from netcheck.proxy.models import ProxyDecision
 from netcheck.proxy.registry import decide_all
@@ -19,10 +18,8 @@ def _label(decision: ProxyDecision) -> str:
     return decision.proxy_url or "DIRECT"
 
 
-def resolve(env: Mapping[str, str], url: str, profile: Profile) -> tuple[HopResult,
-                                                                          ProxyURL | None]:
-    """The profile's decision for ``url``; a proxy to tunnel through, or None for direct."""
-    watch = Stopwatch()
+def resolve(env: Mapping[str, str], url: str, profile: Profile) -> Outcome[ProxyURL]:
+    """The profile's decision for ``url``: a proxy to tunnel through, or no value (direct)."""
     decisions = decide_all(env, url)
     chosen = decisions[profile.proxy.model]
     details: dict[str, Any] = {
@@ -37,18 +34,15 @@ def resolve(env: Mapping[str, str], url: str, profile: Profile) -> tuple[HopResu
     differ = {name: _label(d) for name, d in decisions.items() if _label(d) != mine}
     details["clients_that_differ"] = differ
 
-    def done(result: HopResult) -> tuple[HopResult, ProxyURL | None]:
-        result.duration_ms = watch.ms()
+    def done(result: HopResult) -> Outcome[ProxyURL]:
         if differ and not result.failed:
             groups: dict[str, list[str]] = {}
             for name, label in differ.items():
                 groups.setdefault(label, []).append(name)
             text = "; ".join(f"{', '.join(names)} would use {label}"
                              for label, names in groups.items())
-            result.notes.append(f"other clients route this URL differently: {text}")
-            if result.status is Status.OK:
-                result.status = Status.WARNING
-        return result, proxy
+            result = result.noted(f"other clients route this URL differently: {text}")
+        return Outcome(result, proxy)
 
     proxy: ProxyURL | None = None
     if chosen.error is not None:
@@ -78,13 +72,6 @@ def resolve(env: Mapping[str, str], url: str, profile: Profile) -> tuple[HopResu
                            f"{chosen.variable} names a {chosen.proxy_url} proxy, which "
                            f"{profile.name} does not support",
                            "use the proxy's HTTP port (http://host:port)", **details))
-    if proxy.scheme != "http":
-        scheme = proxy.scheme
-        proxy = None
-        return done(failed(Hop.PROXY_RESOLVE, Code.NETCHECK_UNSUPPORTED,
-                           f"netcheck cannot yet test through a {scheme}:// proxy",
-                           "test the proxy's http:// port if it has one; the rest of the "
-                           "report is still valid", **details))
     creds = " with credentials" if proxy.has_credentials else ""
     return done(HopResult(hop=Hop.PROXY_RESOLVE, status=Status.OK, details=details,
                           message=f"via {proxy.display}{creds} (from {chosen.reason})"))

@@ -8,19 +8,18 @@ import time
 from typing import Any
 
 from netcheck.hops.dns import Address
-from netcheck.model import Code, Hop, HopResult, Status, failed
-from netcheck.net.deadline import Deadline, Stopwatch
+from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
+from netcheck.net.deadline import Deadline
 
 UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 
 
 def connect(addresses: list[Address], port: int, timeout: float,
-            role: str) -> tuple[HopResult, socket.socket | None]:
+            role: str) -> Outcome[socket.socket]:
     """The first address that accepts a connection, trying them in resolver order.
 
     All attempts together are bounded by ``timeout``, as a client's connect timeout is.
     """
-    watch = Stopwatch()
     deadline = Deadline(timeout)
     attempts: list[dict[str, Any]] = []
     for family, ip in addresses:
@@ -48,42 +47,40 @@ def connect(addresses: list[Address], port: int, timeout: float,
         if outcome == "connected":
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             local = sock.getsockname()
-            return HopResult(hop=Hop.TCP, status=Status.OK, duration_ms=watch.ms(),
-                             message=f"connected to {role} {_fmt(ip, port)} in {ms:g} ms",
-                             details={"role": role, "port": port, "attempts": attempts,
-                                      "local_address": f"{local[0]}:{local[1]}"}), sock
+            return Outcome(HopResult(
+                hop=Hop.TCP, status=Status.OK,
+                message=f"connected to {role} {_fmt(ip, port)} in {ms:g} ms",
+                details={"role": role, "port": port, "attempts": attempts,
+                         "local_address": f"{local[0]}:{local[1]}"}), sock)
         sock.close()
-    return _diagnose(attempts, port, role, timeout, watch), None
+    return Outcome(_diagnose(attempts, port, role, timeout))
 
 
 def _fmt(ip: str, port: int) -> str:
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
-def _diagnose(attempts: list[dict[str, Any]], port: int, role: str, timeout: float,
-              watch: Stopwatch) -> HopResult:
+def _diagnose(attempts: list[dict[str, Any]], port: int, role: str,
+              timeout: float) -> HopResult:
     outcomes = {a["outcome"] for a in attempts}
     where = ", ".join(_fmt(a["address"], port) for a in attempts) or "no address"
     details = {"role": role, "port": port, "attempts": attempts}
     if "refused" in outcomes:
-        result = failed(Hop.TCP, Code.TCP_REFUSED, f"{role} {where} refused the connection",
+        return failed(Hop.TCP, Code.TCP_REFUSED, f"{role} {where} refused the connection",
                         "nothing listens on that port, or a firewall rejects it: check the "
                         "host and port" + (" of the proxy variable" if role == "proxy" else ""),
                         **details)
-    elif outcomes <= {"timeout", "not tried"}:
-        result = failed(Hop.TCP, Code.TCP_TIMEOUT,
+    if outcomes <= {"timeout", "not tried"}:
+        return failed(Hop.TCP, Code.TCP_TIMEOUT,
                         f"no answer from {role} {where} within {timeout:g} s",
                         "a firewall drops the traffic silently; this network may only allow "
                         "outbound connections through its proxy" if role != "proxy" else
                         "the proxy is unreachable from here: check the proxy address and VPN",
                         **details)
-    elif "unreachable" in outcomes:
-        result = failed(Hop.TCP, Code.TCP_UNREACHABLE,
+    if "unreachable" in outcomes:
+        return failed(Hop.TCP, Code.TCP_UNREACHABLE,
                         f"{role} {where} is unreachable from this machine",
                         "no route to that network: check VPN and routing", **details)
-    else:
-        result = failed(Hop.TCP, Code.TCP_ERROR, f"could not connect to {role} {where}: "
-                        f"{attempts[-1]['detail'] if attempts else 'no address'}",
-                        "check the network connection", **details)
-    result.duration_ms = watch.ms()
-    return result
+    return failed(Hop.TCP, Code.TCP_ERROR, f"could not connect to {role} {where}: "
+                  f"{attempts[-1]['detail'] if attempts else 'no address'}",
+                  "check the network connection", **details)

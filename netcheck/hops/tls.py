@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cryptography import x509
@@ -20,8 +20,8 @@ from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from netcheck.hops.dns import is_ip
 from netcheck.hops.interception import product_in
-from netcheck.model import Code, Hop, HopResult, Status, failed
-from netcheck.net.deadline import Deadline, Stopwatch
+from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
+from netcheck.net.deadline import Deadline
 from netcheck.net.streams import (
     HandshakeFacts,
     Stream,
@@ -62,48 +62,44 @@ def make_context(identity: ClientIdentity | None) -> Any:
     return ctx
 
 
-@dataclass
-class TlsOutcome:
-    hop: HopResult
+@dataclass(frozen=True)
+class Handshake:
+    """What the TLS hop hands on: the session (None when the server ended the handshake over
+    the client certificate, which the client_cert hop then judges from ``cert_failure``)."""
+
     stream: TlsStream | None
     facts: HandshakeFacts
-    cert_failure: StreamError | None = None  # a handshake failure that belongs to client_cert
+    cert_failure: StreamError | None = None
 
 
 def establish(inner: Stream, host: str, *, identity: ClientIdentity | None,
               trust: TrustSetup, profile: Profile, via_proxy: bool, timeout: float,
-              date_skew_s: float | None = None, context: Any = None) -> TlsOutcome:
+              date_skew_s: float | None = None, context: Any = None,
+              hop: Hop = Hop.TLS) -> Outcome[Handshake]:
     """Handshake over ``inner`` (a TCP connection, or a TLS session to a proxy) and judge the
-    server's chain. ``context``: one :func:`make_context` made for ``identity`` earlier in the
-    run, if there is one."""
-    watch = Stopwatch()
+    peer's chain. ``context``: one :func:`make_context` made for ``identity`` earlier in the
+    run, if there is one; ``hop``: TLS to the server, or to an https:// proxy."""
     sni = None if is_ip(host) else host
     stream = inner.start_tls(context or make_context(identity), sni, alpn=[b"http/1.1"])
     try:
         stream.handshake(Deadline(timeout))
     except TlsFailure as exc:
         _record_partial(stream)
-        if _is_client_cert_failure(exc, stream):
-            hop = judge_chain(stream, host, trust, profile, via_proxy, date_skew_s)
-            hop.notes.append(f"the handshake then ended with the server's alert: {exc.reason}")
-            hop.duration_ms = watch.ms()
-            stream.close()
-            return TlsOutcome(hop, None, stream.facts, cert_failure=None if hop.failed else exc)
         stream.close()
-        hop = _handshake_failure(exc, host, via_proxy, timeout, stream)
-        hop.duration_ms = watch.ms()
-        return TlsOutcome(hop, None, stream.facts)
+        if not _is_client_cert_failure(exc, stream):
+            return Outcome(_handshake_failure(exc, host, via_proxy, timeout, stream, hop))
+        result = judge_chain(stream, host, trust, profile, via_proxy, date_skew_s, hop).noted(
+            f"the handshake then ended with the server's alert: {exc.reason}", warn=False)
+        return Outcome(result, Handshake(None, stream.facts,
+                                         cert_failure=None if result.failed else exc))
     except (StreamTimeout, StreamClosed) as exc:
         stream.close()
-        hop = _handshake_failure(exc, host, via_proxy, timeout, stream)
-        hop.duration_ms = watch.ms()
-        return TlsOutcome(hop, None, stream.facts)
-    hop = judge_chain(stream, host, trust, profile, via_proxy, date_skew_s)
-    hop.duration_ms = watch.ms()
-    if hop.failed:
+        return Outcome(_handshake_failure(exc, host, via_proxy, timeout, stream, hop))
+    result = judge_chain(stream, host, trust, profile, via_proxy, date_skew_s, hop)
+    if result.failed:
         stream.close()
-        return TlsOutcome(hop, None, stream.facts)
-    return TlsOutcome(hop, stream, stream.facts)
+        return Outcome(result)
+    return Outcome(result, Handshake(stream, stream.facts))
 
 
 def _record_partial(stream: TlsStream) -> None:
@@ -118,16 +114,16 @@ def _is_client_cert_failure(exc: TlsFailure, stream: TlsStream) -> bool:
 
 
 def _handshake_failure(exc: StreamError, host: str, via_proxy: bool, timeout: float,
-                       stream: TlsStream) -> HopResult:
+                       stream: TlsStream, hop: Hop) -> HopResult:
     details = {"sni": stream.facts.sni, "handshake_states": stream.facts.states[-8:],
                "error": str(exc)}
     if isinstance(exc, StreamTimeout):
-        return failed(Hop.TLS, Code.TLS_TIMEOUT,
+        return failed(hop, Code.TLS_TIMEOUT,
                       f"no TLS answer from {host} within {timeout:g} s",
                       "the server (or the proxy tunnel) accepted the connection but does not "
                       "speak TLS, or a middlebox holds the handshake", **details)
     if isinstance(exc, StreamClosed):
-        return failed(Hop.TLS, Code.TLS_CLOSED,
+        return failed(hop, Code.TLS_CLOSED,
                       f"{host} closed the connection during the TLS handshake",
                       ("the proxy's tunnel or the server dropped the handshake: a firewall "
                        "filtering by SNI, or a proxy that blocks this host after CONNECT")
@@ -136,13 +132,13 @@ def _handshake_failure(exc: StreamError, host: str, via_proxy: bool, timeout: fl
                       "require a different SNI or TLS version", **details)
     reason = str(exc)
     if any(text in reason for text in NOT_TLS_REASONS):
-        return failed(Hop.TLS, Code.TLS_PROTOCOL_ERROR,
+        return failed(hop, Code.TLS_PROTOCOL_ERROR,
                       f"{host} did not answer with TLS ({reason})",
                       "the port speaks plain HTTP or another protocol: check the URL's scheme "
                       "and port", **details)
     hint = "the server and this client share no TLS version or cipher (netcheck offers TLS " \
            "1.2 and 1.3, as Node does)"
-    return failed(Hop.TLS, Code.TLS_HANDSHAKE_FAILED, f"TLS handshake with {host} failed: "
+    return failed(hop, Code.TLS_HANDSHAKE_FAILED, f"TLS handshake with {host} failed: "
                   f"{reason}", hint, **details)
 
 
@@ -231,34 +227,37 @@ def _verify_everywhere(trust: TrustSetup, der: list[bytes], chain: list[x509.Cer
 
 
 def judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profile,
-                via_proxy: bool, date_skew_s: float | None) -> HopResult:
+                via_proxy: bool, date_skew_s: float | None, hop: Hop = Hop.TLS) -> HopResult:
     """The chain as the client judges it: verified against its stores, or accepted unverified
     where the user turned the client's verification off (with what it would have needed)."""
-    verdict = _judge_chain(stream, host, trust, profile, via_proxy, date_skew_s)
+    verdict = _judge_chain(stream, host, trust, profile, via_proxy, date_skew_s, hop)
     off = trust.verification_off
-    if off is None or verdict.code in (None, Code.TLS_HANDSHAKE_FAILED):
-        if off is not None:
-            verdict.status = Status.WARNING
-            verdict.notes.insert(0, f"SECURITY: {off} turns {profile.client}'s certificate "
-                                    "checks off; this chain happens to verify, but a TLS "
-                                    "interception would go unnoticed")
+    if off is None:
         return verdict
-    accepted = HopResult(hop=Hop.TLS, status=Status.WARNING, details=verdict.details,
-                         message=f"{stream.facts.protocol}, chain NOT verified: {off} turns "
-                                 f"{profile.client}'s certificate checks off, so it connects")
-    accepted.details["verification_off"] = off
-    accepted.details["unverified"] = {"code": verdict.code.value if verdict.code else None,
-                                      "message": verdict.message, "hint": verdict.hint}
-    accepted.notes += [
-        f"SECURITY: with verification off, {profile.client} cannot tell this server from an "
-        "impostor or a TLS-inspecting proxy; remove the setting once the chain is fixed",
-        f"with verification on, this hop would fail [{verdict.code}]: {verdict.message}",
-        f"what the chain needs: {verdict.hint}"]
-    return accepted
+    if verdict.code in (None, Code.TLS_HANDSHAKE_FAILED):
+        return replace(verdict, status=Status.WARNING if verdict.code is None else
+                       verdict.status, notes=(
+                           f"SECURITY: {off} turns {profile.client}'s certificate checks "
+                           "off; this chain happens to verify, but a TLS interception would "
+                           "go unnoticed", *verdict.notes))
+    unverified = {"code": verdict.code.value if verdict.code else None,
+                  "message": verdict.message, "hint": verdict.hint}
+    return HopResult(
+        hop=hop, status=Status.WARNING,
+        details={**verdict.details, "verification_off": off, "unverified": unverified},
+        message=f"{stream.facts.protocol}, chain NOT verified: {off} turns "
+                f"{profile.client}'s certificate checks off, so it connects",
+        notes=(*verdict.notes,
+               f"SECURITY: with verification off, {profile.client} cannot tell this server "
+               "from an impostor or a TLS-inspecting proxy; remove the setting once the chain "
+               "is fixed",
+               f"with verification on, this hop would fail [{verdict.code}]: "
+               f"{verdict.message}",
+               f"what the chain needs: {verdict.hint}"))
 
 
 def _judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profile,
-                 via_proxy: bool, date_skew_s: float | None) -> HopResult:
+                 via_proxy: bool, date_skew_s: float | None, hop: Hop) -> HopResult:
     facts = stream.facts
     chain = [x509.load_der_x509_certificate(der) for der in facts.chain_der]
     details: dict[str, Any] = {
@@ -266,7 +265,7 @@ def _judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profi
         "chain": [describe(c) for c in chain], "via_proxy": via_proxy,
     }
     if not chain:
-        return failed(Hop.TLS, Code.TLS_HANDSHAKE_FAILED, f"{host} sent no certificate",
+        return failed(hop, Code.TLS_HANDSHAKE_FAILED, f"{host} sent no certificate",
                       "the server's TLS setup is broken", **details)
     per_source, (ok, code, error, verified) = _verify_everywhere(trust, facts.chain_der, chain)
     details["trust"] = per_source
@@ -278,78 +277,87 @@ def _judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profi
     details["interception_product"] = product
     fix = profile.trust.ca_fix
     if not ok:
-        return _untrusted(host, chain, code, error, product, via_proxy, fix, date_skew_s, details)
+        return _untrusted(host, chain, code, error, product, via_proxy, fix, date_skew_s,
+                          details, hop)
     if not hostname_matches(chain[0], host):
         names_ = ", ".join(describe(chain[0])["san"]) or chain[0].subject.rfc4514_string()
-        return failed(Hop.TLS, Code.TLS_HOSTNAME_MISMATCH,
+        return failed(hop, Code.TLS_HOSTNAME_MISMATCH,
                       f"the certificate of {host} is for {names_}, not {host}",
                       "use the host name the certificate names, or fix the server's "
                       "certificate" + (" (or the proxy's interception)" if via_proxy else ""),
                       **details)
-    anchor = verified[-1]
-    details["anchor"] = anchor.subject.rfc4514_string()
-    public = any(p["accepts"] for p in per_source if _is_public(trust, p["source"]))
-    result = HopResult(hop=Hop.TLS, status=Status.OK, details=details,
-                       message=f"{facts.protocol}, chain verified up to "
-                               f"{anchor.subject.rfc4514_string()}")
-    if not public:
-        result.status = Status.WARNING
-        who = f"TLS inspection by {product}" if product else (
-            "TLS inspection by the proxy or a private CA" if via_proxy else "a private CA")
-        trusted_by = ", ".join(p["source"] for p in per_source if p["accepts"])
-        result.notes.append(f"the chain anchors at a non-public root ({who}), trusted here via "
+    anchor = verified[-1].subject.rfc4514_string()
+    details["anchor"] = anchor
+    message = f"{facts.protocol}, chain verified up to {anchor}"
+    if any(p["accepts"] for p in per_source if _is_public(trust, p["source"])):
+        return HopResult(hop=hop, status=Status.OK, details=details, message=message)
+    who = f"TLS inspection by {product}" if product else (
+        "TLS inspection by the proxy or a private CA" if via_proxy else "a private CA")
+    trusted_by = ", ".join(p["source"] for p in per_source if p["accepts"])
+    return HopResult(hop=hop, status=Status.WARNING, details=details,
+                     message=f"{message} - {who}",
+                     notes=[f"the chain anchors at a non-public root ({who}), trusted here via "
                             f"{trusted_by}; clients without that CA (for example those using "
-                            "only the public roots) will fail")
-        result.message += f" - {who}"
-    return result
+                            "only the public roots) will fail"])
 
 
 def _is_public(trust: TrustSetup, name: str) -> bool:
     return any(s.public for s in trust.sources if s.name == name)
 
 
+# OpenSSL's verify error numbers (x509_vfy.h) that a diagnosis tells apart
+UNABLE_TO_GET_ISSUER_CERT = 2
+CERT_NOT_YET_VALID = 9
+CERT_HAS_EXPIRED = 10
+SELF_SIGNED_CERT_IN_CHAIN = 19
+UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20
+UNABLE_TO_VERIFY_LEAF_SIGNATURE = 21
+
+
 def _untrusted(host: str, chain: list[x509.Certificate], code: int | None, error: str | None,
                product: str | None, via_proxy: bool, fix: str, date_skew_s: float | None,
-               details: dict[str, Any]) -> HopResult:
+               details: dict[str, Any], hop: Hop) -> HopResult:
     now = dt.datetime.now(dt.UTC)
-    if code in (9, 10):
+    if code in (CERT_NOT_YET_VALID, CERT_HAS_EXPIRED):
         skew = (f"; the last HTTP Date header seen differed from this clock by {date_skew_s:+.0f} s"
                 if date_skew_s is not None else "")
         leaf = chain[0]
         window = (f"valid {leaf.not_valid_before_utc:%Y-%m-%d %H:%M} to "
                   f"{leaf.not_valid_after_utc:%Y-%m-%d %H:%M} UTC")
         clock = f"this machine's clock says {now:%Y-%m-%d %H:%M} UTC{skew}"
-        if code == 10:
-            return failed(Hop.TLS, Code.TLS_EXPIRED,
+        if code == CERT_HAS_EXPIRED:
+            return failed(hop, Code.TLS_EXPIRED,
                           f"a certificate in {host}'s chain has expired ({window}; {clock})",
                           "if the clock is right, the server (or inspecting proxy) must renew "
                           "its certificate; if not, fix the clock", **details)
-        return failed(Hop.TLS, Code.TLS_NOT_YET_VALID,
+        return failed(hop, Code.TLS_NOT_YET_VALID,
                       f"a certificate in {host}'s chain is not valid yet ({window}; {clock})",
                       "check this machine's clock and time zone", **details)
     top = chain[-1]
     issuer = top.issuer.rfc4514_string()
     if product:
-        return failed(Hop.TLS, Code.TLS_INTERCEPTION_UNTRUSTED,
+        return failed(hop, Code.TLS_INTERCEPTION_UNTRUSTED,
                       f"TLS to {host} is intercepted by {product} (issuer {issuer}), whose root "
                       f"this client does not trust ({error})",
                       f"get the {product} root CA certificate (PEM) from IT and set "
                       f"{fix}=/path/to/that-root.pem", **details)
-    if via_proxy and code in (19, 20, 2):
-        return failed(Hop.TLS, Code.TLS_INTERCEPTION_UNTRUSTED,
+    if via_proxy and code in (SELF_SIGNED_CERT_IN_CHAIN, UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+                             UNABLE_TO_GET_ISSUER_CERT):
+        return failed(hop, Code.TLS_INTERCEPTION_UNTRUSTED,
                       f"the certificate {host} presented through the proxy is issued by "
                       f"{issuer}, which this client does not trust ({error}): the proxy most "
                       "likely inspects TLS",
                       f"get the proxy's root CA certificate (PEM) from IT and set "
                       f"{fix}=/path/to/that-root.pem", **details)
     aia = _has_ca_issuers(chain[0])
-    if len(chain) == 1 and code in (20, 21) and aia:
-        return failed(Hop.TLS, Code.TLS_MISSING_INTERMEDIATE,
+    if len(chain) == 1 and aia and code in (UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+                                           UNABLE_TO_VERIFY_LEAF_SIGNATURE):
+        return failed(hop, Code.TLS_MISSING_INTERMEDIATE,
                       f"{host} sends only its own certificate; its issuer {issuer} is an "
                       f"intermediate this client cannot find ({error})",
                       "the server must send its full chain (fix on the server); until then, "
                       f"add the intermediate to {fix}", **details)
-    return failed(Hop.TLS, Code.TLS_UNTRUSTED,
+    return failed(hop, Code.TLS_UNTRUSTED,
                   f"the certificate of {host} is not trusted: {error} (issuer {issuer})",
                   f"if {issuer} is your organisation's CA, set {fix} to its root certificate "
                   "(PEM); otherwise the server's certificate is wrong", **details)

@@ -12,10 +12,14 @@ encoding is left as it came.
 
 from __future__ import annotations
 
+import email.utils
+import html
+import re
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import h11
 
@@ -62,6 +66,32 @@ class HttpResponse:
     @property
     def content_type(self) -> str:
         return (self.header("content-type") or "").split(";", 1)[0].strip().lower()
+
+    def date_skew(self) -> float | None:
+        """Seconds between the ``Date`` header and this machine's clock, if there is one."""
+        value = self.header("date")
+        if not value:
+            return None
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return round(when.timestamp() - time.time(), 1)
+
+    def page_summary(self, limit: int = 300) -> dict[str, Any] | None:
+        """Title and a short text of the HTML or text page a proxy or server answered with."""
+        if not self.body:
+            return None
+        text = self.body.decode("utf-8", "replace")
+        title_match = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        title = html.unescape(re.sub(r"\s+", " ", title_match.group(1))).strip() \
+            if title_match else None
+        body = re.sub(r"(?is)<(script|style|head)\b.*?</\1>", " ", text)
+        body = html.unescape(re.sub(r"<[^>]+>", " ", body))
+        body = re.sub(r"\s+", " ", body).strip()
+        return {"content_type": self.content_type or None, "title": title,
+                "text": body[:limit] + ("..." if len(body) > limit else ""),
+                "bytes": len(self.body)}
 
 
 def exchange(

@@ -12,6 +12,7 @@ from typing import Any
 from netcheck.model import HopResult, StepResult
 from netcheck.pipeline import Observer
 from netcheck.redaction import Redactor
+from netcheck.run_context import RunContext
 from netcheck.settings.check import Prepared
 
 PROBE_MARK = "netcheck-probe-invalid"
@@ -29,6 +30,7 @@ class OAuthOptions:
 @dataclass
 class FlowContext:
     prepared: Prepared
+    run: RunContext
     observer: Observer | None
     server_url: str
     challenge: dict[str, str] | None  # the Bearer challenge's parameters, if any

@@ -6,7 +6,6 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from netcheck.hops.proxy_connect import page_summary
 from netcheck.model import Code, Finding, Hop, HopResult, Status, failed
 from netcheck.net.http1 import HttpResponse
 from netcheck.proxy.models import is_http_url
@@ -42,7 +41,7 @@ def json_object(response: HttpResponse, what: str,
     try:
         value = json.loads(response.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        summary = page_summary(response)
+        summary = response.page_summary()
         seen = (f"{summary['content_type'] or 'no content type'}: "
                 f"{summary['title'] or summary['text'][:120]}") if summary else "an empty body"
         raise DocumentProblem(

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from netcheck.hops.http import HttpRequest, StatusJudge, error_status
-from netcheck.hops.proxy_connect import page_summary
 from netcheck.model import Code, Hop, HopResult, Status, Step, StepResult
 from netcheck.net.http1 import HttpResponse
 from netcheck.oauth.context import FlowContext, invalid_value, pkce_pair
@@ -74,11 +73,11 @@ def authorization(ctx: FlowContext) -> StepResult:
         message = ("answers 400 to a request from an unknown client, as an authorization "
                    "server should" if not ctx.client_is_real else
                    "answers 400 to the request; the browser would show this error")
-        summary = page_summary(response)
+        summary = response.page_summary()
         if summary:
             details["page"] = summary
     else:
-        summary = page_summary(response)
+        summary = response.page_summary()
         details["page"] = summary
         title = summary["title"] if summary and summary["title"] else None
         message = f"serves a page ({title or response.status})"

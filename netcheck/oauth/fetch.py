@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from netcheck.hops.http import HttpRequest, StatusJudge, error_status
@@ -56,7 +56,7 @@ def fetch_in_order(ctx: FlowContext, step: Step, urls: list[str],
     attempts: list[dict[str, Any]] = []
     decisive: UrlProbe | None = None
     for index, url in enumerate(urls):
-        result = probe(step, build(url), judge(url), ctx.prepared, ctx.observer,
+        result = probe(step, build(url), judge(url), ctx.prepared, ctx.run, ctx.observer,
                        date_skew_s=ctx.date_skew_s)
         if result.date_skew_s is not None:
             ctx.date_skew_s = result.date_skew_s
@@ -84,9 +84,12 @@ def fetch_in_order(ctx: FlowContext, step: Step, urls: list[str],
     if failure is not None and failure.hop is Hop.HTTP and len(attempts) > 1 and all(
             a["hop"] == "http" and a["status"] is not None and move_on(a["status"])
             for a in attempts):
+        # decided here, once every URL was tried: the step failed for all of them
         tried = "; ".join(f"{a['url']} -> {a['status']}" for a in attempts)
-        failure.code = Code.HTTP_NOT_FOUND if all(a["status"] == 404 for a in attempts) \
-            else Code.HTTP_UNEXPECTED_STATUS
-        failure.message = f"no URL in the discovery order answered: {tried}"
+        hops = decisive.step.hops
+        hops[hops.index(failure)] = replace(
+            failure, code=Code.HTTP_NOT_FOUND if all(a["status"] == 404 for a in attempts)
+            else Code.HTTP_UNEXPECTED_STATUS,
+            message=f"no URL in the discovery order answered: {tried}")
     response = decisive.response if decisive.step.ok else None
     return Fetched(step=decisive.step, response=response)

@@ -231,7 +231,7 @@ def _delete(ctx: FlowContext, doc: dict[str, Any]) -> str:
         return HopResult(hop=Hop.HTTP, status=Status.OK if ok else Status.WARNING,
                          details=details, message=f"{response.status}")
 
-    result = probe(Step.CLIENT_REGISTRATION, request, judge, ctx.prepared)
+    result = probe(Step.CLIENT_REGISTRATION, request, judge, ctx.prepared, ctx.run)
     if result.response is not None and result.response.status in (200, 204):
         return "deleted"
     failure = result.step.first_failure()

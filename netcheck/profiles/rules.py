@@ -37,6 +37,9 @@ class ProxyRules:
     schemes: tuple[str, ...]  # proxy URL schemes the client accepts
     auth_schemes: tuple[str, ...]  # what it can answer a 407 with
     reads: frozenset[str] | None  # proxy variables it reads (lower case); None: every *_proxy
+    # SOCKS schemes for which the client sends the name and the proxy resolves it (otherwise
+    # the client resolves it and sends the address)
+    socks_remote_dns: frozenset[str] = frozenset({"socks5h", "socks4a"})
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ MCP_TYPESCRIPT = Profile(
                 "EnvHttpProxyAgent, Node trust",
     proxy=ProxyRules(model="node-undici", schemes=("http", "https", "socks5", "socks"),
                      auth_schemes=("Basic",),
+                     socks_remote_dns=frozenset({"socks5", "socks"}),  # read in its source
                      reads=frozenset({"http_proxy", "https_proxy"})),
     trust=TrustRules(sources=node_trust, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
                      verification_off=node_verification_off,

@@ -22,8 +22,8 @@ from netcheck.redaction import REDACTED, Secret, redact_url
 from netcheck.runner import CheckRun
 from netcheck.settings.gather import relevant_environment
 
-SCHEMA_VERSION = "1.2"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
-# release, the claude-code proxy model, http_not_mcp and http_mcp_error
+SCHEMA_VERSION = "1.3"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
+# release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop
 
 
 def load_schema() -> dict[str, Any]:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
-from netcheck.defaults import DEFAULT_DEADLINE
 from netcheck.model import Code, Hop, HopResult, NotSent, Status, Step, StepResult, failed
-from netcheck.net.deadline import Deadline, Stopwatch
-from netcheck.net.pool import ConnectionPool
+from netcheck.net.deadline import Stopwatch
 from netcheck.profiles import Reaction
 from netcheck.proxy.registry import AT_START, start_error
 from netcheck.proxy.url import ProxyURL, ProxyURLError
@@ -25,41 +23,40 @@ from netcheck.settings.gather import Settings, is_proxy_variable
 from netcheck.settings.trust import TrustSetup, load_trust
 
 
-@dataclass
+@dataclass(frozen=True)
 class Prepared:
-    """What the settings step produced for the network steps."""
+    """What the settings step produced for the network steps (the run's own state, kept
+    between requests, is in :mod:`netcheck.run_context`)."""
 
     settings: Settings
     identity: ClientIdentity | None
     trust: TrustSetup
     origin: str = ""  # the configured server's origin: configured headers go only there
     cert_not_sent: NotSent | None = None  # with identity None: why a configured one is not sent
-    resolves_locally: dict[str, bool] = field(default_factory=dict)  # asked once per host
-    pool: ConnectionPool = field(default_factory=ConnectionPool)  # kept-alive connections
-    deadline: Deadline = field(default_factory=lambda: Deadline(DEFAULT_DEADLINE))  # whole run
-    # OpenSSL client contexts by "our certificate offered": the key is loaded once a run
-    tls_contexts: dict[bool, Any] = field(default_factory=dict)
 
 
 def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[StepResult,
                                                                                Prepared]:
-    deadline = Deadline(settings.deadline)
     now = now or dt.datetime.now(dt.UTC)
     step = StepResult(step=Step.SETTINGS, url=None)
-    step.hops.append(_check_proxy_variables(settings))
-    _note_claude_settings(settings, step)
+    watch = Stopwatch()
+    step.hops.append(_stamped(_check_proxy_variables(settings), watch))
+    watch = Stopwatch()
     identity_hop, identity, not_sent = _check_identity(settings, now)
-    step.hops.append(identity_hop)
+    step.hops.append(_stamped(identity_hop, watch))
+    watch = Stopwatch()
     trust_hop, trust = _check_trust(settings)
-    step.hops.append(trust_hop)
+    step.hops.append(_stamped(trust_hop, watch))
     return step, Prepared(settings=settings, identity=identity, trust=trust,
-                          cert_not_sent=not_sent,
-                          pool=ConnectionPool(enabled=settings.reuse_connections),
-                          deadline=deadline)
+                          cert_not_sent=not_sent)
+
+
+def _stamped(result: HopResult, watch: Stopwatch) -> HopResult:
+    return replace(result, duration_ms=watch.ms())
 
 
 def _check_proxy_variables(settings: Settings) -> HopResult:
-    watch = Stopwatch()
+    """Proxy variables (and Claude Code's settings files, which most often set them)."""
     profile = settings.profile
     read = profile.proxy.reads
     details: dict[str, object] = {}
@@ -111,12 +108,13 @@ def _check_proxy_variables(settings: Settings) -> HopResult:
         result = HopResult(hop=Hop.PROXY_RESOLVE, status=Status.OK,
                            message=f"{count} proxy variable(s) parsed" if count else
                            "no proxy variables set", details={"variables": details})
-    for matters, text in problems:
-        if not matters:
-            result.notes.append(f"ignored by {profile.name}: {text}")
-            if result.status is Status.OK:
-                result.status = Status.WARNING
-    result.duration_ms = watch.ms()
+    ignored = [f"ignored by {profile.name}: {text}" for matters, text in problems if not matters]
+    if ignored:
+        result = result.noted(*ignored)
+    if settings.claude is not None:
+        result = result.with_details(claude_code_settings=settings.claude.to_json())
+        notes = settings.claude.notes()
+        result = result.noted(*notes) if notes else result
     return result
 
 
@@ -134,19 +132,6 @@ def _start_hint(variable: str | None) -> str:
             "does not use it")
 
 
-def _note_claude_settings(settings: Settings, step: StepResult) -> None:
-    """What Claude Code's settings files changed, or would have: on the proxy hop, since
-    proxies are what they most often set."""
-    if settings.claude is None:
-        return
-    hop = step.hops[0]
-    hop.details["claude_code_settings"] = settings.claude.to_json()
-    notes = settings.claude.notes()
-    hop.notes.extend(notes)
-    if notes and hop.status is Status.OK:
-        hop.status = Status.WARNING
-
-
 IGNORED_LOAD_FAILURES = frozenset({Code.CERT_FILE_UNREADABLE, Code.KEY_FILE_UNREADABLE,
                                    Code.CERT_INVALID, Code.KEY_MISSING})
 
@@ -155,7 +140,6 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
         HopResult, ClientIdentity | None, NotSent | None]:
     """The client certificate as the profile's client takes it: loaded and checked, or
     refused (the client cannot start), or set aside (the client sends none, silently)."""
-    watch = Stopwatch()
     profile = settings.profile
     rules = profile.client_cert
     if settings.cert is None:
@@ -163,12 +147,11 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
             return failed(Hop.CLIENT_CERT, Code.CERT_INVALID,
                           f"a client key is set ({settings.key.source}) but no certificate",
                           "set CLAUDE_CODE_CLIENT_CERT or --cert too"), None, None
-        hop = HopResult(hop=Hop.CLIENT_CERT, status=Status.OK,
-                        message="no client certificate configured")
-        if rules.variables is None and settings.env.get("CLAUDE_CODE_CLIENT_CERT"):
-            hop.notes.append(f"CLAUDE_CODE_CLIENT_CERT is set but {profile.name} does "
-                             "not read it; pass --cert to use it")
-        return hop, None, None
+        unread = rules.variables is None and settings.env.get("CLAUDE_CODE_CLIENT_CERT")
+        return HopResult(hop=Hop.CLIENT_CERT, status=Status.OK,
+                         message="no client certificate configured",
+                         notes=[f"CLAUDE_CODE_CLIENT_CERT is set but {profile.name} does not "
+                                "read it; pass --cert to use it"] if unread else []), None, None
     cert, key = settings.cert.value, settings.key.value if settings.key else None
     details: dict[str, Any] = {"certificate": settings.cert.to_json(),
                                "key": settings.key.to_json() if settings.key else None}
@@ -178,10 +161,8 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
         f"{profile.label} cannot use a {stored.value}"
     fix = conversion(stored, cert, key, rules.variables) if stored else ""
     if unusable and rules.unusable is Reaction.STOPS:
-        hop = failed(Hop.CLIENT_CERT, Code.CERT_FORMAT_UNSUPPORTED,
-                     f"{unusable}: it fails before any request", fix, **details)
-        hop.duration_ms = watch.ms()
-        return hop, None, None
+        return failed(Hop.CLIENT_CERT, Code.CERT_FORMAT_UNSUPPORTED,
+                      f"{unusable}: it fails before any request", fix, **details), None, None
     try:
         if unusable:
             raise IdentityError(Code.CERT_INVALID, unusable, fix)
@@ -189,38 +170,30 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
     except IdentityError as exc:
         if rules.unusable is Reaction.GOES_ON and exc.code in IGNORED_LOAD_FAILURES:
             why = f"{profile.label} sends none: {exc.message}"
-            hop = HopResult(hop=Hop.CLIENT_CERT, status=Status.WARNING, details=details,
-                            message=f"the client certificate is set but {why}; it says so "
-                                    "only in its debug log",
-                            notes=[f"fix: {exc.hint}"])
-            hop.duration_ms = watch.ms()
-            return hop, None, NotSent(why, exc.hint or "")
-        hop = failed(Hop.CLIENT_CERT, exc.code, exc.message, exc.hint, **details)
-        hop.duration_ms = watch.ms()
-        return hop, None, None
+            return HopResult(hop=Hop.CLIENT_CERT, status=Status.WARNING, details=details,
+                             message=f"the client certificate is set but {why}; it says so "
+                                     "only in its debug log",
+                             notes=[f"fix: {exc.hint}"]), None, NotSent(why, exc.hint or "")
+        return failed(Hop.CLIENT_CERT, exc.code, exc.message, exc.hint, **details), None, None
     verdict = check_identity(identity, now)
     details.update(identity.summary())
     if verdict.failure:
-        hop = failed(Hop.CLIENT_CERT, verdict.failure.code, verdict.failure.message,
-                     verdict.failure.hint, **details)
-    else:
-        hop = HopResult(hop=Hop.CLIENT_CERT,
-                        status=Status.WARNING if verdict.warnings else Status.OK,
-                        message=f"client certificate "
-                                f"{identity.certificate.subject.rfc4514_string()} loaded "
-                                f"({identity.format}), key matches",
-                        details=details, notes=list(verdict.warnings))
-    if rules.unknown:
-        hop.notes.append(rules.unknown)
-    hop.duration_ms = watch.ms()
-    return hop, identity, None
+        return failed(Hop.CLIENT_CERT, verdict.failure.code, verdict.failure.message,
+                      verdict.failure.hint, **details), identity, None
+    return HopResult(hop=Hop.CLIENT_CERT,
+                     status=Status.WARNING if verdict.warnings else Status.OK,
+                     message=f"client certificate "
+                             f"{identity.certificate.subject.rfc4514_string()} loaded "
+                             f"({identity.format}), key matches", details=details,
+                     notes=[*verdict.warnings, *([rules.unknown] if rules.unknown else [])]
+                     ), identity, None
 
 
 def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
-    watch = Stopwatch()
     trust = load_trust(settings.profile.trust, settings.env, settings.cacerts,
                        settings.public_roots)
     details = {"sources": [s.to_json() for s in trust.sources], "client_uses": trust.why}
+    label = settings.profile.label
     # the stores found on this machine may be missing; files the user named are judged as the
     # client judges them: a client that skips an unusable file goes on without it
     named = [s for s in trust.sources if s.error and (s.used or s.origin == "--public-roots")
@@ -228,39 +201,28 @@ def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
     fatal = settings.profile.trust.unusable_extra_ca is Reaction.STOPS
     bad_used = [s for s in named
                 if fatal or s.origin.startswith("flag") or s.origin == "--public-roots"]
-    skipped_files = [s for s in named if s not in bad_used]
     if bad_used:
         source = bad_used[0]
         assert source.error is not None
         code = Code.CA_FILE_NO_CERTIFICATES if "no certificates" in source.error else \
             Code.CA_FILE_UNREADABLE
-        hop = failed(Hop.TLS, code, f"{source.error}; {settings.profile.label} cannot start "
-                     "with it", "point it at a PEM file of CA certificates", **details)
-    else:
-        usable = trust.used
-        count = len({c for s in usable for c in s.certificates})
-        hop = HopResult(hop=Hop.TLS, status=Status.OK, details=details,
-                        message=f"{count} trusted certificates from "
-                                f"{', '.join(s.name for s in usable) or 'no source'}")
-        for source in trust.sources:
-            if source.error and source not in skipped_files:
-                hop.notes.append(f"{source.name}: {source.error}")
-        for source in skipped_files:
-            hop.status = Status.WARNING
-            hop.notes.insert(0, f"{source.name} ({source.origin}): {source.error}; "
-                                f"{settings.profile.label} skips it and goes on with the "
-                                "other stores, so servers that need this CA fail; point it "
-                                "at a PEM file of CA certificates")
-        if not usable:
-            hop.status = Status.WARNING
-            hop.message = "the client would trust no certificate at all"
+        return failed(Hop.TLS, code, f"{source.error}; {label} cannot start with it",
+                      "point it at a PEM file of CA certificates", **details), trust
+    notes = []
     if trust.verification_off:
-        hop.notes.insert(0, f"SECURITY: {trust.verification_off} turns "
-                            f"{settings.profile.client}'s certificate verification off: it "
-                            "connects to servers whose certificates it cannot verify, and a "
-                            "TLS-inspecting proxy is invisible to it; the TLS hops below say "
-                            "what each chain would need")
-        if hop.status is Status.OK:
-            hop.status = Status.WARNING
-    hop.duration_ms = watch.ms()
-    return hop, trust
+        notes.append(f"SECURITY: {trust.verification_off} turns {settings.profile.client}'s "
+                     "certificate verification off: it connects to servers whose "
+                     "certificates it cannot verify, and a TLS-inspecting proxy is invisible "
+                     "to it; the TLS hops below say what each chain would need")
+    notes += [f"{s.name} ({s.origin}): {s.error}; {label} skips it and goes on with the other "
+              "stores, so servers that need this CA fail; point it at a PEM file of CA "
+              "certificates" for s in named]
+    notes += [f"{s.name}: {s.error}" for s in trust.sources if s.error and s not in named]
+    usable = trust.used
+    count = len({c for s in usable for c in s.certificates})
+    message = f"{count} trusted certificates from " \
+              f"{', '.join(s.name for s in usable) or 'no source'}" if usable else \
+        "the client would trust no certificate at all"
+    warn = bool(named) or not usable or bool(trust.verification_off)
+    return HopResult(hop=Hop.TLS, status=Status.WARNING if warn else Status.OK,
+                     details=details, message=message, notes=notes), trust

@@ -41,6 +41,7 @@ from netcheck.model import (
     failed,
     skipped,
 )
+from netcheck.net.address import is_ip
 from netcheck.net.deadline import Stopwatch, Timeout, call_bounded
 from netcheck.net.http1 import HttpResponse
 from netcheck.net.pool import KeptConnection, PoolKey
@@ -198,7 +199,7 @@ class Walk:
     def _proxy_name(self, proxy: ProxyURL) -> Outcome[list[dns.Address]]:
         found = dns.resolve(proxy.host, proxy.port, self.timeout, self.settings.dns_server,
                             "proxy")
-        if dns.is_ip(self.target.hostname):
+        if is_ip(self.target.hostname):
             return found
         return Outcome(found.result.noted(self._local_resolution_note(), warn=False),
                        found.value)
@@ -251,7 +252,7 @@ class Walk:
     def _socks(self, stream: Stream, proxy: ProxyURL) -> Outcome[None]:
         """The SOCKS request; the client resolves the name first where the proxy does not."""
         profile, target = self.settings.profile, self.target
-        remote = proxy.scheme in profile.proxy.socks_remote_dns or dns.is_ip(target.hostname)
+        remote = proxy.scheme in profile.proxy.socks_remote_dns or is_ip(target.hostname)
         host = target.hostname
         if not remote:
             found = dns.resolve(host, target.effective_port, self.timeout,

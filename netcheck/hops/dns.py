@@ -8,7 +8,6 @@ With ``--dns-server`` the chosen resolver is asked instead, for both.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 import time
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
+from netcheck.net.address import is_ip
 from netcheck.net.deadline import Timeout, call_bounded
 
 Address = tuple[int, str]  # (socket family, IP)
@@ -92,14 +92,6 @@ GAI_MESSAGES = {
     socket.EAI_AGAIN: "temporary failure in name resolution",
     socket.EAI_FAIL: "non-recoverable failure in name resolution",
 }
-
-
-def is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def is_localhost(host: str) -> bool:

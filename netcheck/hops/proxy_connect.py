@@ -8,6 +8,7 @@ from typing import Any
 
 from netcheck import __version__
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
+from netcheck.net.address import authority
 from netcheck.net.challenges import parse_challenges
 from netcheck.net.http1 import HttpProtocolError, HttpResponse, exchange
 from netcheck.net.streams import Stream, StreamClosed, StreamTimeout
@@ -31,16 +32,16 @@ def tunnel(stream: Stream, proxy: ProxyURL, host: str, port: int, profile: Profi
            timeout: float) -> Outcome[Tunnel]:
     """CONNECT to ``host:port`` over ``stream`` (a TCP connection to the proxy, or TLS to an
     https:// proxy)."""
-    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    headers = [("Host", authority), ("User-Agent", f"netcheck/{__version__}")]
+    target = authority(host, port)
+    headers = [("Host", target), ("User-Agent", f"netcheck/{__version__}")]
     if proxy.username is not None:
         password = proxy.password.reveal() if proxy.password else ""
         token = base64.b64encode(f"{proxy.username}:{password}".encode()).decode()
         headers.append(("Proxy-Authorization", f"Basic {token}"))
-    details: dict[str, Any] = {"proxy": proxy.display, "request": f"CONNECT {authority}",
+    details: dict[str, Any] = {"proxy": proxy.display, "request": f"CONNECT {target}",
                                "credentials_sent": proxy.username is not None}
     try:
-        response = exchange(stream, "CONNECT", authority, headers, timeout=timeout,
+        response = exchange(stream, "CONNECT", target, headers, timeout=timeout,
                             max_body=16 * 1024)
     except StreamTimeout:
         return Outcome(failed(
@@ -64,9 +65,9 @@ def tunnel(stream: Stream, proxy: ProxyURL, host: str, port: int, profile: Profi
     if 200 <= response.status < 300:
         return Outcome(HopResult(
             hop=Hop.PROXY_CONNECT, status=Status.OK, details=details,
-            message=f"tunnel to {authority} open ({response.status} {response.reason})".strip()
+            message=f"tunnel to {target} open ({response.status} {response.reason})".strip()
         ), Tunnel(response.trailing, response.date_skew()))
-    return Outcome(_diagnose(response, proxy, authority, profile, details))
+    return Outcome(_diagnose(response, proxy, target, profile, details))
 
 
 def _response_details(response: HttpResponse) -> dict[str, Any]:

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from netcheck.model import Code, Hop, HopResult, Outcome, Status
+from netcheck.net.address import authority, is_ip
 from netcheck.net.deadline import Deadline, Stopwatch
 from netcheck.net.socks import (
     USERNAME_PASSWORD,
@@ -59,10 +59,10 @@ def socks_tunnel(stream: Stream, proxy: ProxyURL, host: str, port: int, profile:
     watch = Stopwatch()
     version = version or socks_version(proxy.scheme, profile)
     label = LABELS[version]
-    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    shown = f"{resolved_from} ({authority})" if resolved_from else authority
+    target = authority(host, port)
+    shown = f"{resolved_from} ({target})" if resolved_from else target
     details: dict[str, Any] = {
-        "proxy": proxy.display, "version": version, "request": f"CONNECT {authority}",
+        "proxy": proxy.display, "version": version, "request": f"CONNECT {target}",
         "credentials_offered": proxy.username is not None,
         "name_resolved_by": _resolved_by(host, remote_dns, resolved_from),
     }
@@ -94,17 +94,9 @@ def socks_tunnel(stream: Stream, proxy: ProxyURL, host: str, port: int, profile:
 def _resolved_by(host: str, remote_dns: bool, resolved_from: str | None) -> str | None:
     if resolved_from:
         return "client"
-    if _is_ip(host):
+    if is_ip(host.strip("[]")):
         return None  # an address: nobody resolves anything
     return "proxy" if remote_dns else "client"
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def _reply_details(reply: SocksReply) -> dict[str, Any]:

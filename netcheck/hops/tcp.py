@@ -9,6 +9,7 @@ from typing import Any
 
 from netcheck.hops.dns import Address
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
+from netcheck.net.address import authority
 from netcheck.net.deadline import Deadline
 
 UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
@@ -49,21 +50,17 @@ def connect(addresses: list[Address], port: int, timeout: float,
             local = sock.getsockname()
             return Outcome(HopResult(
                 hop=Hop.TCP, status=Status.OK,
-                message=f"connected to {role} {_fmt(ip, port)} in {ms:g} ms",
+                message=f"connected to {role} {authority(ip, port)} in {ms:g} ms",
                 details={"role": role, "port": port, "attempts": attempts,
                          "local_address": f"{local[0]}:{local[1]}"}), sock)
         sock.close()
     return Outcome(_diagnose(attempts, port, role, timeout))
 
 
-def _fmt(ip: str, port: int) -> str:
-    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
-
-
 def _diagnose(attempts: list[dict[str, Any]], port: int, role: str,
               timeout: float) -> HopResult:
     outcomes = {a["outcome"] for a in attempts}
-    where = ", ".join(_fmt(a["address"], port) for a in attempts) or "no address"
+    where = ", ".join(authority(a["address"], port) for a in attempts) or "no address"
     details = {"role": role, "port": port, "attempts": attempts}
     if "refused" in outcomes:
         return failed(Hop.TCP, Code.TCP_REFUSED, f"{role} {where} refused the connection",

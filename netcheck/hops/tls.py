@@ -18,9 +18,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
-from netcheck.hops.dns import is_ip
 from netcheck.hops.interception import product_in
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
+from netcheck.net.address import is_ip
 from netcheck.net.deadline import Deadline
 from netcheck.net.streams import (
     HandshakeFacts,

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from netcheck.net.address import ip as parse_ip
 from netcheck.net.deadline import Deadline
 from netcheck.net.streams import Stream, StreamError, StreamTimeout
 
@@ -226,7 +227,7 @@ def socks_connect(stream: Stream, *, version: Version, host: str, port: int,
         raise ValueError(f"unknown SOCKS version {version!r}")
     if not 0 <= port <= 0xFFFF:
         raise ValueError(f"port out of range: {port}")
-    ip = _ip(host)
+    ip = parse_ip(host.strip("[]"))
     if ip is None and not remote_dns:
         raise ValueError(f"{host!r} is a name: with remote_dns=False the caller resolves it "
                          "and passes an address")
@@ -372,13 +373,6 @@ def _socks4(stream: Stream, version: Version, host: str,
 
 
 # --- shared ----------------------------------------------------------------------------------
-
-
-def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return None
 
 
 def _encode_name(host: str) -> bytes:

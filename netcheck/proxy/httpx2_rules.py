@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from netcheck.net.address import bracketed
 from netcheck.proxy.models import (
     Env,
     ProxyDecision,
@@ -89,7 +90,7 @@ class _Pattern:
         network = None
         prefix = url.path.removeprefix("/")
         if prefix and (_is_ip(host, 4) or _is_ip(host, 6)):
-            shown = f"[{host}]" if ":" in host else host
+            shown = bracketed(host)
             if "@" in key or "%" in key or not prefix.isdigit() or \
                     not key.endswith(f"{shown}/{prefix}"):
                 raise httpx.InvalidURL(f"Invalid network in {key!r}")

@@ -18,11 +18,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from netcheck.net.address import DEFAULT_PORTS, bracketed, ip
 from netcheck.proxy.url import ProxyURL, ProxyURLError
 from netcheck.redaction import Secret, redact_url
 
 Env = Mapping[str, str]
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Target:
 
     @property
     def bracketed_host(self) -> str:
-        return f"[{self.hostname}]" if self.is_ipv6 else self.hostname
+        return bracketed(self.hostname)
 
     @property
     def origin(self) -> str:
@@ -598,11 +598,7 @@ def _undici_no_proxy_match(no_proxy: str, target: Target) -> str | None:
 # --- shared helpers --------------------------------------------------------------------------
 
 
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
+_ip = ip  # the models' name for it (claude_code imports it from here)
 
 
 def _ip_in(host: str, token: str, *, allow_cidr: bool) -> bool:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from netcheck.net.address import DEFAULT_PORTS, bracketed
 from netcheck.redaction import Secret
 
-DEFAULT_PORTS = {"http": 80, "https": 443, "socks": 1080, "socks4": 1080, "socks4a": 1080,
-                 "socks5": 1080, "socks5h": 1080}
+PROXY_SCHEMES = ("http", "https", "socks", "socks4", "socks4a", "socks5", "socks5h")
 
 
 class ProxyURLError(ValueError):
@@ -25,7 +25,7 @@ class ProxyURL:
 
     @property
     def hostport(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        host = bracketed(self.host)
         return f"{host}:{self.port}"
 
     @property
@@ -54,7 +54,7 @@ class ProxyURL:
             scheme = scheme.lower()
         else:
             scheme, rest = default_scheme, text
-        if scheme not in DEFAULT_PORTS:
+        if scheme not in PROXY_SCHEMES:
             raise ProxyURLError(f"unsupported proxy scheme {scheme!r} (expected http:// or https://)")
         authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
         username: str | None = None

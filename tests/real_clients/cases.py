@@ -84,6 +84,7 @@ def fill(rig: Rig, value: Any) -> Any:
                        ("{garbage}", lambda: rig.path("not-a-cert.pem")),
                        ("{basic-wrong}", lambda: rig.proxy_url("basic", "wrong")),
                        ("{basic}", lambda: rig.proxy_url("basic")),
+                       ("{tls-proxy}", lambda: rig.proxy_url("tls")),
                        ("{inspecting}", lambda: rig.proxy_url("inspecting")),
                        ("{bundle}", lambda: bundle(rig, "inspection-ca.pem"))):
         if name in value:
@@ -190,6 +191,8 @@ CASES: list[Case] = [
     # 2 - proxy selection
     Case("proxy-basic-auth", 2, (HEALTH, *SDKS), oauth(env={"HTTPS_PROXY": "{basic}"}),
          "through a proxy with Basic auth"),
+    Case("proxy-https", 2, (HEALTH, *SDKS), oauth(env={"HTTPS_PROXY": "{tls-proxy}"}),
+         "an https:// proxy (TLS to the proxy) with Basic auth"),
     Case("proxy-wrong-password", 2, (HEALTH, *SDKS), oauth(env={"HTTPS_PROXY": "{basic-wrong}"}),
          "the proxy password is out of date"),
     Case("proxy-inspecting-untrusted", 2, (HEALTH, *SDKS),

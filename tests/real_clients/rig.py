@@ -104,10 +104,14 @@ class Rig:
 
     def proxy(self, kind: str = "basic") -> servers.ProxyProcess:
         """proxy.py: ``basic`` (Basic auth), ``inspecting`` (Basic auth and TLS inspection
-        with the lab's Zscaler-named root)."""
+        with the lab's Zscaler-named root), ``tls`` (Basic auth, its port speaks TLS: an
+        https:// proxy, with the lab's server certificate)."""
         if kind not in self._proxies:
             work = self.root / f"proxy-{kind}"
             args = ["--basic-auth", f"{PROXY_USER}:{PROXY_PASSWORD}"]
+            if kind == "tls":
+                args += ["--cert-file", self.path("server.pem"), "--key-file",
+                         self.path("server.pem")]
             if kind == "inspecting":
                 (work / "certs").mkdir(parents=True)
                 args += ["--ca-cert-file", self.path("inspection-ca.pem"),
@@ -120,7 +124,8 @@ class Rig:
         return self._proxies[kind]
 
     def proxy_url(self, kind: str = "basic", password: str = PROXY_PASSWORD) -> str:
-        return self.proxy(kind).url_with(PROXY_USER, password)
+        url = self.proxy(kind).url_with(PROXY_USER, password)
+        return url.replace("http://", "https://", 1) if kind == "tls" else url
 
     def close(self) -> None:
         self._stack.close()

@@ -69,6 +69,32 @@ def _server_only_cert(ca: trustme.CA, key, name: str) -> bytes:  # type: ignore[
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
+def _partial_wildcard_server(ca: trustme.CA, root: Path) -> None:
+    """A server certificate whose only name is the partial wildcard ``m*.corp.test`` (trustme
+    refuses to write one): Node accepts it for mcp.corp.test, OpenSSL's clients do not."""
+    ca_cert = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
+    ca_key = serialization.load_pem_private_key(ca.private_key_pem.bytes(), None)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "m*.corp.test")]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("m*.corp.test")]),
+                       critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    _write(root / "server-partial-wildcard.pem", key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM)
+        + ca.cert_pem.bytes())
+
+
 def _ca_with_awkward_name(root: Path) -> None:
     """A client CA whose name has a comma inside a value and an email attribute (as many
     corporate CAs do), its certificate, and a client certificate it issued."""
@@ -160,6 +186,7 @@ def build(root: Path) -> Pki:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
     _ca_with_awkward_name(root)
+    _partial_wildcard_server(pki.public_ca, root)
     # the proxy's signing key for intercepted leaf certificates (proxy.py needs its own)
     signing = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     _write(root / "inspection-signing.key", signing.private_bytes(

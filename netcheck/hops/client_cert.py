@@ -13,6 +13,7 @@ from typing import Any
 
 from netcheck.model import Code, Hop, HopResult, NotSent, Status, failed
 from netcheck.net.streams import HandshakeFacts, StreamError, TlsFailure
+from netcheck.net.x509_names import canonical
 from netcheck.profiles import Profile
 from netcheck.settings.client_identity import ClientIdentity, allows_client_auth
 
@@ -126,11 +127,13 @@ def _own_flaw(identity: ClientIdentity) -> str | None:
 
 def _issuer_accepted(facts: HandshakeFacts, identity: ClientIdentity | None) -> bool | None:
     """Whether our certificate's issuer (or a CA of the chain we send) is among the names the
-    server asked for. Compared as DER, as OpenSSL compares names: a name's text form has
-    commas inside values ("O=Acme, Inc.") and attributes each library spells its own way."""
+    server asked for, compared as OpenSSL compares names (their canonical forms): a name's
+    text form has commas inside values ("O=Acme, Inc.") and attributes each library spells its
+    own way, and the same name may be encoded with another string type."""
     if identity is None or not facts.client_ca_names_der:
         return None
-    wanted = set(facts.client_ca_names_der)
+    wanted = {canonical(der) or der for der in facts.client_ca_names_der}
     issuers = [identity.certificate.issuer] + [c.issuer for c in identity.chain] + \
               [c.subject for c in identity.chain]
-    return any(name.public_bytes() in wanted for name in issuers)
+    return any((canonical(der) or der) in wanted for der in
+               (name.public_bytes() for name in issuers))

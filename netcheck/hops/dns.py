@@ -195,6 +195,7 @@ def _diagnose(host: str, role: str, queries: list[QueryResult], system_error: st
         return failed(Hop.DNS, Code.DNS_NXDOMAIN,
                       f"the system resolver does not know {host} ({role})",
                       "check the spelling and the VPN / split DNS setup", **details)
-    return failed(Hop.DNS, Code.DNS_ERROR,
-                  f"{host} ({role}) could not be resolved: {system_error or 'unknown error'}",
+    query_errors = [q.detail for q in queries if q.outcome == "error" and q.detail]
+    reason = system_error or (query_errors[0] if query_errors else "unknown error")
+    return failed(Hop.DNS, Code.DNS_ERROR, f"{host} ({role}) could not be resolved: {reason}",
                   "check this machine's DNS settings", **details)

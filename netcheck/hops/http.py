@@ -202,8 +202,12 @@ def error_status(response: HttpResponse, url: str, details: dict[str, Any],
         return failed(Hop.HTTP, Code.HTTP_NOT_FOUND, f"{said}: nothing at {redact_url(url)}{extra}",
                       "check the URL's path", **details)
     if status == 405:
+        allow = response.header("allow")
         return failed(Hop.HTTP, Code.HTTP_METHOD_NOT_ALLOWED,
-                      f"{said}: {redact_url(url)} does not accept this method", None, **details)
+                      f"{said}: {redact_url(url)} does not accept this method"
+                      + (f" (it allows {allow})" if allow else ""),
+                      f"check that this URL is the endpoint for {what}, and whether a gateway "
+                      "in front of the server lets only some methods through", **details)
     if status >= 500:
         return failed(Hop.HTTP, Code.HTTP_SERVER_ERROR, f"{said} from {redact_url(url)}{extra}",
                       "the server (or a gateway in front of it) is failing; retry later or tell "

@@ -78,6 +78,7 @@ def _diagnose(attempts: list[dict[str, Any]], port: int, role: str,
         return failed(Hop.TCP, Code.TCP_UNREACHABLE,
                         f"{role} {where} is unreachable from this machine",
                         "no route to that network: check VPN and routing", **details)
+    errors = [a["detail"] for a in attempts if a["outcome"] == "error"]
     return failed(Hop.TCP, Code.TCP_ERROR, f"could not connect to {role} {where}: "
-                  f"{attempts[-1]['detail'] if attempts else 'no address'}",
+                  f"{errors[0] if errors else 'no address'}",
                   "check the network connection", **details)

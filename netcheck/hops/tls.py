@@ -131,7 +131,8 @@ def _handshake_failure(exc: StreamError, host: str, via_proxy: bool, timeout: fl
                       "a firewall or load balancer dropped the handshake; the server may "
                       "require a different SNI or TLS version", **details)
     reason = str(exc)
-    if any(text in reason for text in NOT_TLS_REASONS):
+    # a TLS alert from the peer proves it speaks TLS, whatever the alert says
+    if "alert" not in reason and any(text in reason for text in NOT_TLS_REASONS):
         return failed(hop, Code.TLS_PROTOCOL_ERROR,
                       f"{host} did not answer with TLS ({reason})",
                       "the port speaks plain HTTP or another protocol: check the URL's scheme "
@@ -159,9 +160,12 @@ def describe(cert: x509.Certificate) -> dict[str, Any]:
     }
 
 
-def hostname_matches(cert: x509.Certificate, host: str) -> bool:
-    """Node's ``checkServerIdentity``: SAN DNS names (one left-most wildcard) or IP SANs; the
-    subject CN only when the certificate has no DNS SAN."""
+def hostname_matches(cert: x509.Certificate, host: str, partial_wildcards: bool = False
+                     ) -> bool:
+    """Whether the certificate names ``host``, as Node's ``checkServerIdentity`` decides: SAN
+    DNS names (a wildcard in the left-most label, never in an xn-- label, not for a name of
+    two labels) or IP SANs; the subject CN only when the certificate has no DNS SAN. Without
+    ``partial_wildcards`` (OpenSSL's and Go's clients) that wildcard must be the whole label."""
     host = host.lower().rstrip(".")
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -176,16 +180,24 @@ def hostname_matches(cert: x509.Certificate, host: str) -> bool:
     if not dns_names:
         cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
         dns_names = [str(cn.value) for cn in cns]
-    return any(_dns_match(pattern.lower().rstrip("."), host) for pattern in dns_names)
+    return any(_dns_match(pattern.lower().rstrip("."), host, partial_wildcards)
+               for pattern in dns_names)
 
 
-def _dns_match(pattern: str, host: str) -> bool:
+def _dns_match(pattern: str, host: str, partial_wildcards: bool) -> bool:
     if pattern == host:
         return True
-    if pattern.startswith("*.") and "*" not in pattern[2:]:
-        head, _, rest = host.partition(".")
-        return bool(head) and rest == pattern[2:] and "." in rest
-    return False
+    label, _, rest = pattern.partition(".")
+    head, _, host_rest = host.partition(".")
+    if "*" in rest or rest != host_rest or "." not in rest or not head:
+        return False
+    if label == "*":
+        return True
+    if not partial_wildcards or label.count("*") != 1 or label.startswith("xn--"):
+        return False
+    prefix, suffix = label.split("*")
+    return (len(prefix) + len(suffix) <= len(head) and head.startswith(prefix)
+            and head.endswith(suffix))
 
 
 def _verify(store: Any, chain: list[x509.Certificate]) -> tuple[bool, int | None, str | None,
@@ -279,7 +291,7 @@ def _judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profi
     if not ok:
         return _untrusted(host, chain, code, error, product, via_proxy, fix, date_skew_s,
                           details, hop)
-    if not hostname_matches(chain[0], host):
+    if not hostname_matches(chain[0], host, profile.trust.partial_wildcards):
         names_ = ", ".join(describe(chain[0])["san"]) or chain[0].subject.rfc4514_string()
         return failed(hop, Code.TLS_HOSTNAME_MISMATCH,
                       f"the certificate of {host} is for {names_}, not {host}",
@@ -321,9 +333,11 @@ def _untrusted(host: str, chain: list[x509.Certificate], code: int | None, error
     if code in (CERT_NOT_YET_VALID, CERT_HAS_EXPIRED):
         skew = (f"; the last HTTP Date header seen differed from this clock by {date_skew_s:+.0f} s"
                 if date_skew_s is not None else "")
-        leaf = chain[0]
-        window = (f"valid {leaf.not_valid_before_utc:%Y-%m-%d %H:%M} to "
-                  f"{leaf.not_valid_after_utc:%Y-%m-%d %H:%M} UTC")
+        outside = [c for c in chain if not c.not_valid_before_utc <= now <= c.not_valid_after_utc]
+        cert = outside[0] if outside else chain[0]
+        whose = "" if cert is chain[0] else f"{cert.subject.rfc4514_string()}, "
+        window = (f"{whose}valid {cert.not_valid_before_utc:%Y-%m-%d %H:%M} to "
+                  f"{cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC")
         clock = f"this machine's clock says {now:%Y-%m-%d %H:%M} UTC{skew}"
         if code == CERT_HAS_EXPIRED:
             return failed(hop, Code.TLS_EXPIRED,

@@ -28,6 +28,7 @@ from netcheck.net.streams import Stream, StreamClosed, StreamTimeout
 
 MAX_HEADER_BYTES = 64 * 1024
 READ_SIZE = 16 * 1024
+HEADER_PIECE = 4 * 1024
 MAX_WIRE_BYTES = 1024 * 1024
 ACCEPT_ENCODING = "gzip, deflate"
 
@@ -121,13 +122,27 @@ def exchange(
 
     first_byte_at: float | None = None
     response: HttpResponse | None = None
+    received, pending = 0, b""
     while response is None:
         event = _next_event(conn)
         if event is h11.NEED_DATA:
-            data = stream.recv(READ_SIZE, deadline)
-            if first_byte_at is None and data:
-                first_byte_at = time.perf_counter()
-            conn.receive_data(data)
+            if not pending:
+                pending = stream.recv(READ_SIZE, deadline)
+                if not pending:
+                    if not received:
+                        raise StreamClosed("the peer closed the connection without an HTTP "
+                                           "response")
+                    conn.receive_data(b"")  # h11 says what the bytes so far were
+                    continue
+                first_byte_at = first_byte_at or time.perf_counter()
+            # h11 bounds an incomplete header block only; fed in small pieces, a complete one
+            # cannot be much larger than the bound either
+            piece, pending = pending[:HEADER_PIECE], pending[HEADER_PIECE:]
+            received += len(piece)
+            if received > MAX_HEADER_BYTES + HEADER_PIECE:
+                raise HttpProtocolError(f"response headers larger than "
+                                        f"{MAX_HEADER_BYTES // 1024} KiB")
+            conn.receive_data(piece)
             continue
         if isinstance(event, h11.InformationalResponse):
             continue
@@ -139,11 +154,11 @@ def exchange(
                 headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in event.headers],
                 ttfb_ms=round(((first_byte_at or time.perf_counter()) - sent_at) * 1000, 1),
             )
-        elif isinstance(event, h11.ConnectionClosed):
-            raise HttpProtocolError("the peer closed the connection without an HTTP response")
         else:
             raise HttpProtocolError(f"unexpected HTTP event {type(event).__name__}")
 
+    if pending:  # read with the headers: the start of the body (or the tunnel's first bytes)
+        conn.receive_data(pending)
     if method == "CONNECT" and 200 <= response.status < 300:
         response.trailing, _closed = conn.trailing_data
         return response
@@ -151,18 +166,22 @@ def exchange(
     return response
 
 
-def _decoder(encoding: str | None) -> zlib._Decompress | None:
+def _decoder(encoding: str | None, first: bytes) -> zlib._Decompress | None:
+    """The decompressor for ``encoding``; ``deflate`` with a zlib header (RFC 1950) or raw
+    (RFC 1951), told apart by its first bytes as fetch and httpx tell them."""
     name = (encoding or "").strip().lower()
     if name in ("gzip", "x-gzip"):
         return zlib.decompressobj(16 + zlib.MAX_WBITS)
     if name == "deflate":
-        return zlib.decompressobj()
+        wrapped = len(first) >= 2 and first[0] & 0x0F == 8 and (first[0] << 8 | first[1]) % 31 == 0
+        return zlib.decompressobj() if wrapped else zlib.decompressobj(-zlib.MAX_WBITS)
     return None
 
 
 def _read_body(conn: h11.Connection, stream: Stream, response: HttpResponse, *,
                deadline: Deadline, max_body: int, enough: Enough | None) -> None:
-    decoder = _decoder(response.header("content-encoding"))
+    encoding = response.header("content-encoding")
+    decoder: zlib._Decompress | None = None
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -177,10 +196,12 @@ def _read_body(conn: h11.Connection, stream: Stream, response: HttpResponse, *,
         except StreamTimeout:
             response.body_timed_out = True
             break
-        except StreamClosed:
-            break
+        except (StreamClosed, HttpProtocolError):  # reset, or a close before the body's end:
+            break                                  # the answer so far, not complete
         if isinstance(event, h11.Data):
             data = bytes(event.data)
+            if decoder is None and response.wire_bytes == 0:
+                decoder = _decoder(encoding, data)
             response.wire_bytes += len(data)
             if decoder is not None:
                 try:  # never more than we keep: a bomb stays a few bytes of output
@@ -199,8 +220,9 @@ def _read_body(conn: h11.Connection, stream: Stream, response: HttpResponse, *,
                                         "ends before its compressed stream does"
                 break
             response.body_complete = True
+            leftover, closed = conn.trailing_data
             response.reusable = (conn.our_state is h11.DONE and conn.their_state is h11.DONE
-                                 and not conn.trailing_data[0])
+                                 and not leftover and not closed)
             break
     response.body = b"".join(chunks)[:max_body]
 

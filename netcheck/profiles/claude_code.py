@@ -75,7 +75,8 @@ CLAUDE_CODE = Profile(
                      reads=frozenset({"http_proxy", "https_proxy", "all_proxy"})),
     trust=TrustRules(sources=trust_sources, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
                      verification_off=node_verification_off,
-                     unusable_extra_ca=Reaction.GOES_ON, system_store=system_store),
+                     unusable_extra_ca=Reaction.GOES_ON, system_store=system_store,
+                     partial_wildcards=True),
     client_cert=ClientCertRules(
         variables=("CLAUDE_CODE_CLIENT_CERT", "CLAUDE_CODE_CLIENT_KEY",
                    "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"),

@@ -56,6 +56,10 @@ class TrustRules:
     # the files the client's "system" store is read from, and where they came from; None: as
     # OpenSSL finds it (its default file, or SSL_CERT_FILE / SSL_CERT_DIR)
     system_store: Callable[[Env], tuple[list[str], str]] | None = None
+    # whether a certificate name like "m*.corp.test" (a wildcard inside the left-most label)
+    # matches: Node's checkServerIdentity and Claude Code accept it, OpenSSL's clients
+    # (Python, curl) and Go do not
+    partial_wildcards: bool = False
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ MCP_TYPESCRIPT = Profile(
                      reads=frozenset({"http_proxy", "https_proxy"})),
     trust=TrustRules(sources=node_trust, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
                      verification_off=node_verification_off,
-                     unusable_extra_ca=Reaction.GOES_ON),
+                     unusable_extra_ca=Reaction.GOES_ON,
+                     partial_wildcards=True),
     client_cert=ClientCertRules(
         variables=None, formats=frozenset({CertFormat.PEM, CertFormat.PEM_COMBINED}),
         given_by="the program's undici connect options (cert and key, PEM)",

@@ -107,9 +107,9 @@ def answered(script: hostile.Script) -> Build:
     return build
 
 
-def open_mcp(json_response: bool) -> Build:
+def open_mcp(json_response: bool, cert: str = "server.pem", host: str = "mcp.test") -> Build:
     def build(rig: Rig, client: Client) -> Setup:
-        return Setup(rig.mcp_server(json_response), trust(rig, client))
+        return Setup(rig.mcp_server(json_response, cert, host), trust(rig, client))
     return build
 
 
@@ -302,6 +302,10 @@ CASES: list[Case] = [
     Case("mtls-expired", 6, (HEALTH, *SDKS), mtls(Cert("expired-client.pem",
                                                        "expired-client.key")),
          "an expired client certificate"),
+    Case("tls-partial-wildcard", 6, (HEALTH, *SDKS),
+         open_mcp(True, "server-partial-wildcard.pem", "mcp.corp.test"),
+         "an MCP server (no authorization) whose certificate names m*.corp.test, a partial "
+         "wildcard"),
     Case("extra-ca-missing-with-ssl-cert-file", 6, (HEALTH,), oauth(trusted=False, env={
         "NODE_EXTRA_CA_CERTS": "/does/not/exist.pem", "SSL_CERT_FILE": "{ca}"}),
          "NODE_EXTRA_CA_CERTS names a missing file; SSL_CERT_FILE holds the CA"),

@@ -27,7 +27,8 @@ from tests.pki import Pki, build
 from tests.real_clients.sandbox import Sandbox
 from tests.sdk_lab import SdkLab, Variant
 
-HOSTS = {"mcp.test": "127.0.0.1", "auth.test": "127.0.0.1", "proxy.test": "127.0.0.1"}
+HOSTS = {"mcp.test": "127.0.0.1", "auth.test": "127.0.0.1", "proxy.test": "127.0.0.1",
+         "mcp.corp.test": "127.0.0.1"}
 NAMESERVER = "127.0.53.53"  # the rig's DNS responder, port 53 (the sandboxes' resolv.conf)
 PROXY_USER, PROXY_PASSWORD = "alice", "pr0xy-S3cret!"
 
@@ -70,9 +71,10 @@ class Rig:
         self._raw.routes[path] = script
         return f"https://mcp.test:{self._raw.port}{path}"
 
-    def mcp_server(self, json_response: bool) -> str:
+    def mcp_server(self, json_response: bool, cert: str = "server.pem",
+                   host: str = "mcp.test") -> str:
         """The MCP Python SDK's own streamable HTTP server, without authorization, answering
-        JSON or an event stream; its URL."""
+        JSON or an event stream, with the certificate ``cert``; its URL (at ``host``)."""
         import uvicorn
         from mcp.server import MCPServer
         from mcp.server.transport_security import TransportSecuritySettings
@@ -83,7 +85,7 @@ class Rig:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False,
-                                               ssl_certfile=self.path("server.pem")))
+                                               ssl_certfile=self.path(cert)))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         deadline = time.monotonic() + 10
@@ -95,7 +97,7 @@ class Rig:
             server.should_exit = True
             thread.join(5)
         self._stack.callback(stop)
-        return f"https://mcp.test:{sock.getsockname()[1]}/mcp"
+        return f"https://{host}:{sock.getsockname()[1]}/mcp"
 
     def tls_server(self, handler: servers.Handler, **kwargs: Any) -> servers.TlsHttpServer:
         server = servers.TlsHttpServer(handler, cert_file=self.path("server.pem"), **kwargs)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -56,3 +58,43 @@ def test_bench_prints_medians_and_the_ratio():
     for name in ("netcheck", "netcheck-no-reuse", "curl sequence", "import floor"):
         assert re.search(rf"{name}\s+median\s+\d+\.\d ms", done.stdout), done.stdout
     assert re.search(r"ratio netcheck / curl sequence: \d+\.\d\dx", done.stdout)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_wan_bench_prints_a_row_per_rtt():
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "wan.py"), "--runs", "1",
+                           "--rtt", "0", "20"],
+                          env={**_env(), "HOME": os.environ.get("HOME", "/tmp")},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^\s+0 ms\s+\d+ ms\s+\d+ ms\s+0 ms\s+\d+\.\d\dx\s+-$", done.stdout,
+                     re.M), done.stdout
+    assert re.search(r"^\s+20 ms\s+\d+ ms\s+\d+ ms\s+200 ms\s+\d+\.\d\dx\s+\d+\.\d\dx$",
+                     done.stdout, re.M), done.stdout
+
+
+def test_relay_delays_each_round_trip_by_the_rtt():
+    """The bench's relay: one request and its answer through it take one RTT, not less."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from relay import DelayRelay
+
+    echo = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = echo.accept()
+        with conn:
+            while data := conn.recv(100):
+                conn.sendall(data)
+    threading.Thread(target=serve, daemon=True).start()
+    relay = DelayRelay(echo.getsockname()[:2], rtt_ms=80)
+    try:
+        with socket.create_connection(("127.0.0.1", relay.port), timeout=5) as sock:
+            for _ in range(2):
+                started = time.perf_counter()
+                sock.sendall(b"ping")
+                assert sock.recv(100) == b"ping"
+                elapsed = time.perf_counter() - started
+                assert 0.075 <= elapsed < 0.4, elapsed
+    finally:
+        relay.close()
+        echo.close()

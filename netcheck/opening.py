@@ -1,0 +1,232 @@
+"""Opening one connection: the hops from a name to a stream the request can be sent over.
+
+    dns -> tcp -> [proxy_tls] -> [proxy_connect] -> [tls]
+
+An :class:`Opener` runs them for one origin over one route (direct, or a proxy), either inside
+a request's walk, each hop recorded as it completes, or ahead of time in the background when
+the run knows requests to that origin will follow (:meth:`RunContext.open_ahead`). A request
+that takes a connection opened ahead records its hops as its own: they are what opening it
+cost and found, measured when it was opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from netcheck.hops import client_cert, dns, proxy_connect, proxy_tls, socks_connect, tcp, tls
+from netcheck.model import Code, Hop, HopResult, Outcome, Step, failed, skipped
+from netcheck.net.address import is_ip
+from netcheck.net.deadline import Stopwatch, Timeout, call_bounded
+from netcheck.net.pool import KeptConnection
+from netcheck.net.streams import HandshakeFacts, PlainStream, Stream
+from netcheck.proxy.models import Target
+from netcheck.proxy.url import ProxyURL
+from netcheck.run_context import RunContext
+from netcheck.settings.check import Prepared
+
+T = TypeVar("T")
+TIMEOUT_CODES = frozenset({Code.DNS_TIMEOUT, Code.TCP_TIMEOUT, Code.PROXY_TIMEOUT,
+                           Code.TLS_TIMEOUT, Code.HTTP_TIMEOUT})
+
+
+class Stop(Exception):
+    """A hop failed: the walk ends, and the hops after it are recorded as skipped."""
+
+
+@dataclass
+class Opened:
+    """What opening a connection found: its hops, and the connection when every hop passed."""
+
+    hops: list[HopResult] = field(default_factory=list)
+    conn: KeptConnection | None = None
+    date_skew_s: float | None = None  # from the proxy's answer to CONNECT
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
+def out_of_time(run: RunContext, hop: Hop, when: str, cut: HopResult | None = None
+                ) -> HopResult:
+    """The failure of a hop the run's ``--deadline`` cut short (``cut``: the result it had)."""
+    seconds = run.deadline.seconds
+    result = failed(hop, Code.RUN_DEADLINE_EXCEEDED,
+                    f"the run's deadline ({seconds:g} s) ran out {when}; the check stopped "
+                    "here", "run again with a larger --deadline; if this hop is slow every "
+                    "time, it is the problem: see its timing", **(cut.details if cut else {}))
+    return replace(result, duration_ms=cut.duration_ms) if cut else result
+
+
+def settle(run: RunContext, result: HopResult) -> HopResult:
+    """A hop's result as the run records it: a timeout after the deadline passed is the
+    deadline's doing."""
+    if result.failed and result.code in TIMEOUT_CODES and not run.deadline.remaining():
+        return out_of_time(run, result.hop, f"while waiting ({result.message})", result)
+    return result
+
+
+class Opener:
+    """Opens connections to ``target``'s origin over one route for one request's step."""
+
+    def __init__(self, target: Target, step: Step, proxy: ProxyURL | None, bypass: object,
+                 prepared: Prepared, run: RunContext, timeout: float) -> None:
+        self.target, self.step, self.proxy, self.bypass = target, step, proxy, bypass
+        self.prepared, self.run, self.timeout = prepared, run, timeout
+        self.settings = prepared.settings
+
+    def open(self, on_hop: Callable[[HopResult], None] | None = None) -> Opened:
+        """Every hop up to TLS with the server; ``on_hop`` hears each result as it comes."""
+        opened = Opened()
+
+        def hop(work: Callable[[], Outcome[T]]) -> T | None:
+            watch = Stopwatch()
+            outcome = work()
+            result = settle(self.run, replace(outcome.result, duration_ms=watch.ms()))
+            record(result)
+            if result.failed:
+                raise Stop
+            return outcome.value
+
+        def record(result: HopResult) -> None:
+            opened.hops.append(result)
+            if on_hop is not None:
+                on_hop(result)
+
+        sock: socket.socket | None = None
+        try:
+            sock = self._connect(hop)
+            opened.conn = self._over(sock, hop, record, opened)
+        except Stop:
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.close()
+        return opened
+
+    # --- the hops --------------------------------------------------------------------------
+
+    def _connect(self, hop: Callable[[Callable[[], Outcome[Any]]], Any]) -> socket.socket:
+        """DNS and TCP to the proxy, or to the server."""
+        proxy, target, settings = self.proxy, self.target, self.settings
+        if proxy is not None:
+            addresses = hop(lambda: self._proxy_name(proxy))
+            port = proxy.port
+        else:
+            role = "MCP server" if self.step in (
+                Step.RESOURCE, Step.PROTECTED_RESOURCE_METADATA) else "authorization server"
+            addresses = hop(lambda: blame(self.bypass, dns.resolve(
+                target.hostname, target.effective_port, self.timeout, settings.dns_server,
+                role)))
+            port = target.effective_port
+        sock: socket.socket = hop(lambda: blame(None if proxy else self.bypass, tcp.connect(
+            addresses, port, self.timeout, "proxy" if proxy is not None else "server")))
+        return sock
+
+    def _over(self, sock: socket.socket, hop: Callable[[Callable[[], Outcome[Any]]], Any],
+              record: Callable[[HopResult], None], opened: Opened) -> KeptConnection:
+        """The hops over the new TCP connection, up to TLS with the server."""
+        prepared, target, proxy = self.prepared, self.target, self.proxy
+        tcp_stream = PlainStream(sock)
+        stream: Stream = tcp_stream
+        if proxy is not None and proxy.scheme == "https":
+            stream = hop(lambda: proxy_tls.establish(
+                tcp_stream, proxy, prepared, self.timeout, self._context("proxy")))
+        else:
+            record(skipped(Hop.PROXY_TLS, "no https:// proxy"))
+        if proxy is not None and proxy.scheme.startswith("socks"):
+            hop(lambda: self._socks(tcp_stream, proxy))
+        elif proxy is not None:
+            tunnel = hop(lambda: proxy_connect.tunnel(
+                stream, proxy, target.hostname, target.effective_port,
+                self.settings.profile, self.timeout))
+            opened.date_skew_s = tunnel.date_skew_s
+        else:
+            record(skipped(Hop.PROXY_CONNECT, "direct connection, no proxy"))
+
+        facts: HandshakeFacts | None = None
+        if target.scheme == "https":
+            handshake = hop(lambda: tls.establish(
+                stream, target.hostname, identity=prepared.identity, trust=prepared.trust,
+                profile=self.settings.profile, via_proxy=proxy is not None,
+                timeout=self.timeout, date_skew_s=opened.date_skew_s,
+                context=self._context("server")))
+            if handshake.stream is None:  # the server ended the handshake over our certificate
+                hop(lambda: Outcome(judge_client_cert(self.prepared, handshake.facts,
+                                                      handshake.cert_failure)))
+                raise Stop  # the certificate hop failed already; never reached
+            stream, facts = handshake.stream, handshake.facts
+        else:
+            record(skipped(Hop.TLS, "plain http:// URL, no TLS"))
+            record(skipped(Hop.CLIENT_CERT, "plain http:// URL, no TLS"))
+        return KeptConnection(sock=sock, stream=stream, facts=facts, opened_by=self.step,
+                              hops=list(opened.hops))
+
+    def _socks(self, stream: Stream, proxy: ProxyURL) -> Outcome[None]:
+        """The SOCKS request; the client resolves the name first where the proxy does not."""
+        profile, target = self.settings.profile, self.target
+        remote = proxy.scheme in profile.proxy.socks_remote_dns or is_ip(target.hostname)
+        host = target.hostname
+        if not remote:
+            found = dns.resolve(host, target.effective_port, self.timeout,
+                                self.settings.dns_server, "MCP server (resolved by the client "
+                                "for the SOCKS proxy)")
+            if found.result.failed or not found.value:
+                return Outcome(replace(found.result, hop=Hop.PROXY_CONNECT))
+            host = found.value[0][1]
+        return socks_connect.tunnel(stream, proxy, host, target.effective_port, profile,
+                                    self.timeout, remote,
+                                    resolved_from=None if remote else target.hostname)
+
+    def _proxy_name(self, proxy: ProxyURL) -> Outcome[list[dns.Address]]:
+        found = dns.resolve(proxy.host, proxy.port, self.timeout, self.settings.dns_server,
+                            "proxy")
+        if is_ip(self.target.hostname):
+            return found
+        return Outcome(found.result.noted(self._local_resolution_note(), warn=False),
+                       found.value)
+
+    def _context(self, purpose: str) -> Any:
+        return self.run.tls_context(purpose, self.prepared.identity)
+
+    def _local_resolution_note(self) -> str:
+        """Whether the target also resolves here (through a proxy, the proxy resolves it);
+        asked once per host and run."""
+        host = self.target.hostname
+        known = self.run.resolves_locally.get(host)
+        if known is None:
+            wait = min(self.timeout, 3.0)
+            server = self.settings.dns_server
+            if dns.is_localhost(host):  # RFC 6761: answered locally, never asked of DNS
+                known = True
+            elif server is not None:
+                known = bool(dns.query(host, "A", wait, server).addresses)
+            else:
+                try:
+                    known = bool(call_bounded(lambda: socket.getaddrinfo(host, None), wait))
+                except (OSError, UnicodeError, Timeout):
+                    known = False
+            self.run.resolves_locally[host] = known
+        where = "also resolves locally" if known else \
+            "does not resolve locally (fine when proxied)"
+        return f"the proxy resolves {host}; it {where}"
+
+
+def judge_client_cert(prepared: Prepared, facts: HandshakeFacts, failure: Any, *,
+                      rejected_page: str | None = None, status: int | None = None
+                      ) -> HopResult:
+    return client_cert.judge(facts, prepared.identity, prepared.settings.profile,
+                             failure=failure, rejected_page=rejected_page, status=status,
+                             not_sent=prepared.cert_not_sent)
+
+
+def blame(entry: object, outcome: Outcome[T]) -> Outcome[T]:
+    """A direct request that NO_PROXY caused and that cannot get through: say so."""
+    if not outcome.result.failed or not entry:
+        return outcome
+    hint = (f"NO_PROXY entry {entry!r} sends this request direct instead of through the "
+            "proxy; if only the proxy can reach this host, remove the entry. Otherwise: "
+            f"{outcome.result.hint}")
+    return Outcome(replace(outcome.result, hint=hint), outcome.value)

@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from netcheck.cli import ExitStatus
 from netcheck.model import HopResult, Step
-from netcheck.settings.gather import Options
+from netcheck.settings.gather import Options, UsageError
 
 
 def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[str],
@@ -17,9 +17,13 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
     from rich.console import Console
 
     from netcheck.cli.render import render_report
+    from netcheck.cli.show_command import write_markdown
     from netcheck.report import build_report
+    from netcheck.report.finish import finish_report
     from netcheck.runner import run_check
 
+    if args.markdown == "-" and args.json == "-" and not args.no_json:
+        raise UsageError("--markdown - and --json - both want stdout; write one to a file")
     options = Options(url=args.url, client=args.client, proxy=args.proxy,
                       no_proxy=args.no_proxy, cert=args.cert, key=args.key,
                       key_passphrase_env=args.key_passphrase_env, cacert=tuple(args.cacert),
@@ -45,9 +49,11 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
     finally:
         if status is not None:
             status.stop()
-    report = build_report(run)
+    report = finish_report(build_report(run), label=args.label, anonymize=args.anonymize)
     render_report(console, report, verbose=args.verbose, quiet=args.quiet)
     write_report(report, None if args.no_json else args.json, stdout, console)
+    if args.markdown:
+        write_markdown(report, args.markdown, stdout, console)
     return ExitStatus.OK if report["ok"] else ExitStatus.FAILED
 
 

@@ -19,6 +19,7 @@ def render_report(console: Console, report: dict[str, Any], *, verbose: bool = F
         header = Text(f"netcheck {report['netcheck_version']}", style="bold")
         header.append(f"  client {report['client_profile']['name']}  ")
         header.append(report["target"])
+        header.append(f"  ({report['label']})" if report.get("label") else "", style="bold")
         console.print(header)
         console.print()
         for step in report["steps"]:

@@ -22,8 +22,9 @@ from netcheck.redaction import REDACTED, Secret, redact_url
 from netcheck.runner import CheckRun
 from netcheck.settings.gather import relevant_environment
 
-SCHEMA_VERSION = "1.3"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
-# release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop
+SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
+# release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop;
+# 1.4: "label" (check --label) and environment.host_name, so two reports can be told apart
 
 
 def load_schema() -> dict[str, Any]:
@@ -112,6 +113,7 @@ def build_report(run: CheckRun) -> dict[str, Any]:
         "environment": {
             "os": f"{platform.system()} {platform.release()}",
             "machine": platform.machine(),
+            "host_name": platform.node(),
             "python": sys.version.split()[0],
             "openssl": ssl.OPENSSL_VERSION,
             "packages": _versions(),

@@ -92,8 +92,9 @@ def anonymize(report: dict[str, Any]) -> dict[str, Any]:
         if _HOST.fullmatch(text) and "." in text.strip(".") and not _is_ip(text) \
                 and _internal(text, internal_domains, resolved, proxy_hosts):
             needles.setdefault(text.lower().rstrip("."), "host")
-    for domain in internal_domains:
-        needles.setdefault(domain, "host")
+    for host in sorted({*internal_domains, *proxy_hosts}):
+        if not _is_ip(host) and host != "localhost":
+            needles.setdefault(host, "host")
     pattern = _pattern(needles)
 
     def replace(match: re.Match[str]) -> str:

@@ -16,6 +16,8 @@ from typing import IO, Any
 
 from netcheck.cli import PROG, ExitStatus
 
+SHOWN_MACHINES = 12  # per failure; the count says how many share it
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -116,6 +118,7 @@ def summary(samples: list[Sample], files: int, skipped: int) -> list[str]:
     if shared:
         lines.append("machines by failure:")
         for (step, hop, code), machines in sorted(shared.items(), key=lambda i: -len(i[1])):
-            lines.append(f"  {step} › {hop} [{code}]: {len(machines)}: "
-                         f"{', '.join(sorted(machines))}")
+            named = sorted(machines)[:SHOWN_MACHINES]
+            more = f" and {len(machines) - len(named)} more" if len(machines) > len(named) else ""
+            lines.append(f"  {step} › {hop} [{code}]: {len(machines)}: {', '.join(named)}{more}")
     return lines

@@ -22,7 +22,7 @@ def parse(text: str) -> tuple[list[Any], str]:
 
 
 def tables(tokens: list[Any]) -> list[list[list[str]]]:
-    """Each table as rows of cell texts."""
+    """Each table as rows of cell texts (as rendered, escapes resolved)."""
     out: list[list[list[str]]] = []
     row: list[str] | None = None
     for index, token in enumerate(tokens):
@@ -33,7 +33,8 @@ def tables(tokens: list[Any]) -> list[list[list[str]]]:
         elif token.type in ("th_open", "td_open"):
             assert row is not None
             inline = tokens[index + 1]
-            row.append(inline.content if inline.type == "inline" else "")
+            row.append("".join(c.content for c in inline.children or [] if c.type == "text")
+                       if inline.type == "inline" else "")
         elif token.type == "tr_close":
             assert row is not None
             out[-1].append(row)
@@ -129,3 +130,28 @@ def test_show_writes_markdown_of_a_received_report(run_cli, tmp_path, base_args,
     assert "OK: every hop passed" in result.stderr  # the rendering moved out of the way
     tokens, _ = parse(result.stdout)
     assert tables(tokens)
+
+
+def test_markdown_of_configured_servers_has_a_summary_table_then_each_server():
+    ok = _minimal()
+    failed = copy.deepcopy(ok)
+    failed["steps"][0]["hops"][0].update(status="failed", code="tcp_refused", message="refused")
+    failed["ok"] = False
+    failed["verdict"] = {"step": "resource", "hop": "tcp", "code": "tcp_refused",
+                         "message": "refused", "hint": None, "url": None}
+    document = {"ok": False, "servers": [
+        {"name": "docs", "client": "claude-code", "config_file": "~/.claude.json",
+         "scope": "user", "url": "https://x.test/", "report": ok},
+        {"name": "tick|ets", "client": "cursor", "config_file": ".cursor/mcp.json",
+         "scope": "project", "url": "https://x.test/", "report": failed},
+        {"name": "local", "client": "vscode", "config_file": ".vscode/mcp.json",
+         "scope": "project", "url": None, "report": None}]}
+    tokens, html = parse(to_markdown(document))
+    assert html.startswith("<h2>netcheck: 1 of 3 configured server(s) failed</h2>")
+    summary = tables(tokens)[0]
+    assert summary[1:] == [["docs", "claude-code", "~/.claude.json", "✓ ok"],
+                           ["tick|ets", "cursor", ".cursor/mcp.json",
+                            "✗ resource › tcp (tcp_refused)"],
+                           ["local", "vscode", ".vscode/mcp.json", "not checked"]]
+    assert html.index("<h2>Server docs</h2>") < html.index("<h2>Server tick|ets</h2>")
+    assert "<h3>netcheck: ✗ FAILED at resource › tcp (tcp_refused)</h3>" in html

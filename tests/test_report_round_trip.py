@@ -213,3 +213,20 @@ def test_summarize_counts_and_groups_machines_by_failure(run_cli, tmp_path, a_re
     assert "notes.json is not a netcheck report" in result.stderr
     empty = run_cli("summarize", str(folder / "notes.json"))
     assert empty.status == 2
+
+
+@pytest.mark.parametrize("args", [
+    ["show"],
+    ["diff", "only-one.json"],
+    ["summarize"],
+    ["show", "r.json", "--markdown", "-", "--json", "-"],
+    ["check", "https://mcp.test/", "--markdown", "-", "--json", "-"],
+])
+def test_report_commands_usage_errors_exit_2(args, tmp_path):
+    from tests.test_cli import netcheck
+
+    (tmp_path / "r.json").write_text("{}")
+    result = netcheck(*[str(tmp_path / a) if a == "r.json" else a for a in args])
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stderr.startswith("usage:") or result.stderr.startswith("netcheck: ")

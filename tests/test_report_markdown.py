@@ -54,7 +54,7 @@ def test_markdown_of_a_failed_run_is_gfm_with_the_verdict_first(run_cli, tmp_pat
     tokens, html = parse(text)
     heading = next(t for t in tokens if t.type == "inline")
     assert tokens[0].type == "heading_open"
-    assert heading.content.startswith("netcheck: ✗ FAILED at resource › tcp (tcp\\_refused)")
+    assert heading.content.startswith("netcheck: ✗ FAILED at resource › tcp (tcp_refused)")
     assert "<strong>What to change:</strong> nothing listens on that port" in html
     about, steps = tables(tokens)[:2]
     assert ["Label", "office VPN"] in about

@@ -13,8 +13,11 @@ text, with stable placeholders (the same value gets the same placeholder through
   ``2001:db8::N``, the documentation ranges (RFC 5737, RFC 3849);
 - the machine's host name (``environment.host_name``) -> ``machine-1``.
 
-Public host names and addresses stay: they name the service, not the user's network. Step, hop,
-status and code names, versions and times are never touched.
+A value found in one place is replaced wherever it stands as a whole word (a user name found in
+a path also in messages), case-insensitively. Public host names and addresses stay: they name
+the service, not the user's network. Step, hop, status and code names, versions and times are
+never touched. Free text is only searched for values found in the report's structure (and for
+IP addresses): a name that appears nowhere else, only inside a server's page, is not found.
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ from typing import Any
 MARKS = {"ok": "✓ ok", "warning": "! warning", "failed": "✗ failed", "skipped": "- not run"}
 # GitHub refuses issue bodies over 65536 characters: beyond this the JSON is left out.
 MAX_EMBEDDED_JSON = 50_000
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~#!&])")
+_SPECIAL = re.compile(r"([\\`*{}\[\]<>|~#!&])")
+# "_" opens emphasis only at a word's edge (GFM): "proxy_connect" needs no escape, "_x_" does
+_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
 def escape(value: Any) -> str:
@@ -24,7 +26,7 @@ def escape(value: Any) -> str:
     no emphasis, safe inside a table cell)."""
     text = "" if value is None else str(value)
     text = " ".join(text.split())
-    return _SPECIAL.sub(r"\\\1", text)
+    return _EDGE_UNDERSCORE.sub(r"\\_", _SPECIAL.sub(r"\\\1", text))
 
 
 def fenced(text: str, info: str = "") -> str:

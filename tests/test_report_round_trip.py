@@ -230,3 +230,35 @@ def test_report_commands_usage_errors_exit_2(args, tmp_path):
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert result.stderr.startswith("usage:") or result.stderr.startswith("netcheck: ")
+
+
+def test_control_characters_of_a_received_report_never_reach_the_terminal(run_cli, tmp_path,
+                                                                          a_report):
+    hostile = json.loads(json.dumps(a_report))
+    hostile["verdict"]["message"] = "refused\x1b]0;owned\x07\x1b[2J\r"
+    hostile["steps"][1]["hops"][2]["message"] = hostile["verdict"]["message"]
+    hostile["environment"]["host_name"] = "pc\x1b[31m"
+    path = _write(tmp_path, "hostile.json", hostile)
+    other = _write(tmp_path, "other.json", a_report)
+    outputs = [(run_cli("show", path, "-v"), 1), (run_cli("diff", other, path), 0),
+               (run_cli("summarize", path), 1)]
+    for result, status in outputs:
+        assert result.status == status, result.stderr
+        assert "\x1b" not in result.stdout + result.stderr
+        assert "\\x1b" in result.stdout
+
+
+def test_damaged_reports_are_diagnosed_in_diff_and_skipped_by_summarize(run_cli, tmp_path,
+                                                                        a_report):
+    good = _write(tmp_path, "good.json", a_report)
+    damaged = _write(tmp_path, "damaged.json", {**a_report, "settings": ["not", "a", "dict"],
+                                                "verdict": "broken"})
+    result = run_cli("diff", good, damaged)
+    assert result.status == 2
+    assert "damaged netcheck report" in result.stderr
+    summary = run_cli("summarize", good, damaged)
+    assert summary.status == 1
+    assert summary.stdout.startswith("1 report(s) from 2 file(s), 1 skipped")
+    assert "damaged.json is a damaged netcheck report" in summary.stderr
+    anonymized = run_cli("show", damaged, "--anonymize")
+    assert anonymized.status == 2 and "Traceback" not in anonymized.stderr

@@ -20,7 +20,7 @@ _TIMING = re.compile(r"\s*\bin [0-9.]+ ms\b|[0-9.]+ ms\b")
 
 
 def run_diff(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    from netcheck.report.received import ReportError, read_report
+    from netcheck.report.received import DAMAGED, ReportError, read_report
 
     try:
         a, b = read_report(args.a), read_report(args.b)
@@ -31,10 +31,15 @@ def run_diff(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         print(f"{PROG}: {args.a if a.is_multi else args.b} is a report of configured servers "
               f"and the other of one server: compare reports of the same kind", file=stderr)
         return ExitStatus.USAGE
-    if not a.is_multi:
-        lines, differ = compare(a.document, b.document)
-    else:
-        lines, differ = _compare_servers(a.document, b.document)
+    try:
+        if not a.is_multi:
+            lines, differ = compare(a.document, b.document)
+        else:
+            lines, differ = _compare_servers(a.document, b.document)
+    except DAMAGED:
+        print(f"{PROG}: {args.a} or {args.b} is a damaged netcheck report: a field has the "
+              "wrong type", file=stderr)
+        return ExitStatus.USAGE
     print(f"A: {args.a}\nB: {args.b}", file=stdout)
     for line in lines:
         print(line, file=stdout)

@@ -20,7 +20,7 @@ from netcheck.settings.gather import UsageError
 def run_show(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     from rich.console import Console
 
-    from netcheck.report.received import ReportError, check_document, read_report
+    from netcheck.report.received import DAMAGED, ReportError, check_document, read_report
 
     if args.markdown == "-" and args.json == "-":
         raise UsageError("--markdown - and --json - both want stdout; write one to a file")
@@ -33,18 +33,16 @@ def run_show(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         print(f"{PROG}: {args.report} was written by a newer netcheck (report schema "
               f"{received.newer_minor}); what this netcheck does not know of it is not shown",
               file=stderr)
-    document = received.document
-    if args.anonymize:
-        from netcheck.report.anonymize import anonymize
-
-        document = anonymize(document)
-        received = check_document(document, args.report)
     to_stdout = args.markdown == "-" or args.json == "-"
     console = Console(file=stderr if to_stdout else stdout, highlight=False)
     try:  # a report that passed the checks can still hold values of the wrong type
+        if args.anonymize:
+            from netcheck.report.anonymize import anonymize
+
+            received = check_document(anonymize(received.document), args.report)
         render_document(Console(file=io.StringIO(), width=console.width), received.document,
                         verbose=args.verbose, quiet=args.quiet)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+    except DAMAGED:
         print(f"{PROG}: {args.report} is a damaged netcheck report: a field has the wrong type",
               file=stderr)
         return ExitStatus.USAGE

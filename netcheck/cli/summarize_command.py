@@ -32,7 +32,7 @@ class Sample:
 
 
 def run_summarize(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    from netcheck.report.received import ReportError, read_report
+    from netcheck.report.received import DAMAGED, ReportError, read_report
 
     samples: list[Sample] = []
     files = skipped = 0
@@ -44,9 +44,12 @@ def run_summarize(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) ->
             skipped += 1
             print(f"{PROG}: skipped: {exc}", file=stderr)
             continue
-        for entry in received.entries():
-            if entry.report is not None:
-                samples.append(sample(entry.report, path, entry.name))
+        try:
+            samples += [sample(entry.report, path, entry.name) for entry in received.entries()
+                        if entry.report is not None]
+        except DAMAGED:
+            skipped += 1
+            print(f"{PROG}: skipped: {path} is a damaged netcheck report", file=stderr)
     if not samples:
         print(f"{PROG}: no readable netcheck report among {files} file(s)", file=stderr)
         return ExitStatus.USAGE

@@ -3,7 +3,8 @@ read its schema version, and which form is it (one server, or the servers of a c
 
 A report of schema major 1 with a newer minor version is readable (minor versions only add
 fields); a newer major version is not. Everything unusable is a :class:`ReportError` whose text
-says why, for the CLI to print (exit 2).
+says why, for the CLI to print (exit 2). Control characters in a received report are made visible
+(``\\x1b``), never passed to the reader's terminal.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ _HOP_FIELDS = ("hop", "status", "duration_ms", "code", "message", "hint", "notes
 
 class ReportError(Exception):
     """The file is not a report this netcheck can read; the text says why."""
+
+
+# What reading a report that passed the checks can still raise (a field of the wrong type).
+DAMAGED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,22 @@ def read_report(path: str) -> Received:
         line = getattr(exc, "lineno", None)
         where = f" (line {line})" if line else ""
         raise ReportError(f"{path} is not a netcheck report: not JSON{where}") from None
-    return check_document(document, path)
+    return check_document(printable(document), path)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(value: Any) -> Any:
+    """A copy with every control character (but newline and tab) shown as ``\\xNN``: a received
+    report is untrusted, and an escape sequence in it must not reach the reader's terminal."""
+    if isinstance(value, str):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", value)
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    return value
 
 
 def check_document(document: Any, source: str) -> Received:

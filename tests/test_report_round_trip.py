@@ -262,3 +262,18 @@ def test_damaged_reports_are_diagnosed_in_diff_and_skipped_by_summarize(run_cli,
     assert "damaged.json is a damaged netcheck report" in summary.stderr
     anonymized = run_cli("show", damaged, "--anonymize")
     assert anonymized.status == 2 and "Traceback" not in anonymized.stderr
+
+
+def test_diff_says_when_a_redacted_value_may_be_the_difference(run_cli, tmp_path, base_args,
+                                                               plain_tls, basic_proxy):
+    from tests.conftest import PROXY_PASSWORD, PROXY_USER
+
+    _, a = check(run_cli, tmp_path, "right", plain_tls.url("mcp.test"), *base_args,
+                 env={"HTTPS_PROXY": basic_proxy.url_with(PROXY_USER, PROXY_PASSWORD)})
+    _, b = check(run_cli, tmp_path, "wrong", plain_tls.url("mcp.test"), *base_args,
+                 env={"HTTPS_PROXY": basic_proxy.url_with(PROXY_USER, "Wr0ng-planted")})
+    result = run_cli("diff", str(a), str(b))
+    assert result.status == 1
+    assert "outcomes part at resource › proxy_connect:" in result.stdout
+    assert "look the same in both reports but may differ: HTTPS_PROXY" in result.stdout
+    assert PROXY_PASSWORD not in result.stdout and "Wr0ng-planted" not in result.stdout

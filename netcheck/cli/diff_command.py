@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from netcheck.cli import PROG, ExitStatus
+from netcheck.redaction import REDACTED
 
 UNSET = "(not set)"
 _TIMING = re.compile(r"\s*\bin [0-9.]+ ms\b|[0-9.]+ ms\b")
@@ -92,6 +93,11 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> tuple[list[str], bool]:
         lines.append("outcomes: the same at every step and hop")
         return lines, False
     lines += parting
+    hidden = sorted(n for n in settings_a if REDACTED in settings_a[n]
+                    and settings_a[n] == settings_b.get(n))
+    if hidden:
+        lines.append("note: redacted values (a password, a header value) look the same in "
+                     f"both reports but may differ: {', '.join(hidden)}")
     return lines, True
 
 

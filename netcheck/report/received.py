@@ -118,6 +118,10 @@ def check_document(document: Any, source: str) -> Received:
         if not isinstance(servers, list) or not all(isinstance(s, dict) for s in servers):
             raise ReportError(f"{source} is not a netcheck report: 'servers' is not a list of "
                               "servers")
+        if "schema_version" not in document and not any(
+                isinstance(s.get("report"), dict) for s in servers):
+            raise ReportError(f"{source} is not a netcheck report (no schema_version, and no "
+                              "server with a report)")
         newer = _check_version(document, source) if "schema_version" in document else None
         for server in servers:
             report = server.get("report")

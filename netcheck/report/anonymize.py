@@ -41,7 +41,7 @@ _NOT_USERS = frozenset({"shared", "public", "default", "all users"})
 
 _ATTR = r"(?:CN|OU|O|L|ST|C|DC|E|UID|STREET|emailAddress|serialNumber|[0-9]+(?:\.[0-9]+)+)"
 _DN = re.compile(rf"{_ATTR}=(?:\\.|[^,\\])*(?:,{_ATTR}=(?:\\.|[^,\\])*)*")
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>()]+")
+_URL = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s\"'<>()]+")  # linear
 _HOME = re.compile(r"(?:/home/|/Users/|[A-Za-z]:[\\/]+Users[\\/]+|\\Users\\)([^/\\\s\"':]+)")
 _HOST = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?")
 _IPV4 = r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)"

@@ -141,7 +141,10 @@ def test_diff_names_the_proxy_variable_and_the_first_differing_hop(run_cli, tmp_
     assert result.status == 1, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) <= 16, result.stdout  # a handful of lines, not hundreds
-    assert '"home"' in lines[2] and '"office VPN"' in lines[3]
+    assert lines[0] == f"A = {a}, B = {b}"
+    assert lines[1].startswith('A: "home" ') and lines[1].endswith(": OK")
+    assert lines[2].startswith('B: "office VPN" ')
+    assert lines[2].endswith(": FAILED at resource › tcp [tcp_refused]")
     differing = [line for line in lines if line.strip().startswith("HTTPS_PROXY")]
     assert len(differing) == 1 and "(not set)" in differing[0]
     assert f"B {DEAD_PROXY} (from env HTTPS_PROXY)" in result.stdout

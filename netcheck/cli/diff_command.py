@@ -41,7 +41,7 @@ def run_diff(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         print(f"{PROG}: {args.a} or {args.b} is a damaged netcheck report: a field has the "
               "wrong type", file=stderr)
         return ExitStatus.USAGE
-    print(f"A: {args.a}\nB: {args.b}", file=stdout)
+    print(f"A = {args.a}, B = {args.b}", file=stdout)
     for line in lines:
         print(line, file=stdout)
     return ExitStatus.FAILED if differ else ExitStatus.OK

@@ -16,6 +16,7 @@ remaining hops are recorded as ``skipped``. Adding a hop: its module, its codes,
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -37,7 +38,7 @@ from netcheck.net.deadline import Stopwatch
 from netcheck.net.http1 import HttpResponse
 from netcheck.net.pool import KeptConnection, PoolKey
 from netcheck.net.streams import StreamClosed
-from netcheck.opening import Opener, Stop, judge_client_cert, out_of_time, settle
+from netcheck.opening import Amend, Opener, Stop, judge_client_cert, out_of_time, settle
 from netcheck.proxy.models import Target
 from netcheck.proxy.url import ProxyURL
 from netcheck.run_context import RunContext
@@ -83,6 +84,7 @@ class Walk:
         self.result = UrlProbe(step=StepResult(step=step, url=request.url),
                                date_skew_s=date_skew_s)
         self.timeout = min(self.settings.timeout, max(run.deadline.remaining(), 0.05))
+        self.amendments: list[tuple[Hop, Future[Amend]]] = []
 
     # --- recording ------------------------------------------------------------------------
 
@@ -123,15 +125,26 @@ class Walk:
             for hop in self.order:
                 if hop not in done:
                     self.skip(hop, why)
+        self.amend()
         return self.result
+
+    def amend(self) -> None:
+        """Complete the results that were worked out while the request went on."""
+        hops = self.result.step.hops
+        for name, future in self.amendments:
+            complete = future.result()
+            at = next((i for i, result in enumerate(hops) if result.hop is name), None)
+            if at is not None:
+                hops[at] = complete(hops[at])
 
     def _deadline_hit(self) -> bool:
         return any(h.code is Code.RUN_DEADLINE_EXCEEDED for h in self.result.step.hops)
 
     def walk(self) -> None:
-        settings, target = self.settings, self.target
-        proxy = self.hop(lambda: proxy_resolve.resolve(settings.env, self.request.url,
-                                                       settings.profile))
+        settings, target, url = self.settings, self.target, self.request.url
+        self.amendments.append((Hop.PROXY_RESOLVE, self.run_context.background(
+            lambda: proxy_resolve.compare(settings.env, url, settings.profile))))
+        proxy = self.hop(lambda: proxy_resolve.decide(settings.env, url, settings.profile))
         bypass = self.result.step.hops[-1].details.get("no_proxy_entry")
         pool = self.run_context.pool
         key = pool_key(proxy, target, self.prepared)
@@ -148,6 +161,7 @@ class Walk:
                 self.record(result)
         else:
             opened = self.opener(proxy, bypass).open(on_hop=self.record)
+        self.amendments += opened.amendments
         if opened.conn is None:
             raise Stop
         if opened.date_skew_s is not None:
@@ -241,7 +255,7 @@ def open_ahead(url: str, step: Step, count: int, prepared: Prepared, run: RunCon
     if not run.pool.enabled or run.deadline.expired:
         return
     settings = prepared.settings
-    decided = proxy_resolve.resolve(settings.env, url, settings.profile)
+    decided = proxy_resolve.decide(settings.env, url, settings.profile)
     if decided.result.failed:
         return
     target = Target.parse(url)

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin
 
+from netcheck import warmup
 from netcheck.hops.http import bearer_challenge, initialize, judge_initialize
 from netcheck.model import Code, Hop, NotSent, Step, StepResult, failed, skipped
 from netcheck.oauth.context import FlowContext, OAuthOptions
-from netcheck.oauth.flow import run_flow
 from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, probe
 from netcheck.proxy.models import Target, is_http_url
 from netcheck.redaction import Redactor, proxy_userinfo, query_values, redact_url
@@ -89,12 +89,15 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         run.finished_at = dt.datetime.now(dt.UTC)
         return run
 
+    warmup.start()  # what comes after the first request, imported while it waits
     try:
         final = _resource(run, prepared, context, url, observer)
         if final.step.ok and final.response is not None:
             if not run.options.oauth:
                 final.step.notes.append("--no-oauth: the OAuth flow was not checked")
             elif final.response.status == 401:
+                from netcheck.oauth.flow import run_flow
+
                 run.steps.extend(run_flow(_flow_context(run, prepared, context, final,
                                                         observer)))
             else:

@@ -14,11 +14,7 @@ from netcheck.settings.gather import Options
 
 def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[str],
                       stderr: IO[str]) -> int:
-    from rich.console import Console
-
-    from netcheck.cli.render import render_report
-    from netcheck.report import build_report
-    from netcheck.runner import run_check
+    from netcheck.runner import run_check  # rendering and the report come later (warmup)
 
     options = Options(url=args.url, client=args.client, proxy=args.proxy,
                       no_proxy=args.no_proxy, cert=args.cert, key=args.key,
@@ -31,8 +27,12 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
                       reuse_connections=not args.no_reuse,
                       claude_settings=tuple(args.claude_settings))
     json_to_stdout = args.json == "-" and not args.no_json
-    console = Console(file=stderr if json_to_stdout else stdout, highlight=False)
-    status = console.status("starting") if console.is_terminal and not args.quiet else None
+    out = stderr if json_to_stdout else stdout
+    status = None
+    if not args.quiet and out.isatty():
+        from rich.console import Console
+
+        status = Console(file=out, highlight=False).status("starting")
 
     def observe(step: Step, hop: HopResult) -> None:
         if status is not None:
@@ -45,6 +45,12 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
     finally:
         if status is not None:
             status.stop()
+    from rich.console import Console
+
+    from netcheck.cli.render import render_report
+    from netcheck.report import build_report
+
+    console = Console(file=out, highlight=False)
     report = build_report(run)
     render_report(console, report, verbose=args.verbose, quiet=args.quiet)
     write_report(report, None if args.no_json else args.json, stdout, console)

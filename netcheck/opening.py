@@ -28,6 +28,7 @@ from netcheck.proxy.models import Target
 from netcheck.proxy.url import ProxyURL
 from netcheck.run_context import RunContext
 from netcheck.settings.check import Prepared
+from netcheck.settings.gather import Settings
 
 T = TypeVar("T")
 Amend = Callable[[HopResult], HopResult]  # completes a recorded hop's result
@@ -77,10 +78,30 @@ class Opener:
     """Opens connections to ``target``'s origin over one route for one request's step."""
 
     def __init__(self, target: Target, step: Step, proxy: ProxyURL | None, bypass: object,
-                 prepared: Prepared, run: RunContext, timeout: float) -> None:
+                 prepared: Prepared | Future[Prepared], run: RunContext, timeout: float,
+                 settings: Settings | None = None) -> None:
+        """``prepared`` may still be on its way (a connection opened while the settings step
+        runs): the hops up to the proxy's tunnel need only ``settings``; TLS waits for it."""
         self.target, self.step, self.proxy, self.bypass = target, step, proxy, bypass
-        self.prepared, self.run, self.timeout = prepared, run, timeout
-        self.settings = prepared.settings
+        self.run, self.timeout = run, timeout
+        self._prepared = prepared
+        if isinstance(prepared, Future):
+            assert settings is not None
+            self.settings = settings
+        else:
+            self.settings = prepared.settings
+
+    @property
+    def prepared(self) -> Prepared:
+        """The settings step's result, once it is there (a failed settings step, or one that
+        outlasts the run, stops this connection: the request it was for never goes out)."""
+        if isinstance(self._prepared, Future):
+            try:
+                self._prepared = self._prepared.result(
+                    timeout=max(self.run.deadline.remaining(), 0.05))
+            except Exception as exc:
+                raise Stop from exc
+        return self._prepared
 
     def open(self, on_hop: Callable[[HopResult], None] | None = None) -> Opened:
         """Every hop up to TLS with the server; ``on_hop`` hears each result as it comes."""
@@ -133,10 +154,11 @@ class Opener:
     def _over(self, sock: socket.socket, hop: Callable[[Callable[[], Outcome[Any]]], Any],
               record: Callable[[HopResult], None], opened: Opened) -> KeptConnection:
         """The hops over the new TCP connection, up to TLS with the server."""
-        prepared, target, proxy = self.prepared, self.target, self.proxy
+        target, proxy = self.target, self.proxy
         tcp_stream = PlainStream(sock)
         stream: Stream = tcp_stream
         if proxy is not None and proxy.scheme == "https":
+            prepared = self.prepared
             stream = hop(lambda: proxy_tls.establish(
                 tcp_stream, proxy, prepared, self.timeout, self._context("proxy")))
         else:
@@ -153,6 +175,7 @@ class Opener:
 
         facts: HandshakeFacts | None = None
         if target.scheme == "https":
+            prepared = self.prepared
             handshake = hop(lambda: tls.establish(
                 stream, target.hostname, identity=prepared.identity, trust=prepared.trust,
                 profile=self.settings.profile, via_proxy=proxy is not None,

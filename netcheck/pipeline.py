@@ -43,6 +43,7 @@ from netcheck.proxy.models import Target
 from netcheck.proxy.url import ProxyURL
 from netcheck.run_context import RunContext
 from netcheck.settings.check import Prepared
+from netcheck.settings.gather import Settings
 
 ORDER = (Hop.PROXY_RESOLVE, Hop.DNS, Hop.TCP, Hop.PROXY_TLS, Hop.PROXY_CONNECT, Hop.TLS,
          Hop.CLIENT_CERT, Hop.HTTP)
@@ -147,7 +148,7 @@ class Walk:
         proxy = self.hop(lambda: proxy_resolve.decide(settings.env, url, settings.profile))
         bypass = self.result.step.hops[-1].details.get("no_proxy_entry")
         pool = self.run_context.pool
-        key = pool_key(proxy, target, self.prepared)
+        key = pool_key(proxy, target, self.prepared.identity is not None)
         kept = pool.take(key) if self.request.resendable else None
         if kept is not None:
             if self.over_kept(kept, key):
@@ -243,26 +244,32 @@ class Walk:
         return got is not None and got.response is not None and got.response.reusable
 
 
-def pool_key(proxy: ProxyURL | None, target: Target, prepared: Prepared) -> PoolKey:
+def pool_key(proxy: ProxyURL | None, target: Target, offers_cert: bool) -> PoolKey:
     """Connections are shared by requests to the same origin over the same route, with the
     same client certificate."""
-    return (proxy.display if proxy else "direct", target.origin, prepared.identity is not None)
+    return (proxy.display if proxy else "direct", target.origin, offers_cert)
 
 
-def open_ahead(url: str, step: Step, count: int, prepared: Prepared, run: RunContext) -> None:
+def open_ahead(url: str, step: Step, count: int, prepared: Prepared | Future[Prepared],
+               run: RunContext, settings: Settings | None = None) -> None:
     """Start opening ``count`` connections to ``url``'s origin, over the route its requests
-    will take, for requests that will go out side by side once an answer comes."""
+    will take: for requests that go out side by side once an answer comes, or for the first
+    request while the settings step (``prepared``, then a future) runs."""
     if not run.pool.enabled or run.deadline.expired:
         return
-    settings = prepared.settings
+    if isinstance(prepared, Future):
+        assert settings is not None
+        offers_cert = settings.cert is not None
+    else:
+        settings, offers_cert = prepared.settings, prepared.identity is not None
     decided = proxy_resolve.decide(settings.env, url, settings.profile)
     if decided.result.failed:
         return
     target = Target.parse(url)
     bypass = decided.result.details.get("no_proxy_entry")
     timeout = min(settings.timeout, max(run.deadline.remaining(), 0.05))
-    opener = Opener(target, step, decided.value, bypass, prepared, run, timeout)
-    run.pool.ahead(pool_key(decided.value, target, prepared), count, opener.open)
+    opener = Opener(target, step, decided.value, bypass, prepared, run, timeout, settings)
+    run.pool.ahead(pool_key(decided.value, target, offers_cert), count, opener.open)
 
 
 def guarded(step: Step, run: Callable[[], StepResult]) -> StepResult:

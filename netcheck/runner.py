@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin
 
@@ -12,7 +13,7 @@ from netcheck import warmup
 from netcheck.hops.http import bearer_challenge, initialize, judge_initialize
 from netcheck.model import Code, Hop, NotSent, Step, StepResult, failed, skipped
 from netcheck.oauth.context import FlowContext, OAuthOptions
-from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, probe
+from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, open_ahead, probe
 from netcheck.proxy.models import Target, is_http_url
 from netcheck.redaction import Redactor, proxy_userinfo, query_values, redact_url
 from netcheck.run_context import RunContext
@@ -77,8 +78,20 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
                    started_at=now or dt.datetime.now(dt.UTC))
     run.redactor = secrets_of(settings, environ, options)
     context = RunContext.start(settings.deadline, settings.reuse_connections)
-    settings_step, prepared = check_settings(settings, now)
+    # the MCP server's URL is known now: its connection opens while the settings are checked
+    ready: Future[Prepared] = Future()
+    open_ahead(url, Step.RESOURCE, 1, ready, context, settings)
+    try:
+        settings_step, prepared = check_settings(settings, now)
+    except BaseException as exc:
+        ready.set_exception(exc)
+        context.close()
+        raise
     prepared = dataclasses.replace(prepared, origin=Target.parse(url).origin)
+    if settings_step.ok:
+        ready.set_result(prepared)
+    else:
+        ready.set_exception(RuntimeError("the settings step failed"))
     run.steps.append(settings_step)
     if observer:
         for hop in settings_step.hops:
@@ -86,6 +99,7 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     if not settings_step.ok:
         run.steps.append(StepResult(step=Step.RESOURCE, url=url,
                                     hops=[skipped(h, "the settings step failed") for h in ORDER]))
+        context.close()
         run.finished_at = dt.datetime.now(dt.UTC)
         return run
 

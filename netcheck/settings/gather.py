@@ -55,6 +55,7 @@ class Options:
     deadline: float = DEFAULT_DEADLINE
     reuse_connections: bool = True  # keep-alive per origin and route, as clients do
     claude_settings: tuple[str, ...] = ()  # as `claude --settings` (a file or JSON)
+    callback_port: int | None = None  # the OAuth redirect's loopback port (oauth.callbackPort)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def target_for(server: ConfiguredServer, base: Options,
         return CheckTarget(server, None, f"header {broken[0]} has a line break in its value: "
                                          "no client can send it", nearest=nearest)
     options = dataclasses.replace(
-        base, url=server.url, client=chosen,
+        base, url=server.url, client=chosen, transport=server.transport,
         headers=(*(f"{name}: {value.reveal()}" for name, value in server.headers),
                  *base.headers),
         client_id=base.client_id or server.client_id,

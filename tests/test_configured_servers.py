@@ -44,14 +44,21 @@ WANTED = {
 INITIALIZED = json.dumps({"jsonrpc": "2.0", "id": 1, "result": {
     "protocolVersion": "2025-06-18", "capabilities": {},
     "serverInfo": {"name": "lab", "version": "1"}}}).encode()
+ENDPOINT_EVENT = b"event: endpoint\ndata: /messages?session_id=0f3c9a1e77d24b5c\n\n"
 
 
 def keyed(req: Request) -> tuple[int, list[tuple[str, str]], bytes]:
-    """An MCP server that answers initialize only with the header its path wants."""
-    header, value = WANTED.get(req.path, ("", ""))
-    if header and req.headers.get(header) == value:
-        return 200, [("Content-Type", "application/json")], INITIALIZED
-    return 403, [("Content-Type", "application/json")], b'{"error":"forbidden"}'
+    """MCP servers that answer only with the header their path wants: Streamable HTTP (POST
+    initialize), and under /sse legacy SSE (GET, then an endpoint event)."""
+    sse = req.path.startswith("/sse/")
+    header, value = WANTED.get(req.path.removeprefix("/sse"), ("", ""))
+    if req.method != ("GET" if sse else "POST"):
+        return 405, [("Allow", "GET" if sse else "POST")], b""
+    if not header or req.headers.get(header) != value:
+        return 403, [("Content-Type", "application/json")], b'{"error":"forbidden"}'
+    if sse:
+        return 200, [("Content-Type", "text/event-stream")], ENDPOINT_EVENT
+    return 200, [("Content-Type", "application/json")], INITIALIZED
 
 
 def write(path: Path, text: str) -> Path:
@@ -81,7 +88,7 @@ def machine(tmp_path: Path, serve: Any, monkeypatch: pytest.MonkeyPatch) -> dict
                             "headers": {"X-Plain": SECRETS["PLAIN"]}}}}},
     }))
     write(project / ".mcp.json", json.dumps({"mcpServers": {
-        "cc-project": {"type": "sse", "url": f"{url}/cc",
+        "cc-project": {"type": "sse", "url": f"{url}/sse/cc",
                        "headers": {"Authorization": "Bearer ${CC_TOKEN}"},
                        "oauth": {"clientId": "configured-client", "callbackPort": 8765}},
         "cc-unset": {"type": "http", "url": f"{url}/missing",
@@ -100,6 +107,7 @@ def machine(tmp_path: Path, serve: Any, monkeypatch: pytest.MonkeyPatch) -> dict
       "type": "http", "url": "{url}/vs", /* the key comes from the environment */
       "headers": {{"X-Api-Key": "${{env:VS_KEY}}"}},
     }},
+    "vs-not-sse": {{"type": "sse", "url": "{url}/vs"}},
   }},
 }}
 """)
@@ -162,6 +170,8 @@ def test_every_client_is_found_checked_and_attributed(run_cli, machine, lab_flag
         "desk-local": ("not_applicable", None, "Claude Desktop",
                        home / ".config/Claude/claude_desktop_config.json", "user"),
         "vs-workspace": ("ok", None, "VS Code", project / ".vscode/mcp.json", "workspace"),
+        "vs-not-sse": ("failed", "http_method_not_allowed", "VS Code",
+                       project / ".vscode/mcp.json", "workspace"),
         "vs-user-down": ("failed", "tcp_refused", "VS Code",
                          home / ".config/Code/User/mcp.json", "user"),
         "cursor-global": ("ok", None, "Cursor", home / ".cursor/mcp.json", "global"),
@@ -185,14 +195,18 @@ def test_every_client_is_found_checked_and_attributed(run_cli, machine, lab_flag
     assert "not sent" in found["cc-unset"]["notes"][0]
     assert "${NOT_SET_ANYWHERE}" in found["cc-unset"]["notes"][0]
     assert found["cc-project"]["transport"] == "sse"
+    sse_open = found["cc-project"]["report"]["steps"][1]["hops"][-1]["message"]
+    assert "an SSE stream" in sse_open and "0f3c9a1e77d24b5c" not in sse_open
+    assert "type http" in found["vs-not-sse"]["report"]["verdict"]["hint"]
     # the malformed Cursor file is a warning naming file and line; the others still count
     warning = report["config_warnings"][0]
     assert (warning["file"], warning["line"]) == (str(project / ".cursor/mcp.json"), 4)
     assert f"{project / '.cursor/mcp.json'} line 4" in result.stdout
+    assert "Codex: ~/.codex/config.toml (user)" in result.stdout  # the home shown as ~
     # one summary table, then the details of the failures only
     assert result.status == 1 and report["ok"] is False
     assert "FAILED at resource › tcp [tcp_refused]" in result.stdout
-    assert result.stdout.count("netcheck 0.") == 2  # render_report's header, once per failure
+    assert result.stdout.count("netcheck 0.") == 3  # render_report's header, once per failure
     assert_no_secret(result.stdout, result.stderr, json.dumps(report))
 
 

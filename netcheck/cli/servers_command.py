@@ -64,15 +64,28 @@ def run_servers(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO
         console.print("No MCP server is configured in the clients netcheck knows (Claude Code, "
                       "Claude Desktop, VS Code, Cursor, Windsurf, Codex).")
         return ExitStatus.OK
+    home = str(Place.here(environ).home)
     table = Table(title="MCP servers configured on this machine", title_justify="left")
-    for column in ("server", "client", "transport", "URL", "configured in", "checked"):
+    for column in ("server", "configured in", "URL", "checked"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row["name"], row["client"] or "", row["transport"], row["url"] or "",
-                      f"{row['config_file']} ({row['scope']})",
+        url = "(local command)" if row["transport"] == "stdio" else \
+            f"{'SSE ' if row['transport'] == 'sse' else ''}{row['url']}"
+        table.add_row(row["name"], _where(row, home), url,
                       Text(row["status"], style="green" if row["status"] == "yes" else "dim"))
     console.print(table)
     return ExitStatus.OK
+
+
+def _where(entry: dict[str, Any], home: str) -> str:
+    """Where an entry is configured, for the terminal (the home shown as ~)."""
+    if entry["config_file"] is None:
+        return str(entry["scope"])
+    path = str(entry["config_file"])
+    home = home.rstrip("/\\")
+    if home and path.startswith(home) and path[len(home):][:1] in ("/", "\\"):
+        path = "~" + path[len(home):]
+    return f"{entry['client']}: {path} ({entry['scope']})"
 
 
 def _listed(target: CheckTarget) -> dict[str, Any]:
@@ -126,7 +139,8 @@ def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str]
                                parallel=args.parallel, warnings=found.warnings,
                                files=found.files)
     _print_warnings(console, found)
-    render_many(console, report, verbose=args.verbose, quiet=args.quiet)
+    render_many(console, report, verbose=args.verbose, quiet=args.quiet,
+                home=str(Place.here(environ).home))
     _write(report, None if args.no_json else args.json, stdout, console)
     return ExitStatus.OK if report["ok"] else ExitStatus.FAILED
 
@@ -154,17 +168,16 @@ def _check(targets: Sequence[CheckTarget], parallel: int, environ: Mapping[str, 
 
 
 def render_many(console: Console, report: dict[str, Any], *, verbose: bool = False,
-                quiet: bool = False) -> None:
-    """The summary table, then the details of every failure (of every server with -v)."""
+                quiet: bool = False, home: str = "") -> None:
+    """The summary table, then the details of every failure (of every server with -v);
+    paths under ``home`` are shown from ``~``."""
     from netcheck.cli.render import render_report
 
     table = Table(title="MCP servers checked", title_justify="left")
     for column in ("server", "configured in", "verdict"):
         table.add_column(column, overflow="fold")
     for entry in report["servers"]:
-        where = entry["scope"] if entry["config_file"] is None else \
-            f"{entry['client']}: {entry['config_file']} ({entry['scope']})"
-        table.add_row(entry["name"], where, _verdict(entry))
+        table.add_row(entry["name"], _where(entry, home), _verdict(entry))
     console.print(table)
     for entry in report["servers"]:
         if entry["report"] is None or quiet or (entry["outcome"] == "ok" and not verbose):

@@ -56,6 +56,7 @@ class Options:
     reuse_connections: bool = True  # keep-alive per origin and route, as clients do
     claude_settings: tuple[str, ...] = ()  # as `claude --settings` (a file or JSON)
     callback_port: int | None = None  # the OAuth redirect's loopback port (oauth.callbackPort)
+    transport: str = "http"  # "sse": a legacy SSE server, first reached with a GET
 
 
 @dataclass(frozen=True)

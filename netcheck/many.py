@@ -55,9 +55,8 @@ def target_for(server: ConfiguredServer, base: Options,
     client = BY_NAME.get(server.client or "")
     chosen = profile or (client.profile if client else base.client)
     nearest = client.nearest if client and not profile else None
-    if server.shadowed_by:
-        return CheckTarget(server, None, f"not used: {server.shadowed_by} has a server of the "
-                                         "same name", nearest=nearest)
+    if server.unused:
+        return CheckTarget(server, None, f"not used: {server.unused}", nearest=nearest)
     if not server.remote:
         return CheckTarget(server, None, "a local (stdio) server: no network path to check",
                            applicable=False, nearest=nearest)

@@ -301,7 +301,7 @@ def test_managed_mcp_json_takes_exclusive_control(tmp_path):
     found = discover(Place("linux", home, tmp_path, {}, managed=managed))
     assert [s.name for s in found.effective] == ["corp"]
     mine = next(s for s in found.servers if s.name == "mine")
-    assert "exclusive" in (mine.shadowed_by or "")
+    assert "exclusive" in (mine.unused or "")
 
 
 def test_claude_config_dir_and_codex_home_move_the_files(tmp_path):
@@ -382,3 +382,22 @@ def test_check_many_runs_up_to_max_workers_at_once(serve, pki, dns_server):
     assert state["peak"] == 2 and sorted(done) == ["s0", "s1", "s2", "s3"]
     with pytest.raises(ValueError):
         check_many(targets, max_workers=0)
+
+
+def test_disabled_and_rejected_entries_are_not_used(tmp_path):
+    home, project = tmp_path / "home", tmp_path / "project"
+    write(home / ".codeium/windsurf/mcp_config.json", json.dumps({"mcpServers": {
+        "off": {"serverUrl": "https://w.test/mcp", "disabled": True}}}))
+    write(home / ".codex/config.toml", '[mcp_servers.off2]\nurl = "https://c.test/mcp"\n'
+                                       "enabled = false\n")
+    write(project / ".mcp.json", json.dumps({"mcpServers": {
+        "rejected": {"type": "http", "url": "https://r.test/mcp"},
+        "kept": {"type": "http", "url": "https://k.test/mcp"}}}))
+    write(home / ".claude.json", json.dumps({"projects": {str(project): {
+        "disabledMcpjsonServers": ["rejected"]}}}))
+    found = discover(Place("linux", home, project, {}))
+    assert [s.name for s in found.effective] == ["kept"]
+    why = {s.name: s.unused for s in found.servers}
+    assert "disabledMcpjsonServers" in (why["rejected"] or "")
+    assert why["off"] == "disabled in its configuration"
+    assert "enabled = false" in (why["off2"] or "")

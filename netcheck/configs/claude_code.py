@@ -3,7 +3,8 @@
 Scopes, highest first when names collide (Claude Code's documented order): ``local``
 (``projects[<cwd>].mcpServers`` in ``~/.claude.json``), ``project`` (``.mcp.json`` in the
 current directory), ``user`` (``mcpServers`` in ``~/.claude.json``); ``$CLAUDE_CONFIG_DIR``
-moves ``.claude.json``. A ``managed-mcp.json`` in the managed directory takes exclusive control:
+moves ``.claude.json``. A project server the user rejected (``disabledMcpjsonServers``) is not
+used. A ``managed-mcp.json`` in the managed directory takes exclusive control:
 when it exists, only its servers are used.
 """
 
@@ -40,9 +41,14 @@ def find(place: Place, warnings: list[ConfigWarning], files: list[str]) -> list[
         *servers_in(state, "mcpServers", Source(CLIENT, str(state_file), "user"), place,
                     warnings),
     ]
+    rejected = local.get("disabledMcpjsonServers") if isinstance(local, dict) else None
+    if isinstance(rejected, list):
+        found = [dataclasses.replace(s, unused=f"rejected for this project in Claude Code "
+                                             f"(disabledMcpjsonServers in {state_file})")
+                 if s.scope == "project" and s.name in rejected else s for s in found]
     if managed is not None:
         return [s if s.scope == "managed" else dataclasses.replace(
-            s, shadowed_by=f"{managed_file} (managed-mcp.json takes exclusive control)")
+            s, unused=f"{managed_file} exists, and managed-mcp.json takes exclusive control")
             for s in found]
     return first_wins(found)
 
@@ -62,7 +68,10 @@ def first_wins(found: list[ConfiguredServer]) -> list[ConfiguredServer]:
     winners: dict[str, ConfiguredServer] = {}
     out = []
     for server in found:
-        winner = winners.setdefault(server.name, server)
-        out.append(server if winner is server else dataclasses.replace(
-            server, shadowed_by=f"{winner.config_file} ({winner.scope})"))
+        if server.unused is None:
+            winner = winners.setdefault(server.name, server)
+            if winner is not server:
+                server = dataclasses.replace(
+                    server, unused=f"{winner.where} has a server of the same name, which wins")
+        out.append(server)
     return out

@@ -5,6 +5,7 @@ as that remote server."""
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import pairwise
 from typing import Any
 
@@ -50,8 +51,9 @@ def bridged(server: ConfiguredServer, raw: Any, place: Place, source: Source) ->
             headers[name.strip()] = text.strip()
     env = raw.get("env") if isinstance(raw.get("env"), dict) else {}
     inner = place if not env else _with_env(place, env)
-    return remote(source, server.name, "http", url, {"headers": headers}, inner,
-                  [f"through {BRIDGE} (a local bridge on the MCP TypeScript SDK)"])
+    found = remote(source, server.name, "http", url, {"headers": headers}, inner,
+                   [f"through {BRIDGE} (a local bridge on the MCP TypeScript SDK)"])
+    return dataclasses.replace(found, unused=server.unused)
 
 
 def _with_env(place: Place, env: dict[str, Any]) -> Place:

@@ -62,7 +62,7 @@ def _entry(name: str, raw: dict[str, Any], path: str, place: Place,
             prefix = "Bearer " if header == "Authorization" and \
                 variable == raw.get("bearer_token_env_var") else ""
             headers.append((str(header), Secret(prefix + value)))
-    if raw.get("enabled") is False:
-        notes.append("disabled in its configuration (enabled = false)")
     return source.server(name, transport="http", url=url, headers=tuple(headers),
-                         callback_port=port, notes=tuple(notes))
+                         callback_port=port, notes=tuple(notes),
+                         unused="disabled in its configuration (enabled = false)"
+                         if raw.get("enabled") is False else None)

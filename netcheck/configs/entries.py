@@ -3,6 +3,7 @@ Code, Claude Desktop, VS Code, Cursor and Windsurf share, to a :class:`Configure
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,10 @@ def servers_in(doc: Any, key: str, source: Source, place: Place,
             warnings.append(ConfigWarning(source.path, f'server "{name}" is not an object; '
                                                        "ignored"))
             continue
-        found.append(entry(str(name), raw, source, place))
+        server = entry(str(name), raw, source, place)
+        if raw.get("disabled") is True:
+            server = dataclasses.replace(server, unused="disabled in its configuration")
+        found.append(server)
     return found
 
 

@@ -29,7 +29,7 @@ class ConfiguredServer:
     auth_server_metadata_url: str | None = None
     notes: tuple[str, ...] = ()  # what netcheck could not take over as the client would
     problem: str | None = None  # why the entry cannot be checked at all
-    shadowed_by: str | None = None  # set when another entry of the same client wins
+    unused: str | None = None  # why its client does not use it (another entry wins, disabled)
     url_secrets: tuple[Secret, ...] = field(default=(), repr=False)
 
     @property
@@ -63,5 +63,5 @@ class Discovery:
 
     @property
     def effective(self) -> list[ConfiguredServer]:
-        """The entries their client really uses (not shadowed by another scope)."""
-        return [s for s in self.servers if s.shadowed_by is None]
+        """The entries their client really uses (not shadowed by another scope, nor disabled)."""
+        return [s for s in self.servers if s.unused is None]

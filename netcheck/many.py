@@ -118,6 +118,8 @@ def check_many(targets: Sequence[CheckTarget], max_workers: int = DEFAULT_PARALL
             on_done(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max_workers,
-                            thread_name_prefix="netcheck-server") as pool:
+    pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="netcheck-server")
+    try:
         return list(pool.map(one, targets))
+    finally:  # interrupted: start no further run (those under way end at their deadline)
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -401,3 +401,33 @@ def test_disabled_and_rejected_entries_are_not_used(tmp_path):
     assert "disabledMcpjsonServers" in (why["rejected"] or "")
     assert why["off"] == "disabled in its configuration"
     assert "enabled = false" in (why["off2"] or "")
+
+
+def test_a_variable_in_the_url_path_is_never_shown(run_cli, tmp_path, monkeypatch, lab_flags):
+    secret = "p4th-S3cret-in-url"
+    home = tmp_path / "home"
+    monkeypatch.chdir(tmp_path)
+    write(home / ".claude.json", json.dumps({"mcpServers": {"pathy": {
+        "type": "http", "url": f"https://mcp.test:{closed_port()}/t/${{PATH_TOKEN}}/mcp"}}}))
+    env = {"HOME": str(home), "PATH_TOKEN": secret}
+    listed = run_cli("servers", env=env)
+    listed_json = run_cli("servers", "--json", "-", env=env)
+    checked = run_cli("check", *lab_flags, "-v", env=env)
+    assert checked.report is not None
+    assert checked.report["servers"][0]["outcome"] == "failed"
+    for text in (listed.stdout, listed_json.stdout, checked.stdout, checked.stderr,
+                 json.dumps(checked.report)):
+        assert secret not in text
+    assert "/t/<redacted>/mcp" in checked.report["servers"][0]["url"]
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "https://mcp.test/a", "not a url"],
+    ["check", "--timeout", "0"],
+    ["check", "--parallel", "0"],
+    ["check", "--server", "x", "https://mcp.test/a"],
+])
+def test_usage_errors_of_many_exit_2(run_cli, machine, args):
+    result = run_cli(*args, env=machine["env"])
+    assert result.status == 2, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.startswith("netcheck: error:")

@@ -5,6 +5,7 @@ then each failure's details as ``check URL`` shows them."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import threading
@@ -18,9 +19,17 @@ from rich.text import Text
 
 from netcheck.cli import PROG, ExitStatus
 from netcheck.configs import Discovery, Place, discover
-from netcheck.many import CheckTarget, ServerCheck, check_many, from_command_line, target_for
+from netcheck.many import (
+    CheckTarget,
+    ServerCheck,
+    check_many,
+    from_command_line,
+    secrets_of,
+    target_for,
+)
 from netcheck.redaction import redact_url
-from netcheck.settings.gather import Options, UsageError
+from netcheck.runner import validate_url
+from netcheck.settings.gather import Options, UsageError, gather
 
 OUTCOME_STYLE = {"ok": "green", "failed": "bold red", "not_checked": "yellow",
                  "not_applicable": "dim"}
@@ -51,7 +60,7 @@ def run_servers(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO
     """``netcheck servers``: every entry found, where, and whether ``check`` would check it."""
     found = discover(Place.here(environ, Path.cwd()))
     targets = [target_for(s, Options(url="")) for s in found.servers]
-    rows = [_listed(t) for t in targets]
+    rows: list[dict[str, Any]] = secrets_of(targets).scrub_tree([_listed(t) for t in targets])
     if args.json == "-":
         print(json.dumps({"config_files": found.files,
                           "config_warnings": [{"file": w.file, "line": w.line,
@@ -106,11 +115,12 @@ def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str]
 
     if args.parallel < 1 or args.parallel > 64:
         raise UsageError("--parallel wants a number from 1 to 64")
+    gather(dataclasses.replace(base, url="https://netcheck.invalid/"), environ)  # bad flags: 2
     found = Discovery()
     if args.url:
         if args.server:
             raise UsageError("give URLs or --server NAME, not both")
-        targets = [from_command_line(url, base) for url in args.url]
+        targets = [from_command_line(validate_url(url), base) for url in args.url]
     else:
         per_server = [flag for flag, value in (
             ("--header", args.header), ("--client-id", args.client_id),

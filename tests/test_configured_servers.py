@@ -431,3 +431,17 @@ def test_usage_errors_of_many_exit_2(run_cli, machine, args):
     result = run_cli(*args, env=machine["env"])
     assert result.status == 2, result.stderr
     assert "Traceback" not in result.stderr and result.stderr.startswith("netcheck: error:")
+
+
+def test_schema_has_both_forms_and_rejects_a_mix(run_cli, machine, lab_flags, schema):
+    import jsonschema
+
+    many = run_cli("check", "--server", "cc-user", *lab_flags, env=machine["env"]).report
+    assert many is not None
+    one = many["servers"][0]["report"]
+    jsonschema.validate(one, schema)  # the entry's report is a one-server report, unchanged
+    for broken in ({**many, "steps": []},  # a mix of both forms
+                   {k: v for k, v in one.items() if k != "steps"},  # neither
+                   {**many, "servers": [{**many["servers"][0], "report": {"ok": True}}]}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, schema)

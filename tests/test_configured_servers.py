@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netcheck.configs import Place, discover
+from netcheck.configs.entries import Source, servers_in
 from netcheck.configs.expand import expand
 from netcheck.configs.model import ConfiguredServer
-from netcheck.configs.reading import strip_jsonc
+from netcheck.configs.reading import read_json, strip_jsonc
 from netcheck.many import check_many, target_for
 from netcheck.settings.gather import Options
 from tests.servers import Request, closed_port
@@ -445,3 +448,34 @@ def test_schema_has_both_forms_and_rejects_a_mix(run_cli, machine, lab_flags, sc
                    {**many, "servers": [{**many["servers"][0], "report": {"ok": True}}]}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(broken, schema)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                               max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet='{}[],:"/*\\ \nab1', max_size=60))
+def test_any_text_is_a_document_or_a_warning(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("fuzz") / "mcp.json"
+    path.write_text(text, encoding="utf-8")
+    warnings: list[Any] = []
+    for comments in (False, True):
+        doc = read_json(path, warnings, comments=comments)
+        assert doc is not None or warnings
+
+
+@settings(max_examples=200, deadline=None)
+@given(entries=st.dictionaries(st.text(max_size=8), JSON_VALUES | st.dictionaries(
+    st.sampled_from(["url", "type", "headers", "oauth", "auth", "command", "args", "env",
+                     "disabled"]), JSON_VALUES | st.just("https://a.test/${X}"), max_size=5),
+    max_size=4))
+def test_any_entry_shape_is_a_server_or_a_warning(entries):
+    place = Place("linux", Path("/nonexistent-home"), Path("/nonexistent-project"), {})
+    warnings: list[Any] = []
+    found = servers_in({"mcpServers": entries}, "mcpServers", Source("X", "f", "user"), place,
+                       warnings)
+    assert len(found) + len(warnings) == len(entries)

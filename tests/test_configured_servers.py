@@ -198,6 +198,9 @@ def test_every_client_is_found_checked_and_attributed(run_cli, machine, lab_flag
     assert "not sent" in found["cc-unset"]["notes"][0]
     assert "${NOT_SET_ANYWHERE}" in found["cc-unset"]["notes"][0]
     assert found["cc-project"]["transport"] == "sse"
+    assert found["cc-project"]["configured"] == {
+        "headers": ["Authorization"], "client_id": "configured-client",
+        "auth_server_metadata_url": None, "callback_port": 8765}
     sse_open = found["cc-project"]["report"]["steps"][1]["hops"][-1]["message"]
     assert "an SSE stream" in sse_open and "0f3c9a1e77d24b5c" not in sse_open
     assert "type http" in found["vs-not-sse"]["report"]["verdict"]["hint"]
@@ -479,3 +482,35 @@ def test_any_entry_shape_is_a_server_or_a_warning(entries):
     found = servers_in({"mcpServers": entries}, "mcpServers", Source("X", "f", "user"), place,
                        warnings)
     assert len(found) + len(warnings) == len(entries)
+
+
+@pytest.fixture(scope="module")
+def sdk_lab(pki):  # type: ignore[no-untyped-def]
+    from tests.sdk_lab import SdkLab
+
+    lab = SdkLab(pki)
+    yield lab
+    lab.close()
+
+
+def test_the_oauth_settings_of_the_entry_drive_the_flow(run_cli, sdk_lab, pki, dns_server,
+                                                        tmp_path, monkeypatch):
+    """Claude Code's oauth.clientId and oauth.authServerMetadataUrl, as the client uses them:
+    discovery of the authorization server is skipped, registration is not probed."""
+    monkeypatch.chdir(tmp_path)
+    metadata = sdk_lab.issuer + ".well-known/oauth-authorization-server"
+    write(tmp_path / ".mcp.json", json.dumps({"mcpServers": {"sdk": {
+        "type": "http", "url": sdk_lab.mcp_url,
+        "oauth": {"clientId": "pre-registered-id", "authServerMetadataUrl": metadata}}}}))
+    before = len(sdk_lab.provider.registrations)
+    result = run_cli("check", "--server", "sdk", "--public-roots", pki.path("public-ca.pem"),
+                     "--dns-server", dns_server.address, "--timeout", "3",
+                     "--cert", pki.path("client.pem"), "--key", pki.path("client.key"),
+                     env={"HOME": str(tmp_path / "home")})
+    entry = result.report["servers"][0]
+    assert entry["outcome"] == "ok", entry["report"]["verdict"]
+    steps = {s["step"]: s for s in entry["report"]["steps"]}
+    assert steps["authorization_server_metadata"]["url"] == metadata
+    registration = steps["client_registration"]["hops"][-1]["message"]
+    assert "pre-registered client id pre-registered-id" in registration
+    assert len(sdk_lab.provider.registrations) == before

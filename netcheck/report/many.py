@@ -61,5 +61,12 @@ def _entry(check: ServerCheck) -> dict[str, Any]:
         "outcome": outcome,
         "problem": check.error or target.skip,
         "notes": list(server.notes),
+        "configured": {
+            "headers": [name for name, _value in server.headers],
+            "client_id": server.client_id,
+            "auth_server_metadata_url": redact_url(server.auth_server_metadata_url)
+            if server.auth_server_metadata_url else None,
+            "callback_port": server.callback_port,
+        },
         "report": report,
     }

@@ -514,3 +514,19 @@ def test_the_oauth_settings_of_the_entry_drive_the_flow(run_cli, sdk_lab, pki, d
     registration = steps["client_registration"]["hops"][-1]["message"]
     assert "pre-registered client id pre-registered-id" in registration
     assert len(sdk_lab.provider.registrations) == before
+
+
+@pytest.mark.parametrize(("content_type", "body", "status", "says"), [
+    ("text/event-stream", b"event: endpoint\r\ndata: /m?s=abcdefgh12\r\n\r\n", "ok",
+     "endpoint event names /m?s=<redacted>"),
+    ("text/event-stream", b"event: message\ndata: {}\n\n", "failed", 'not "endpoint"'),
+    ("text/event-stream", b"", "failed", 'not "endpoint"'),
+    ("application/json", b"{}", "failed", "not an event stream"),
+])
+def test_the_sse_answer_is_judged_as_an_sse_client_would(content_type, body, status, says):
+    from netcheck.hops.sse import judge_open
+    from netcheck.net.http1 import HttpResponse
+
+    response = HttpResponse(200, "OK", "1.1", [("Content-Type", content_type)], body)
+    hop = judge_open("https://mcp.test/sse")(response, {})
+    assert (hop.status.value, says in hop.message) == (status, True), hop.message

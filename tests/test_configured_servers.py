@@ -530,3 +530,53 @@ def test_the_sse_answer_is_judged_as_an_sse_client_would(content_type, body, sta
     response = HttpResponse(200, "OK", "1.1", [("Content-Type", content_type)], body)
     hop = judge_open("https://mcp.test/sse")(response, {})
     assert (hop.status.value, says in hop.message) == (status, True), hop.message
+
+
+@pytest.fixture(scope="module")
+def sdk_servers(pki):  # type: ignore[no-untyped-def]
+    """The MCP Python SDK's own servers over TLS: its legacy SSE app and its Streamable HTTP
+    app, each under uvicorn on loopback."""
+    import socket
+    import time
+
+    import uvicorn
+    from mcp.server.mcpserver import MCPServer
+
+    started = []
+    for app, lifespan in ((MCPServer("sse-lab").sse_app(), "off"),
+                          (MCPServer("http-lab").streamable_http_app(), "on")):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan=lifespan,
+                                               access_log=False,
+                                               ssl_certfile=pki.path("server.pem")))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        started.append((server, thread, sock.getsockname()[1]))
+    yield {"sse": started[0][2], "http": started[1][2]}
+    for server, thread, _port in started:
+        server.should_exit = True
+        thread.join(5)
+
+
+def test_the_sdks_sse_and_streamable_servers_as_configured(run_cli, sdk_servers, pki,
+                                                           tmp_path, monkeypatch):
+    """Against the real thing: the SDK's SSE server passes when configured as sse and is
+    refused (405) when configured as http; its Streamable HTTP server passes as http."""
+    monkeypatch.chdir(tmp_path)
+    sse, http = (f"https://127.0.0.1:{sdk_servers[k]}" for k in ("sse", "http"))
+    write(tmp_path / ".vscode/mcp.json", json.dumps({"servers": {
+        "sdk-sse": {"type": "sse", "url": f"{sse}/sse"},
+        "sdk-http": {"type": "http", "url": f"{http}/mcp"},
+        "sdk-sse-as-http": {"type": "http", "url": f"{sse}/sse"}}}))
+    result = run_cli("check", "--public-roots", pki.path("public-ca.pem"), "--timeout", "5",
+                     env={"HOME": str(tmp_path / "home")})
+    found = entries(result.report)
+    assert outcome(found["sdk-sse"]) == ("ok", None), found["sdk-sse"]["report"]["verdict"]
+    assert outcome(found["sdk-http"]) == ("ok", None), found["sdk-http"]["report"]["verdict"]
+    assert outcome(found["sdk-sse-as-http"]) == ("failed", "http_method_not_allowed")
+    opened = found["sdk-sse"]["report"]["steps"][1]["hops"][-1]["message"]
+    assert "endpoint event names /messages/?session_id=<redacted>" in opened

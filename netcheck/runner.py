@@ -11,6 +11,7 @@ from urllib.parse import unquote, urljoin
 
 from netcheck import warmup
 from netcheck.hops.http import bearer_challenge, initialize, judge_initialize
+from netcheck.hops.sse import judge_open, open_stream
 from netcheck.model import Code, Hop, NotSent, Step, StepResult, failed, skipped
 from netcheck.oauth.context import FlowContext, OAuthOptions
 from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, open_ahead, probe
@@ -155,9 +156,11 @@ def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,
                 "if this origin is yours (an SSO or gateway redirect you expect), check it "
                 "directly with netcheck check <its URL>; otherwise the MCP server's redirect "
                 "is wrong"))
+        request, judge = (open_stream(url, headers), judge_open(url)) \
+            if run.options.transport == "sse" else (initialize(url, headers), judge_initialize(url))
         try:
-            result = probe(Step.RESOURCE, initialize(url, headers), judge_initialize(url),
-                           given, context, observer, date_skew_s=skew)
+            result = probe(Step.RESOURCE, request, judge, given, context, observer,
+                           date_skew_s=skew)
         except Exception as exc:  # noqa: BLE001 - reported as internal_error, not a traceback
             result = UrlProbe(step=internal_error(Step.RESOURCE, exc))
         run.steps.append(result.step)

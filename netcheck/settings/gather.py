@@ -55,6 +55,8 @@ class Options:
     deadline: float = DEFAULT_DEADLINE
     reuse_connections: bool = True  # keep-alive per origin and route, as clients do
     claude_settings: tuple[str, ...] = ()  # as `claude --settings` (a file or JSON)
+    callback_port: int | None = None  # the OAuth redirect's loopback port (oauth.callbackPort)
+    transport: str = "http"  # "sse": a legacy SSE server, first reached with a GET
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
                       auth_server_metadata=args.auth_server_metadata, register=args.register,
                       oauth=not args.no_oauth, deadline=args.deadline,
                       reuse_connections=not args.no_reuse,
-                      claude_settings=tuple(args.claude_settings))
+                      claude_settings=tuple(args.claude_settings),
+                      callback_port=args.callback_port)
     json_to_stdout = args.json == "-" and not args.no_json
     console = Console(file=stderr if json_to_stdout else stdout, highlight=False)
     status = console.status("starting") if console.is_terminal and not args.quiet else None

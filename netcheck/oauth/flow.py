@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from netcheck.model import Step, StepResult
 from netcheck.oauth import authorization_server, endpoints, protected_resource, registration
+from netcheck.oauth.callback import run as run_callback
 from netcheck.oauth.context import FlowContext
 from netcheck.pipeline import guarded
 
@@ -14,6 +15,7 @@ STEPS: tuple[tuple[Step, Callable[[FlowContext], StepResult]], ...] = (
     (Step.AUTHORIZATION_SERVER_METADATA, authorization_server.run),
     (Step.CLIENT_REGISTRATION, registration.run),
     (Step.AUTHORIZATION_ENDPOINT, endpoints.authorization),
+    (Step.CALLBACK, run_callback),
     (Step.TOKEN_ENDPOINT, endpoints.token),
     (Step.TOKEN_REFRESH, endpoints.refresh),
 )

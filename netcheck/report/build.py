@@ -22,8 +22,11 @@ from netcheck.redaction import REDACTED, Secret, redact_url
 from netcheck.runner import CheckRun
 from netcheck.settings.gather import relevant_environment
 
-SCHEMA_VERSION = "1.3"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
-# release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop
+SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
+# release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop;
+# 1.4: step callback (hops remote_session, localhost_resolve, callback_port; codes
+# localhost_unresolved, localhost_mismatch, callback_port_in_use, callback_port_unavailable)
+# and oauth_redirect_uri_rejected
 
 
 def load_schema() -> dict[str, Any]:

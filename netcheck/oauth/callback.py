@@ -84,9 +84,8 @@ def _session(plan: CallbackPlan, env: Mapping[str, str], machine: Machine) -> Ho
     details: dict[str, Any] = {"sessions": [{"kind": s.kind, "evidence": list(s.evidence)}
                                             for s in sessions],
                                "port_fixed": plan.fixed, "forward": hint}
-    return HopResult(hop=Hop.REMOTE_SESSION, status=Status.WARNING,
-                     message=message, hint=hint,
-                     details=details)
+    return HopResult(hop=Hop.REMOTE_SESSION, status=Status.WARNING, message=message,
+                     details=details, notes=[f"to get the callback here: {hint}"])
 
 
 def _localhost(plan: CallbackPlan, machine: Machine, timeout: float) -> HopResult:

@@ -171,6 +171,9 @@ def test_port_choice_order():
     assert drawn.redirect_uri == "http://localhost:50002/callback"
     sdk = plan_callback(NODE, None, {"MCP_OAUTH_CALLBACK_PORT": "42000"}, machine)
     assert sdk.redirect_uri == "http://127.0.0.1:33418/callback"
+    on_windows = Machine(bind=lambda address, port: _bound(True), pick=lambda low, high: low,
+                         windows=True)
+    assert plan_callback(CLAUDE, None, {}, on_windows).port == 39152  # its Windows range
 
 
 def _bound(ok: bool) -> Any:
@@ -294,6 +297,7 @@ def test_other_remote_sessions(env, markers, kind, says):
     assert hop.details["sessions"][0]["kind"] == kind
     assert says.format(port=port) in hop.details["forward"] in hop.notes[0]
     assert result.ok  # a warning, not a failure
+    assert "browser's machine resolves localhost" in result.hops[1].notes[0]
 
 
 def test_no_remote_session_here():

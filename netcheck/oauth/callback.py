@@ -48,6 +48,11 @@ def check(plan: CallbackPlan, env: Mapping[str, str], machine: Machine,
         watch = Stopwatch()
         result = hop()
         step.hops.append(replace(result, duration_ms=watch.ms()))
+    session, resolved = step.hops[0], step.hops[1]
+    if session.status is Status.WARNING and resolved.status is not Status.FAILED:
+        step.hops[1] = resolved.noted(
+            "this is how this machine resolves it; with the port forwarded, the browser's "
+            "machine resolves localhost and connects to its own loopback", warn=False)
     step.notes.append(f"callback port {plan.port}: {plan.source}; it was bound and released "
                       "at once, and nothing was sent to the callback")
     rules = plan.rules
@@ -70,9 +75,9 @@ def _session(plan: CallbackPlan, env: Mapping[str, str], machine: Machine) -> Ho
     evidence = ", ".join(e for s in sessions for e in s.evidence)
     listen = plan.rules.listen_address
     forward = remote_session.forwarding(first, plan.port, listen, env)
-    message = (f"this runs in {names} ({evidence}): a browser on another machine opens "
-               f"{plan.redirect_uri} on that machine, not here, so the callback never arrives "
-               "unless the port is forwarded")
+    message = (f"this runs in {names} ({evidence}): a browser outside it opens "
+               f"{plan.redirect_uri} where the browser runs, not here, so the callback never "
+               "arrives unless the port is forwarded")
     if plan.fixed:
         hint = forward
     else:

@@ -12,6 +12,7 @@ import errno
 import os
 import random
 import socket
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -64,6 +65,7 @@ class Machine:
     bind: Callable[[str, int], BindResult] = bind_and_release
     exists: Callable[[str], bool] = os.path.exists  # marker files of remote sessions
     pick: Callable[[int, int], int] = field(default=random.randint)
+    windows: bool = sys.platform == "win32"
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,10 @@ def plan_callback(rules: CallbackRules, fixed_port: int | None, env: Mapping[str
     from_env = port_from_variable(rules, env)
     if from_env is not None:
         return CallbackPlan(rules, from_env, True, f"env {rules.port_variable}")
-    if rules.ephemeral_ports is not None:
-        low, high = rules.ephemeral_ports
+    ports = rules.ephemeral_ports_windows if machine.windows and \
+        rules.ephemeral_ports_windows else rules.ephemeral_ports
+    if ports is not None:
+        low, high = ports
         for _ in range(RANDOM_TRIES):
             port = machine.pick(low, high)
             if machine.bind(rules.listen_address, port).ok:

@@ -91,7 +91,7 @@ CLAUDE_CODE = Profile(
     callback=CallbackRules(
         redirect_host="localhost", listen_address="127.0.0.1", path="/callback",
         port_variable="MCP_OAUTH_CALLBACK_PORT", ephemeral_ports=(49152, 65535),
-        fallback_port=3118,
+        ephemeral_ports_windows=(39152, 49151), fallback_port=3118,
         measured=f"Claude Code {RELEASE} on Linux, /mcp -> Authenticate (tests/real_clients/"
                  "notes/claude-code-callback.md): redirect_uri http://localhost:PORT/callback, "
                  "listening on 127.0.0.1:PORT only (ss -ltnp); no port set: PORT random in "

@@ -101,6 +101,7 @@ class CallbackRules:
     # no port set: a random free port from this range (tried up to 100 times), then
     # fallback_port, then one the system picks
     ephemeral_ports: tuple[int, int] | None = None
+    ephemeral_ports_windows: tuple[int, int] | None = None  # the same on Windows, if it differs
     fallback_port: int | None = None
     default_port: int | None = None  # no port set and no random pick: this port
     # True: the listener is the application's (an SDK leaves it to the program)

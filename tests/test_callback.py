@@ -250,7 +250,7 @@ def test_an_address_in_the_redirect_uri_needs_no_resolution():
     machine = Machine(resolve=never, exists=lambda p: False)
     result = callback.check(plan_callback(NODE, None, {}, machine), {}, machine)
     assert result.hops[1].status is Status.OK
-    assert any("application's, not the SDK's" in n for n in result.notes)
+    assert any("the application's, not the library's" in n for n in result.notes)
 
 
 # --- remote sessions --------------------------------------------------------------------------

@@ -53,14 +53,14 @@ def check(plan: CallbackPlan, env: Mapping[str, str], machine: Machine,
         step.hops[1] = resolved.noted(
             "this is how this machine resolves it; with the port forwarded, the browser's "
             "machine resolves localhost and connects to its own loopback", warn=False)
-    step.notes.append(f"callback port {plan.port}: {plan.source}; it was bound and released "
-                      "at once, and nothing was sent to the callback")
+    step.notes.append(f"callback port {plan.port}: {plan.source}; netcheck only bound it and "
+                      "released it at once, and sent nothing to the callback")
     rules = plan.rules
     if rules.owned_by_application:
         step.notes.append(
-            "with an MCP SDK the callback is the application's, not the SDK's: netcheck "
-            f"checked {rules.listen_address}:{plan.port} as a stand-in; pass --callback-port "
-            "with your application's port")
+            "for this profile the callback is the application's, not the library's (an MCP "
+            f"SDK leaves it to the program): netcheck checked {rules.listen_address}:"
+            f"{plan.port} as a stand-in; pass --callback-port with your application's port")
     return step
 
 

@@ -95,7 +95,7 @@ CLAUDE_CODE = Profile(
         measured=f"Claude Code {RELEASE} on Linux, /mcp -> Authenticate (tests/real_clients/"
                  "notes/claude-code-callback.md): redirect_uri http://localhost:PORT/callback, "
                  "listening on 127.0.0.1:PORT only (ss -ltnp); no port set: PORT random in "
-                 "49152-65535 (54031, 56606, 50532 in three runs); the server's "
+                 "49152-65535 (e.g. 54031, 65500, 49638), new for every login; the server's "
                  "oauth.callbackPort is used as given, before MCP_OAUTH_CALLBACK_PORT; a fixed "
                  "port held on 127.0.0.1 stops the login ('OAuth callback port N is already in "
                  "use'), one held on ::1 only does not. From the binary, not run: up to 100 "

@@ -343,3 +343,45 @@ def test_callback_port_out_of_range_is_a_usage_error(run_cli, port):
     result = run_cli("check", "https://mcp.test/mcp", "--callback-port", port)
     assert result.status == 2
     assert "--callback-port must be a whole number from 1 to 65535" in result.stderr
+
+
+# --- against Claude Code itself ---------------------------------------------------------------
+
+@pytest.fixture
+def claude_lab(pki) -> Iterator[tuple[Any, SdkLab]]:  # type: ignore[no-untyped-def]
+    from tests.real_clients import claude_code_auth
+    from tests.real_clients.rig import Rig
+
+    why = claude_code_auth.unavailable()
+    if why:
+        pytest.skip(why)
+    rig = Rig(pki)
+    yield rig, rig.sdk_lab()
+    rig.close()
+
+
+@pytest.mark.real_client
+def test_claude_code_sends_the_redirect_uri_netcheck_sends(run_cli, lab_args, claude_lab,
+                                                           tmp_path):
+    from tests.real_clients.claude_code_auth import authenticate
+
+    rig, lab = claude_lab
+    port = free_port()
+    server = {"type": "http", "url": lab.mcp_url, "oauth": {"callbackPort": port}}
+    out = authenticate(rig.sandbox(tmp_path / "free"), "t", server,
+                       {"NODE_EXTRA_CA_CERTS": rig.path("public-ca.pem")})
+    assert out.state == "auth_url", out.screen
+    result = run_cli("check", lab.mcp_url, *lab_args, "--callback-port", str(port))
+    assert result.status == 0, result.stdout
+    sent = hops(result.report, "authorization_endpoint")["oauth"]["details"]["redirect_uri"]
+    assert sent == out.query["redirect_uri"] == f"http://localhost:{port}/callback"
+
+    with socket.socket() as held:  # another program holds the fixed port
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", port))
+        held.listen(1)
+        out = authenticate(rig.sandbox(tmp_path / "held"), "t", server,
+                           {"NODE_EXTRA_CA_CERTS": rig.path("public-ca.pem")})
+        result = run_cli("check", lab.mcp_url, *lab_args, "--callback-port", str(port))
+    assert out.state == "failed" and "already in use" in (out.error_line or ""), out.screen
+    assert result.diagnosis == ("callback", "callback_port", "callback_port_in_use")

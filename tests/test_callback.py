@@ -338,6 +338,12 @@ def test_rejection_is_recognised(response, refused):
     assert (rejection(response, URI) is not None) is refused
 
 
+def test_readme_documents_every_step_hop_and_code():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    names = [*Step, *Hop, *Code]
+    assert [n.value for n in names if f"`{n.value}`" not in readme] == []
+
+
 @pytest.mark.parametrize("port", ["0", "65536", "-1"])
 def test_callback_port_out_of_range_is_a_usage_error(run_cli, port):
     result = run_cli("check", "https://mcp.test/mcp", "--callback-port", port)

@@ -18,7 +18,8 @@ VARIABLES: tuple[tuple[str, str], ...] = (
     ("WSL_DISTRO_NAME", "wsl"), ("WSL_INTEROP", "wsl"),
     ("CODESPACES", "codespaces"), ("GITPOD_WORKSPACE_ID", "gitpod"),
     ("CLOUD_SHELL", "cloud_shell"), ("CODER_AGENT_URL", "coder"),
-    ("REMOTE_CONTAINERS", "container"), ("container", "container"),
+    ("REMOTE_CONTAINERS", "container"), ("REMOTE_CONTAINERS_IPC", "container"),
+    ("container", "container"),
 )
 # (path, kind): a file that exists in sessions of that kind
 MARKERS: tuple[tuple[str, str], ...] = (

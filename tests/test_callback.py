@@ -102,7 +102,8 @@ def test_random_port_against_an_exact_registration_says_fix_the_port(run_cli, la
     sent = hops(result.report, "authorization_endpoint")["oauth"]["details"]["redirect_uri"]
     port = int(sent.split(":")[2].split("/")[0])
     assert sent == f"http://localhost:{port}/callback" and 49152 <= port <= 65535
-    assert "at random" in result.report["verdict"]["hint"]
+    hint = result.report["verdict"]["hint"]
+    assert "at random" in hint and "http://localhost:PORT/callback registered" in hint
 
 
 def test_unknown_client_id_is_not_a_redirect_uri_rejection(run_cli, lab_args, lab):

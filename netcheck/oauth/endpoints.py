@@ -92,20 +92,22 @@ def authorization(ctx: FlowContext) -> StepResult:
 def _redirect_uri_refused(ctx: FlowContext, said: str) -> DocumentProblem:
     plan = ctx.callback
     client = ctx.probe_client_id()
+    uri = plan.redirect_uri
     if plan.fixed:
-        port_fix = (f"or set the callback port the registration has (here --callback-port; "
-                    f"Claude Code: the server's oauth.callbackPort) instead of {plan.port}")
+        hint = (f"register exactly {uri} for client {client} with the server's owners, or set "
+                "the callback port the registration has (here --callback-port; Claude Code: "
+                f"the server's oauth.callbackPort) instead of {plan.port}")
     else:
-        port_fix = (f"the client drew port {plan.port} at random ({plan.source}), which no "
-                    "exact registration matches: set the port the registration has (here "
-                    "--callback-port; Claude Code: claude mcp add ... --callback-port PORT, "
-                    "the server's oauth.callbackPort)")
+        pattern = uri.replace(f":{plan.port}/", ":PORT/")
+        hint = (f"the client drew port {plan.port} at random ({plan.source}), which no exact "
+                "registration matches: set the port the registration has (here "
+                "--callback-port; Claude Code: claude mcp add ... --callback-port PORT, the "
+                f"server's oauth.callbackPort), or have {pattern} registered for client "
+                f"{client} with a port you then set")
     return DocumentProblem(
         Code.OAUTH_REDIRECT_URI_REJECTED,
-        f"the authorization server refuses the redirect_uri {plan.redirect_uri} for client "
-        f"{client} ({said}): the browser would show this error instead of the login page",
-        f"register exactly {plan.redirect_uri} for client {client} with the server's owners, "
-        f"{port_fix}")
+        f"the authorization server refuses the redirect_uri {uri} for client {client} "
+        f"({said}): the browser would show this error instead of the login page", hint)
 
 
 def _judge_token(url: str) -> StatusJudge:

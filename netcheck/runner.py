@@ -136,7 +136,8 @@ def _flow_context(run: CheckRun, prepared: Prepared, context: RunContext, resour
         options=OAuthOptions(client_id=options.client_id,
                              client_metadata_url=options.client_metadata_url,
                              auth_server_metadata_url=options.auth_server_metadata,
-                             register=options.register))
+                             register=options.register,
+                             callback_port=options.callback_port))
 
 
 def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,

@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     oauth.add_argument("--client-id", metavar="ID",
                        help="a pre-registered client id (Claude Code: the server's "
                             "oauth.clientId); registration is then not probed")
+    oauth.add_argument("--callback-port", metavar="PORT", type=int,
+                       help="the client's fixed loopback callback port (Claude Code: the "
+                            "server's oauth.callbackPort); default: as the client picks it")
     oauth.add_argument("--client-metadata-url", metavar="URL",
                        help="a Client ID Metadata Document to fetch and validate")
     oauth.add_argument("--auth-server-metadata", metavar="URL",

@@ -25,7 +25,8 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
                       auth_server_metadata=args.auth_server_metadata, register=args.register,
                       oauth=not args.no_oauth, deadline=args.deadline,
                       reuse_connections=not args.no_reuse,
-                      claude_settings=tuple(args.claude_settings))
+                      claude_settings=tuple(args.claude_settings),
+                      callback_port=args.callback_port)
     json_to_stdout = args.json == "-" and not args.no_json
     out = stderr if json_to_stdout else stdout
     status = None

@@ -147,7 +147,7 @@ def test_markdown_of_configured_servers_has_a_summary_table_then_each_server():
         {"name": "local", "client": "vscode", "config_file": ".vscode/mcp.json",
          "scope": "project", "url": None, "report": None}]}
     tokens, html = parse(to_markdown(document))
-    assert html.startswith("<h2>netcheck: 1 of 3 configured server(s) failed</h2>")
+    assert html.startswith("<h2>netcheck: 1 of 3 server(s) failed</h2>")
     summary = tables(tokens)[0]
     assert summary[1:] == [["docs", "claude-code", "~/.claude.json", "✓ ok"],
                            ["tick|ets", "cursor", ".cursor/mcp.json",

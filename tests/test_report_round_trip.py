@@ -112,6 +112,33 @@ def test_show_reads_a_newer_minor_and_says_so(run_cli, tmp_path, a_report):
     assert "FAILED at resource › tcp [tcp_refused]" in result.stdout
 
 
+@pytest.mark.parametrize("flags", [[], ["--verbose"], ["--quiet"]])
+def test_show_reproduces_a_several_servers_run(run_cli, tmp_path, base_args, plain_tls, flags):
+    path = tmp_path / "many.json"
+    ran = run_cli("check", plain_tls.url("mcp.test"), plain_tls.url("nx.test"), *base_args,
+                  *flags, "--label", "office VPN", "--json", str(path))
+    assert ran.status == 1, ran.stdout + ran.stderr
+    document = json.loads(path.read_text())
+    jsonschema.validate(document, load_schema())
+    assert document["label"] == "office VPN"
+    assert {s["report"]["label"] for s in document["servers"]} == {"office VPN"}
+    shown = run_cli("show", str(path), *flags)
+    assert shown.stdout == terminal(ran.stdout)
+    assert shown.status == 1
+    assert "MCP servers checked" in shown.stdout
+
+
+def test_several_servers_run_writes_markdown_and_anonymizes(run_cli, tmp_path, base_args,
+                                                            plain_tls):
+    path, md = tmp_path / "many.json", tmp_path / "many.md"
+    ran = run_cli("check", plain_tls.url("mcp.test"), plain_tls.url("nx.test"), *base_args,
+                  "--anonymize", "--json", str(path), "--markdown", str(md))
+    assert ran.status == 1
+    for text in (ran.stdout, path.read_text(), md.read_text()):
+        assert "mcp.test" not in text and "nx.test" not in text and "127.0.0.1" not in text
+    assert md.read_text().startswith("## netcheck: 1 of 2 server(s) failed")
+
+
 def test_show_renders_each_configured_server_with_its_name(run_cli, tmp_path, base_args,
                                                            plain_tls, a_report):
     ok, _ = check(run_cli, tmp_path, "ok", plain_tls.url("mcp.test"), *base_args)

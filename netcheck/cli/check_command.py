@@ -9,21 +9,15 @@ from typing import IO, Any
 
 from netcheck.cli import ExitStatus
 from netcheck.model import HopResult, Step
-from netcheck.settings.gather import Options, UsageError
+from netcheck.settings.gather import Options
 
 
 def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[str],
                       stderr: IO[str]) -> int:
-    from rich.console import Console
+    from netcheck.cli.show_command import refuse_two_stdouts
+    from netcheck.runner import run_check  # rendering and the report come later (warmup)
 
-    from netcheck.cli.render import render_report
-    from netcheck.cli.show_command import write_markdown
-    from netcheck.report import build_report
-    from netcheck.report.finish import finish_report
-    from netcheck.runner import run_check
-
-    if args.markdown == "-" and args.json == "-" and not args.no_json:
-        raise UsageError("--markdown - and --json - both want stdout; write one to a file")
+    refuse_two_stdouts(args.markdown, None if args.no_json else args.json)
     options = Options(url=args.url, client=args.client, proxy=args.proxy,
                       no_proxy=args.no_proxy, cert=args.cert, key=args.key,
                       key_passphrase_env=args.key_passphrase_env, cacert=tuple(args.cacert),
@@ -33,10 +27,15 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
                       auth_server_metadata=args.auth_server_metadata, register=args.register,
                       oauth=not args.no_oauth, deadline=args.deadline,
                       reuse_connections=not args.no_reuse,
-                      claude_settings=tuple(args.claude_settings))
+                      claude_settings=tuple(args.claude_settings),
+                      callback_port=args.callback_port)
     json_to_stdout = args.json == "-" and not args.no_json
-    console = Console(file=stderr if json_to_stdout else stdout, highlight=False)
-    status = console.status("starting") if console.is_terminal and not args.quiet else None
+    out = stderr if json_to_stdout else stdout
+    status = None
+    if not args.quiet and out.isatty():
+        from rich.console import Console
+
+        status = Console(file=out, highlight=False).status("starting")
 
     def observe(step: Step, hop: HopResult) -> None:
         if status is not None:
@@ -49,6 +48,14 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
     finally:
         if status is not None:
             status.stop()
+    from rich.console import Console
+
+    from netcheck.cli.render import render_report
+    from netcheck.cli.show_command import write_markdown
+    from netcheck.report import build_report
+    from netcheck.report.finish import finish_report
+
+    console = Console(file=out, highlight=False)
     report = finish_report(build_report(run), label=args.label, anonymize=args.anonymize)
     render_report(console, report, verbose=args.verbose, quiet=args.quiet)
     write_report(report, None if args.no_json else args.json, stdout, console)

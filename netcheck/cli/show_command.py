@@ -22,8 +22,7 @@ def run_show(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
 
     from netcheck.report.received import DAMAGED, ReportError, check_document, read_report
 
-    if args.markdown == "-" and args.json == "-":
-        raise UsageError("--markdown - and --json - both want stdout; write one to a file")
+    refuse_two_stdouts(args.markdown, args.json)
     try:
         received = read_report(args.report)
     except ReportError as exc:
@@ -54,16 +53,36 @@ def run_show(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     return ExitStatus.OK if _ok(received.document) else ExitStatus.FAILED
 
 
+def refuse_two_stdouts(markdown: str | None, json_path: str | None) -> None:
+    """A usage error when the Markdown and the JSON would both go to stdout."""
+    if markdown == "-" and json_path == "-":
+        raise UsageError("--markdown - and --json - both want stdout; write one to a file")
+
+
+# What the several-servers renderer reads of each entry (a report of that form has them all).
+_MANY_FIELDS = ("name", "client", "config_file", "scope", "outcome", "problem", "profile",
+                "profile_note", "notes", "report")
+
+
 def render_document(console: Any, document: dict[str, Any], *, verbose: bool,
                     quiet: bool) -> None:
-    """A single-server report as ``check`` renders it; a report of configured servers as each
-    server's report in turn, under its name."""
+    """A single-server report as ``check URL`` renders it; a report of several servers as
+    ``check`` over them renders it (its configuration warnings, the table, the failures), or,
+    when its entries lack fields that renderer needs, each server's report under its name."""
     from rich.text import Text
 
     from netcheck.cli.render import render_report
 
     if "servers" not in document or "steps" in document:
         render_report(console, document, verbose=verbose, quiet=quiet)
+        return
+    if all(all(f in s for f in _MANY_FIELDS) for s in document["servers"]):
+        from netcheck.cli.servers_command import render_many
+        from netcheck.configs.model import ConfigWarning
+
+        for warning in document.get("config_warnings") or []:
+            console.print(Text(f"warning: {ConfigWarning(**warning)}", style="yellow"))
+        render_many(console, document, verbose=verbose, quiet=quiet, home=home_of(document))
         return
     for server in document["servers"]:
         title = Text(f"── {server.get('name')} ", style="bold")
@@ -77,6 +96,21 @@ def render_document(console: Any, document: dict[str, Any], *, verbose: bool,
             url = f": {server['url']}" if server.get("url") else ""
             console.print(Text(f"  not checked{url}", style="dim"))
         console.print()
+
+
+def home_of(document: dict[str, Any]) -> str:
+    """The home folder of the machine that wrote a several-servers report, as far as its
+    configuration paths show it (``/home/NAME``, ``/Users/NAME``, ``C:\\Users\\NAME``), so
+    paths under it show from ``~`` as they did there; "" when none does."""
+    import re
+
+    for entry in document.get("servers") or []:
+        path = entry.get("config_file") if isinstance(entry, dict) else None
+        found = re.match(r"(/home/[^/]+|/Users/[^/]+|[A-Za-z]:\\Users\\[^\\]+)(?=[/\\])",
+                         path) if isinstance(path, str) else None
+        if found:
+            return found[1]
+    return ""
 
 
 def _ok(document: dict[str, Any]) -> bool:

@@ -41,27 +41,30 @@ def to_markdown(document: dict[str, Any]) -> str:
     if "servers" not in document or "steps" in document:
         return _single(document, level=2) + "\n" + _full_json(document)
     servers = [s for s in document["servers"] if isinstance(s, dict)]
-    failed = [s for s in servers if isinstance(s.get("report"), dict) and not s["report"]["ok"]]
-    lines = [f"## netcheck: {len(failed)} of {len(servers)} configured server(s) failed"
-             if failed else f"## netcheck: every configured server passed ({len(servers)})", ""]
+    failed = [s for s in servers if s.get("outcome") in ("failed", "not_checked")
+              or (isinstance(s.get("report"), dict) and not s["report"]["ok"])]
+    lines = [f"## netcheck: {len(failed)} of {len(servers)} server(s) failed"
+             if failed else f"## netcheck: every server passed ({len(servers)})", ""]
     lines += ["| Server | Client | Configured in | Verdict |", "|---|---|---|---|"]
     for server in servers:
         lines.append(f"| {escape(server.get('name'))} | {escape(server.get('client'))} | "
                      f"{escape(server.get('config_file'))} | "
-                     f"{_verdict_cell(server.get('report'))} |")
+                     f"{_verdict_cell(server)} |")
     lines.append("")
     for server in servers:
         report = server.get("report")
         lines.append(f"## Server {escape(server.get('name'))}")
         lines.append("")
         lines.append(_single(report, level=3) if isinstance(report, dict)
-                     else "Not checked.\n")
+                     else f"{_verdict_cell(server)}\n")
     return "\n".join(lines) + "\n" + _full_json(document)
 
 
-def _verdict_cell(report: Any) -> str:
+def _verdict_cell(server: dict[str, Any]) -> str:
+    report = server.get("report")
     if not isinstance(report, dict):
-        return "not checked"
+        label = "n/a" if server.get("outcome") == "not_applicable" else "not checked"
+        return f"{label}: {escape(server['problem'])}" if server.get("problem") else label
     verdict = report.get("verdict")
     if verdict is None:
         return "✓ ok"

@@ -51,6 +51,24 @@ def test_show_reproduces_the_terminal_output(run_cli, tmp_path, base_args, plain
     assert "Traceback" not in shown.stderr
 
 
+@pytest.mark.parametrize("flags", [[], ["--verbose"]])
+def test_show_reproduces_a_full_oauth_run(run_cli, tmp_path, pki, dns_server, flags):
+    from tests.conftest import client_cert_args
+    from tests.sdk_lab import SdkLab, Variant
+
+    lab = SdkLab(pki, Variant())
+    try:
+        ran, path = check(run_cli, tmp_path, "oauth", lab.mcp_url, "--public-roots",
+                          pki.path("public-ca.pem"), "--dns-server", dns_server.address,
+                          "--timeout", "3", *client_cert_args(pki), *flags)
+    finally:
+        lab.close()
+    assert len(ran.report["steps"]) > 5, ran.stdout  # the OAuth steps ran
+    shown = run_cli("show", str(path), *flags)
+    assert shown.stdout == terminal(ran.stdout)
+    assert shown.status == ran.status
+
+
 def test_label_host_name_and_schema_version(run_cli, tmp_path, base_args, plain_tls):
     result, _ = check(run_cli, tmp_path, "r", plain_tls.url("mcp.test"), *base_args,
                       "--label", "home")

@@ -20,10 +20,10 @@ from cryptography import x509
 from netcheck.profiles.rules import TrustRules
 from netcheck.settings.files import (
     LocalFileError,
+    certificate_bodies_in_file,
     certificate_files_in,
-    parse_certificates,
-    pem_bodies,
-    read_local_file,
+    certificates_in_file,
+    unchanged,
 )
 
 # Variables that name a CA file, and the profiles that read them.
@@ -82,7 +82,7 @@ def load_source(name: str, origin: str, paths: list[str], *, public: bool,
         try:
             is_dir = (dirs is True or dirs == path) and os.path.isdir(path)
             if skip_bad and not is_dir:
-                bodies = pem_bodies(read_local_file(path, what))
+                bodies = certificate_bodies_in_file(path, what)
                 if bodies and bodies <= known:
                     continue
                 known |= bodies
@@ -90,7 +90,7 @@ def load_source(name: str, origin: str, paths: list[str], *, public: bool,
             for file in certificate_files_in(path) if is_dir else [path]:
                 key = os.path.abspath(file)
                 if key not in parsed:
-                    parsed[key] = parse_certificates(read_local_file(file, what))
+                    parsed[key] = certificates_in_file(file, what)
                 certs, bad = parsed[key]
                 source.certificates.extend(certs)
                 source.skipped_blocks += bad
@@ -155,6 +155,14 @@ class TrustSetup:
 
 
 def _store_of(sources: list[TrustSource]) -> Any:
+    """An OpenSSL store of ``sources`` (shared by the runs of one process while their files
+    are unchanged; OpenSSL's stores are safe to verify against from several threads)."""
+    paths = [path for source in sources for path in (*source.dirs, *source.files)]
+    tag = ("store", tuple(source.content_key for source in sources))
+    return unchanged.get(paths, tag, lambda: _new_store_of(sources))
+
+
+def _new_store_of(sources: list[TrustSource]) -> Any:
     """An OpenSSL store of ``sources``: OpenSSL reads their files itself (several times faster
     than converting parsed certificates one by one) and looks directories up by subject hash,
     as OpenSSL clients do; a file it refuses as a whole (a bad block among good ones) falls

@@ -131,7 +131,7 @@ class Walk:
     def walk(self) -> None:
         settings, target = self.settings, self.target
         proxy = self.hop(lambda: proxy_resolve.resolve(settings.env, self.request.url,
-                                                       settings.profile))
+                                                       settings.profile, settings.origins))
         bypass = self.result.step.hops[-1].details.get("no_proxy_entry")
         pool = self.run_context.pool
         key = pool_key(proxy, target, self.prepared)

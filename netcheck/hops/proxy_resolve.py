@@ -18,14 +18,32 @@ def _label(decision: ProxyDecision) -> str:
     return decision.proxy_url or "DIRECT"
 
 
-def resolve(env: Mapping[str, str], url: str, profile: Profile) -> Outcome[ProxyURL]:
-    """The profile's decision for ``url``: a proxy to tunnel through, or no value (direct)."""
+def source_of(decision: ProxyDecision, origins: Mapping[str, str]) -> str:
+    """Where the decision's proxy setting came from, as a user gave it: ``--proxy`` for the
+    flag (which netcheck applies as the variables), the variable and the settings file that
+    set it, or the variable."""
+    origin = origins.get(decision.variable or "")
+    if origin is None:
+        return decision.reason
+    if origin.startswith("flag "):
+        return origin.removeprefix("flag ")
+    return f"{decision.reason}, set in {origin}"
+
+
+def resolve(env: Mapping[str, str], url: str, profile: Profile,
+            origins: Mapping[str, str] | None = None) -> Outcome[ProxyURL]:
+    """The profile's decision for ``url``: a proxy to tunnel through, or no value (direct).
+    ``origins``: where variables not from the process environment came from (a flag, a
+    settings file)."""
     decisions = decide_all(env, url)
     chosen = decisions[profile.proxy.model]
+    source = source_of(chosen, origins or {})
+    setting = source if (origins or {}).get(chosen.variable or "") else chosen.variable
     details: dict[str, Any] = {
         "model": profile.proxy.model,
         "proxy": chosen.proxy_url,
         "variable": chosen.variable,
+        "source": source,
         "no_proxy_entry": chosen.no_proxy_entry,
         "reason": chosen.reason,
         "all_clients": {name: d.to_json() for name, d in decisions.items()},
@@ -46,7 +64,7 @@ def resolve(env: Mapping[str, str], url: str, profile: Profile) -> Outcome[Proxy
 
     proxy: ProxyURL | None = None
     if chosen.error is not None:
-        where = f" in {chosen.variable}" if chosen.variable else ""
+        where = f" in {setting}" if chosen.variable else ""
         unsupported = "UnsupportedProxyProtocol" in chosen.error
         return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_SCHEME_UNSUPPORTED if unsupported
                            else Code.PROXY_REFUSED_BY_CLIENT,
@@ -64,14 +82,14 @@ def resolve(env: Mapping[str, str], url: str, profile: Profile) -> Outcome[Proxy
         proxy = ProxyURL.parse(chosen.raw.reveal())
     except ProxyURLError as exc:
         return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_URL_INVALID,
-                           f"the proxy in {chosen.variable} is not usable: {exc}",
+                           f"the proxy in {setting} is not usable: {exc}",
                            "write it as http://[user:password@]host:port", **details))
     if proxy.scheme not in profile.proxy.schemes:
         proxy = None
         return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_SCHEME_UNSUPPORTED,
-                           f"{chosen.variable} names a {chosen.proxy_url} proxy, which "
+                           f"{setting} names a {chosen.proxy_url} proxy, which "
                            f"{profile.name} does not support",
                            "use the proxy's HTTP port (http://host:port)", **details))
     creds = " with credentials" if proxy.has_credentials else ""
     return done(HopResult(hop=Hop.PROXY_RESOLVE, status=Status.OK, details=details,
-                          message=f"via {proxy.display}{creds} (from {chosen.reason})"))
+                          message=f"via {proxy.display}{creds} (from {source})"))

@@ -22,8 +22,9 @@ from netcheck.redaction import REDACTED, Secret, redact_url
 from netcheck.runner import CheckRun
 from netcheck.settings.gather import relevant_environment
 
-SCHEMA_VERSION = "1.3"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
-# release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop
+SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
+# release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop;
+# 1.4: each step's "status" (passed, warning, failed, not_run) and "not_run_reason"
 
 
 def load_schema() -> dict[str, Any]:
@@ -66,6 +67,8 @@ def _step(step: StepResult) -> dict[str, Any]:
         "step": step.step.value,
         "url": redact_url(step.url) if step.url else None,
         "ok": step.ok,
+        "status": step.status.value,
+        "not_run_reason": step.not_run_reason,
         "notes": list(step.notes),
         "attempts": _plain(step.attempts),
         "hops": [_hop(h) for h in step.hops],

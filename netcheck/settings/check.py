@@ -191,7 +191,7 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
 
 def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
     trust = load_trust(settings.profile.trust, settings.env, settings.cacerts,
-                       settings.public_roots)
+                       settings.public_roots, client=settings.profile.client)
     details = {"sources": [s.to_json() for s in trust.sources], "client_uses": trust.why}
     label = settings.profile.label
     # the stores found on this machine may be missing; files the user named are judged as the

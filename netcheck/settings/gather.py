@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
+from netcheck.net.address import authority
 from netcheck.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from netcheck.proxy.models import is_http_url
+from netcheck.proxy.url_checks import proxy_flag_problem
 from netcheck.redaction import SECRET_VARIABLES, Secret, redact_proxy, redact_url
 from netcheck.settings import claude_settings
 from netcheck.settings.claude_settings import ClaudeSettings
@@ -98,7 +100,7 @@ class Settings:
             "key_passphrase": {"set": True, "source": self.passphrase_source}
             if self.passphrase else None,
             "extra_ca_files": [{"value": p, "source": "flag --cacert"} for p in self.cacerts],
-            "dns_server": f"{self.dns_server[0]}:{self.dns_server[1]}" if self.dns_server
+            "dns_server": authority(*self.dns_server) if self.dns_server
             else "system resolver",
             "timeout_seconds": self.timeout,
             "deadline_seconds": self.deadline,
@@ -134,6 +136,8 @@ def gather(options: Options, environ: Mapping[str, str], cwd: Path | None = None
         claude = claude_settings.read(environ, home, cwd or Path.cwd(), options.claude_settings)
         env, origins = claude.apply(environ)
     if options.proxy is not None:
+        if (problem := proxy_flag_problem(options.proxy)) is not None:
+            raise UsageError(problem)
         for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
             env[name] = options.proxy
             origins[name] = "flag --proxy"

@@ -18,6 +18,7 @@ from typing import Any
 from cryptography import x509
 
 from netcheck.profiles.rules import TrustRules
+from netcheck.settings.ca_fix import CaFix, windows_platform
 from netcheck.settings.files import (
     LocalFileError,
     certificate_files_in,
@@ -131,6 +132,7 @@ class TrustSetup:
     sources: list[TrustSource]
     why: str  # how the profile's stores were chosen
     verification_off: str | None = None  # the setting that turns the client's checks off
+    fix: CaFix | None = None  # how to make the client trust one more CA
     _union: Any = None
     verdicts: dict[tuple[bytes, ...], Any] = field(default_factory=dict)  # per chain, see tls
 
@@ -176,7 +178,7 @@ def _store_of(sources: list[TrustSource]) -> Any:
 
 
 def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
-               public_roots: str | None) -> TrustSetup:
+               public_roots: str | None, client: str = "the client") -> TrustSetup:
     """Load every trust source that exists here and mark those the profile uses."""
     import certifi
 
@@ -210,4 +212,18 @@ def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
     used, why = rules.sources(env)
     for source in sources:
         source.used = source.name in used or source.name == "--cacert"
-    return TrustSetup(sources=sources, why=why, verification_off=rules.verification_off(env))
+    fix = CaFix(variable=rules.ca_fix, adds=rules.ca_fix_adds, client=client,
+                base=None if rules.ca_fix_adds else _public_bundle(bundled),
+                current=env.get(rules.ca_fix) or None, windows=windows_platform())
+    return TrustSetup(sources=sources, why=why, verification_off=rules.verification_off(env),
+                      fix=fix)
+
+
+def _public_bundle(bundled: TrustSource) -> str | None:
+    """The file of public roots a client that reads OpenSSL's default store starts from: that
+    default file, else the public roots netcheck uses (certifi's)."""
+    paths, _origin, directory = system_store_paths({})
+    files = [p for p in paths if p != directory and os.path.isfile(p)]
+    if files:
+        return files[0]
+    return bundled.files[0] if bundled.files else None

@@ -1,0 +1,233 @@
+"""Output that never misleads, and the platforms netcheck runs on (issue 10, part B).
+
+Each hint is checked against what the profile's client really does (a variable that replaces a
+store needs a combined bundle, and the combined bundle the hint builds is then trusted); the
+report tells steps that never ran from failed ones; a DNS server, an international name and a
+port are written as a support engineer needs them; ``--version`` and ``--help`` say what a user
+needs; the trust stores and settings paths of Windows and macOS are read at their boundary.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+
+import pytest
+
+from netcheck.hops import dns
+from netcheck.hops.dns import QueryResult
+from netcheck.lab.dns import DnsResponder
+from netcheck.settings.gather import Options, gather
+from tests.servers import closed_port
+
+
+def check(run_cli, url, *args, env=None):  # type: ignore[no-untyped-def]
+    return run_cli("check", url, *args, env=env)
+
+
+# --- trust hints: add or replace, as each client reads its variable ---------------------------
+
+
+def _combine_command(hint: str) -> str:
+    found = re.search(r"\((cat [^)]*> combined\.pem)\)", hint)
+    assert found, hint
+    return found.group(1)
+
+
+@pytest.mark.parametrize(("client", "variable"), [("curl", "CURL_CA_BUNDLE"),
+                                                  ("python", "SSL_CERT_FILE")])
+def test_a_replacing_variable_gets_a_combined_bundle_that_works(run_cli, pki, dns_server,
+                                                                plain_tls, tmp_path, client,
+                                                                variable):
+    """The old hint (set the variable to the corporate root alone) would have made every public
+    site fail; the combined bundle the hint builds keeps the public roots and adds the CA."""
+    args = ("--dns-server", dns_server.address, "--timeout", "3", "--no-oauth",
+            "--client", client)
+    first = check(run_cli, plain_tls.url("mcp.test"), *args)
+    assert first.diagnosis == ("resource", "tls", "tls_untrusted")
+    hint = first.report["verdict"]["hint"]
+    assert f"{variable} replaces" in hint and "every public site" in hint
+    assert f"set {variable}=/path/to/combined.pem" in hint
+    command = _combine_command(hint).replace("/path/to/that-root.pem",
+                                             shlex.quote(pki.path("public-ca.pem")))
+    subprocess.run(command, shell=True, cwd=tmp_path, check=True)  # the hint's own command
+    combined = tmp_path / "combined.pem"
+    public_roots = combined.read_text().count("BEGIN CERTIFICATE")
+    assert public_roots > 1  # the public roots stay, with the new one
+    second = check(run_cli, plain_tls.url("mcp.test"), *args, env={variable: str(combined)})
+    assert second.status == 0, second.stdout
+
+
+def test_a_replacing_variable_already_set_is_kept_in_the_bundle(run_cli, pki, dns_server,
+                                                                plain_tls):
+    only_corp = pki.path("inspection-ca.pem")
+    result = check(run_cli, plain_tls.url("mcp.test"), "--dns-server", dns_server.address,
+                   "--timeout", "3", "--no-oauth", "--client", "python",
+                   env={"SSL_CERT_FILE": only_corp})
+    hint = result.report["verdict"]["hint"]
+    assert only_corp in _combine_command(hint)
+    assert "the file SSL_CERT_FILE names now" in hint
+
+
+def test_an_adding_variable_is_set_to_the_root_alone(run_cli, dns_server, plain_tls):
+    result = check(run_cli, plain_tls.url("mcp.test"), "--dns-server", dns_server.address,
+                   "--timeout", "3", "--no-oauth")
+    hint = result.report["verdict"]["hint"]
+    assert "set NODE_EXTRA_CA_CERTS=/path/to/that-root.pem (it adds to the roots Claude Code " \
+           "trusts)" in hint
+    assert "combined" not in hint
+
+
+def test_an_adding_variable_that_names_a_file_already_is_combined(run_cli, pki, dns_server,
+                                                                  plain_tls):
+    corp = pki.path("inspection-ca.pem")
+    result = check(run_cli, plain_tls.url("mcp.test"), "--dns-server", dns_server.address,
+                   "--timeout", "3", "--no-oauth", env={"NODE_EXTRA_CA_CERTS": corp})
+    hint = result.report["verdict"]["hint"]
+    assert f"NODE_EXTRA_CA_CERTS names one file, {corp} now" in hint
+    assert "extra-cas.pem" in hint
+
+
+# --- http: a 501 to initialize -----------------------------------------------------------------
+
+
+def test_501_to_initialize_is_not_an_mcp_endpoint(run_cli, serve, base_args):
+    server = serve(lambda req: (501, [("Content-Type", "text/plain")], b"not implemented"))
+    result = check(run_cli, server.url("mcp.test"), *base_args)
+    assert result.diagnosis == ("resource", "http", "http_not_mcp")
+    verdict = result.report["verdict"]
+    assert "not an MCP endpoint" in verdict["message"]
+    assert "retry later" not in verdict["hint"] and "retrying will not help" in verdict["hint"]
+
+
+# --- usage errors: a host label over 63 characters, a port over 65535 -------------------------
+
+
+@pytest.mark.parametrize("command", ["check", "proxy"])
+def test_a_label_over_63_characters_is_a_usage_error(run_cli, command):
+    result = run_cli(command, f"https://{'a' * 64}.example/mcp")
+    assert result.status == 2, result.stdout
+    assert "label of 64 characters" in result.stderr and "at most 63" in result.stderr
+    assert "idna" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "proxy"])
+@pytest.mark.parametrize("args", [["https://mcp.test:99999/mcp"],
+                                  ["https://mcp.test/mcp", "--proxy", "http://proxy.test:99999"]])
+def test_port_99999_is_a_usage_error_in_check_and_proxy(run_cli, command, args):
+    result = run_cli(command, *args)
+    assert result.status == 2, result.stdout
+    assert "port '99999' is not a port number (1 to 65535)" in result.stderr
+
+
+# --- proxy provenance --------------------------------------------------------------------------
+
+
+def test_proxy_flag_is_named_as_the_flag(run_cli, base_args):
+    proxy = f"http://127.0.0.1:{closed_port()}"
+    result = check(run_cli, "https://mcp.test/mcp", *base_args, "--proxy", proxy,
+                   env={"https_proxy": "http://127.0.0.1:1"})
+    hop = result.hop("resource", "proxy_resolve")
+    assert hop["message"].endswith("(from --proxy)"), hop["message"]
+    assert "https_proxy" not in hop["message"]
+
+
+def test_proxy_from_a_settings_file_names_the_file(run_cli, base_args, tmp_path):
+    settings = tmp_path / "s.json"
+    settings.write_text(f'{{"env": {{"HTTPS_PROXY": "http://127.0.0.1:{closed_port()}"}}}}')
+    result = check(run_cli, "https://mcp.test/mcp", *base_args, "--claude-settings",
+                   str(settings))
+    message = result.hop("resource", "proxy_resolve")["message"]
+    assert f"(from HTTPS_PROXY, set in --settings settings {settings})" in message
+
+
+# --- report: each step's status ------------------------------------------------------------------
+
+
+def test_a_step_that_never_ran_is_not_run_with_its_reason(run_cli, pki):
+    result = run_cli("check", "https://mcp.test/mcp", "--cert", pki.path("missing.pem"),
+                     "--client", "curl")
+    steps = {s["step"]: s for s in result.report["steps"]}
+    assert result.report["schema_version"] == "1.4"
+    assert steps["settings"]["status"] == "failed" and steps["settings"]["not_run_reason"] is None
+    assert steps["resource"]["status"] == "not_run"
+    assert steps["resource"]["not_run_reason"] == "the settings step failed"
+    assert steps["resource"]["ok"] is False  # kept: 1.x only adds
+
+
+def test_steps_after_a_failed_oauth_step_are_not_run(run_cli, pki, dns_server, plain_tls):
+    result = check(run_cli, plain_tls.url("mcp.test"), "--public-roots",
+                   pki.path("public-ca.pem"), "--dns-server", dns_server.address,
+                   "--timeout", "3")
+    statuses = [(s["step"], s["status"], s["not_run_reason"]) for s in result.report["steps"]]
+    failed_at = next(i for i, (_s, status, _r) in enumerate(statuses) if status == "failed")
+    assert statuses[failed_at][0] != "resource", statuses
+    assert statuses[:failed_at] and all(st in ("passed", "warning")
+                                        for _s, st, _r in statuses[:failed_at])
+    after = statuses[failed_at + 1:]
+    assert after and all(st == "not_run" and reason == "an earlier step failed"
+                         for _s, st, reason in after), statuses
+
+
+def test_passed_and_warning_steps(run_cli, base_args, plain_tls, basic_proxy):
+    from tests.conftest import PROXY_PASSWORD, PROXY_USER
+
+    ok = check(run_cli, plain_tls.url("mcp.test"), *base_args)
+    assert {s["status"] for s in ok.report["steps"]} == {"passed"}
+    # through a proxy, other clients route loopback differently: a warning, not a failure
+    warned = check(run_cli, plain_tls.url("127.0.0.1"), *base_args, "--proxy",
+                   basic_proxy.url_with(PROXY_USER, PROXY_PASSWORD))
+    resource = next(s for s in warned.report["steps"] if s["step"] == "resource")
+    assert resource["status"] == "warning" and resource["ok"] is True
+
+
+# --- DNS: the server as an authority, the punycode name ---------------------------------------
+
+
+def test_an_ipv6_dns_server_is_written_in_brackets():
+    settings = gather(Options(url="https://mcp.test/mcp", dns_server="::1"), {})
+    assert settings.to_json()["dns_server"] == "[::1]:53"
+    result = dns._diagnose("mcp.test", "MCP server", [QueryResult("A", "timeout")], None, None,
+                           ("::1", 53), 2.0, {})
+    assert "the resolver at [::1]:53 gave no answer" in result.message
+    assert "::1:53" not in result.message.replace("[::1]:53", "")
+
+
+@pytest.fixture
+def idn_dns():  # type: ignore[no-untyped-def]
+    responder = DnsResponder({"xn--bcher-kva.test": "127.0.0.1",
+                              "xn--strae-oqa.test": "127.0.0.1"})
+    yield responder
+    responder.close()
+
+
+def test_an_international_name_shows_its_punycode(idn_dns):
+    outcome = dns.resolve("bücher.test", 443, 2.0, (idn_dns.host, idn_dns.port), "MCP server")
+    assert outcome.result.status.value == "ok", outcome.result.message
+    assert "bücher.test = xn--bcher-kva.test" in outcome.result.message
+    assert outcome.result.details["ascii_host"] == "xn--bcher-kva.test"
+    assert outcome.result.details["host"] == "bücher.test"
+
+
+def test_an_international_name_is_looked_up_as_clients_encode_it(idn_dns):
+    """Node's URL parser (UTS #46, non-transitional) sends straße.test as xn--strae-oqa.test;
+    Python's idna codec would ask for strasse.test, another name."""
+    outcome = dns.resolve("straße.test", 443, 2.0, (idn_dns.host, idn_dns.port), "MCP server")
+    assert outcome.value == [(2, "127.0.0.1")], outcome.result.message
+    assert "strasse.test" not in idn_dns.queries
+    assert "xn--strae-oqa.test" in outcome.result.message
+
+
+def test_an_unknown_international_name_names_its_punycode_in_the_failure(run_cli, dns_server):
+    result = check(run_cli, "https://bücher.test/mcp", "--dns-server", dns_server.address,
+                   "--timeout", "2", "--no-oauth")
+    assert result.diagnosis == ("resource", "dns", "dns_nxdomain")
+    assert "xn--bcher-kva.test" in result.report["verdict"]["message"]
+
+
+def test_a_bad_name_from_a_redirect_is_a_dns_diagnosis_not_a_codec_error():
+    outcome = dns.resolve(f"{'b' * 70}.test", 443, 1.0, None, "MCP server")
+    assert outcome.result.code is not None and outcome.result.code.value == "dns_error"
+    assert "label of 70 characters" in outcome.result.message
+    assert "idna" not in outcome.result.message

@@ -9,9 +9,12 @@ needs; the trust stores and settings paths of Windows and macOS are read at thei
 
 from __future__ import annotations
 
+import platform
 import re
 import shlex
+import ssl
 import subprocess
+import sys
 
 import pytest
 
@@ -231,3 +234,54 @@ def test_a_bad_name_from_a_redirect_is_a_dns_diagnosis_not_a_codec_error():
     assert outcome.result.code is not None and outcome.result.code.value == "dns_error"
     assert "label of 70 characters" in outcome.result.message
     assert "idna" not in outcome.result.message
+
+
+# --- --version and --help -------------------------------------------------------------------------
+
+
+def _netcheck(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "netcheck", *args], capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+def test_version_names_python_openssl_and_the_libraries():
+    from importlib import metadata
+
+    from netcheck import __version__
+
+    done = _netcheck("--version")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"netcheck {__version__}"
+    assert f"Python {platform.python_version()}" in done.stdout
+    assert ssl.OPENSSL_VERSION in done.stdout
+    for name in ("httpx", "pyOpenSSL", "cryptography", "dnspython", "rich"):
+        assert f"{name} {metadata.version(name)}" in done.stdout
+
+
+def test_installed_versions_read_the_dist_info_names(tmp_path):
+    from netcheck.cli.about import installed_versions
+
+    (tmp_path / "pyopenssl-26.4.0.dist-info").mkdir()
+    (tmp_path / "Rich-13.7.1.dist-info").mkdir()
+    (tmp_path / "dnspython-2.6.1-py3.11.egg-info").mkdir()
+    found = installed_versions(["pyOpenSSL", "rich", "dnspython", "no-such-dist-here"],
+                               paths=[str(tmp_path), str(tmp_path / "missing")])
+    assert found == {"pyOpenSSL": "26.4.0", "rich": "13.7.1", "dnspython": "2.6.1",
+                     "no-such-dist-here": None}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["check", "--help"]])
+def test_help_shows_the_exit_statuses(args):
+    done = _netcheck(*args)
+    assert done.returncode == 0, done.stderr
+    for status, meaning in (("0", "every hop passed"), ("1", "a hop failed"),
+                            ("2", "usage error"), ("3", "internal error"),
+                            ("130", "interrupted")):
+        assert re.search(rf"^  {status}\s+{meaning}", done.stdout, re.M), done.stdout
+
+
+def test_help_shows_examples():
+    done = _netcheck("--help")
+    assert "examples:" in done.stdout
+    assert "netcheck check https://mcp.example.com/mcp --client curl" in done.stdout

@@ -12,9 +12,11 @@ from __future__ import annotations
 import platform
 import re
 import shlex
+import socket
 import ssl
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -285,3 +287,172 @@ def test_help_shows_examples():
     done = _netcheck("--help")
     assert "examples:" in done.stdout
     assert "netcheck check https://mcp.example.com/mcp --client curl" in done.stdout
+
+
+# --- platforms: the system store read where each platform keeps it ----------------------------
+
+
+def _der(pem_path: str) -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    cert = x509.load_pem_x509_certificate(Path(pem_path).read_bytes())
+    return cert.public_bytes(Encoding.DER)
+
+
+def _windows_stores(pki, roots=("public-ca.pem",)):  # type: ignore[no-untyped-def]
+    """ssl.enum_certificates as Windows answers it: DER blobs, their encoding and trust."""
+    asked: list[str] = []
+
+    def enum(store: str):  # type: ignore[no-untyped-def]
+        asked.append(store)
+        if store == "ROOT":
+            return [(_der(pki.path(r)), "x509_asn", True) for r in roots] + [
+                (b"\x30\x03\x02\x01\x00", "pkcs_7_asn", True),  # a PKCS#7 blob: not a root
+                (_der(pki.path("client-ca.pem")), "x509_asn", {"1.3.6.1.5.5.7.3.2"}),  # client
+            ]
+        return [(_der(pki.path("inspection-ca.pem")), "x509_asn", {"1.3.6.1.5.5.7.3.1"})]
+    return enum, asked
+
+
+def test_windows_store_reads_root_and_ca_for_server_authentication(pki):
+    from netcheck.settings.platform_stores import StoreReader
+
+    enum, asked = _windows_stores(pki)
+    store = StoreReader("win32", enum_certificates=enum).read()
+    assert asked == ["ROOT", "CA"]
+    subjects = sorted(c.subject.rfc4514_string() for c in store.certificates)
+    assert len(subjects) == 2 and any("Zscaler" in s for s in subjects)
+    assert not any("Corp Client CA" in s for s in subjects)  # trusted for client auth only
+    assert store.skipped == 2 and store.error is None
+
+
+def test_windows_store_unreadable_is_an_error_not_a_crash():
+    from netcheck.settings.platform_stores import StoreReader
+
+    def enum(store: str):  # type: ignore[no-untyped-def]
+        raise OSError(f"access to {store} denied")
+    store = StoreReader("win32", enum_certificates=enum).read()
+    assert store.certificates == [] and "access to ROOT denied" in (store.error or "")
+
+
+def test_macos_store_reads_the_system_roots_and_the_system_keychain(pki):
+    from netcheck.settings.platform_stores import MACOS_KEYCHAINS, StoreReader
+
+    ran: list[list[str]] = []
+
+    def run(args: list[str]) -> bytes:
+        ran.append(args)
+        name = "public-ca.pem" if "SystemRootCertificates" in args[-1] else "inspection-ca.pem"
+        return Path(pki.path(name)).read_bytes()
+    store = StoreReader("darwin", run=run).read()
+    assert ran == [["security", "find-certificate", "-a", "-p", k] for k in MACOS_KEYCHAINS]
+    assert len(store.certificates) == 2 and store.paths == list(MACOS_KEYCHAINS)
+
+
+def test_macos_without_security_is_an_error_not_a_crash():
+    from netcheck.settings.platform_stores import StoreReader
+
+    def run(args: list[str]) -> bytes:
+        raise subprocess.CalledProcessError(1, args)
+    store = StoreReader("darwin", run=run).read()
+    assert store.certificates == [] and "CalledProcessError" in (store.error or "")
+
+
+@pytest.mark.parametrize("platform_name", ["win32", "darwin"])
+def test_the_system_store_of_windows_and_macos_decides_the_tls_hop(run_cli, pki, dns_server,
+                                                                  plain_tls, monkeypatch,
+                                                                  platform_name):
+    """curl trusts the system store: on Linux that store lacks the lab's CA (the TLS hop
+    fails); read from a Windows or macOS store that holds it, the same check passes."""
+    from netcheck.settings import platform_stores, trust
+
+    args = ("--dns-server", dns_server.address, "--timeout", "3", "--no-oauth",
+            "--client", "curl")
+    assert check(run_cli, plain_tls.url("mcp.test"), *args).status == 1
+    enum, _asked = _windows_stores(pki)
+
+    def run(_args: list[str]) -> bytes:
+        return Path(pki.path("public-ca.pem")).read_bytes()
+
+    def reader() -> platform_stores.StoreReader:
+        return platform_stores.StoreReader(platform_name, enum_certificates=enum, run=run)
+    monkeypatch.setattr(trust, "StoreReader", reader)
+    result = check(run_cli, plain_tls.url("mcp.test"), *args)
+    assert result.status == 0, result.stdout
+    system = next(s for s in result.hop("settings", "tls")["details"]["sources"]
+                  if s["name"] == "system")
+    assert system["used_by_client"] and system["certificates"] >= 1
+    assert ("Windows certificate stores" if platform_name == "win32" else "macOS") \
+        in system["origin"]
+
+
+def test_a_windows_hint_combines_with_cmd_commands(run_cli, pki, dns_server, plain_tls,
+                                                   monkeypatch):
+    from netcheck.settings import platform_stores, trust
+
+    enum, _asked = _windows_stores(pki, roots=())
+    monkeypatch.setattr(trust, "StoreReader",
+                        lambda: platform_stores.StoreReader("win32", enum_certificates=enum))
+    result = check(run_cli, plain_tls.url("mcp.test"), "--dns-server", dns_server.address,
+                   "--timeout", "3", "--no-oauth", "--client", "curl")
+    hint = result.report["verdict"]["hint"]
+    assert "(type \"" in hint and "> combined.pem" in hint and "cat " not in hint
+
+
+# --- platforms: settings paths, resolver settings, socket errors --------------------------------
+
+
+@pytest.mark.parametrize(("platform_name", "managed"), [
+    ("linux", "/etc/claude-code"),
+    ("darwin", "/Library/Application Support/ClaudeCode"),
+    ("win32", "C:\\Program Files\\ClaudeCode"),
+])
+def test_claude_code_managed_settings_follow_the_platform(platform_name, managed):
+    from netcheck.settings.platform_paths import managed_settings_dir
+
+    assert str(managed_settings_dir(platform_name)) == managed
+
+
+@pytest.mark.parametrize(("platform_name", "environ", "home"), [
+    ("linux", {"HOME": "/home/ada", "USERPROFILE": "C:\\Users\\x"}, "/home/ada"),
+    ("darwin", {"HOME": "/Users/ada"}, "/Users/ada"),
+    # Node's os.homedir() on Windows reads USERPROFILE; a HOME set by Git Bash is ignored
+    ("win32", {"HOME": "/c/Users/other", "USERPROFILE": "C:\\Users\\ada"}, "C:\\Users\\ada"),
+    ("win32", {"HOMEDRIVE": "D:", "HOMEPATH": "\\Users\\ada"}, "D:\\Users\\ada"),
+])
+def test_the_home_directory_follows_the_platform(platform_name, environ, home):
+    from netcheck.settings.platform_paths import home_dir
+
+    assert str(home_dir(environ, platform_name)) == home
+
+
+@pytest.mark.parametrize(("platform_name", "words"), [
+    ("linux", "/etc/resolv.conf"), ("darwin", "scutil --dns"), ("win32", "ipconfig /all")])
+def test_dns_hints_name_the_platform_s_resolver_settings(platform_name, words):
+    assert words in dns.resolver_settings(platform_name)
+
+
+def test_windows_socket_errors_count_as_unreachable():
+    from netcheck.hops import tcp
+
+    assert {10051, 10065}.issubset(tcp.UNREACHABLE)  # WSAENETUNREACH, WSAEHOSTUNREACH
+
+
+def test_an_ipv6_local_address_is_written_in_brackets():
+    from netcheck.hops import tcp
+
+    with socket.socket(socket.AF_INET6) as probe:
+        try:
+            probe.bind(("::1", 0))
+        except OSError:
+            pytest.skip("no IPv6 loopback here")
+    server = socket.create_server(("::1", 0), family=socket.AF_INET6)
+    try:
+        outcome = tcp.connect([(socket.AF_INET6, "::1")],
+                              server.getsockname()[1], 2.0, "server")
+        assert outcome.value is not None
+        outcome.value.close()
+        assert outcome.result.details["local_address"].startswith("[::1]:")
+    finally:
+        server.close()

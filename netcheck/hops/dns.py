@@ -9,6 +9,7 @@ With ``--dns-server`` the chosen resolver is asked instead, for both.
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -70,7 +71,7 @@ def query(host: str, rdtype: str, timeout: float, server: tuple[str, int] | None
         result.detail = f"no answer within {timeout:g} s"
     except dns.resolver.NoResolverConfiguration:
         result.outcome = "no_resolver"
-        result.detail = "no nameserver configured (/etc/resolv.conf)"
+        result.detail = f"no nameserver configured ({resolver_settings()})"
     except (dns.exception.DNSException, OSError, ValueError) as exc:
         result.outcome = "error"
         result.detail = str(exc) or exc.__class__.__name__
@@ -93,6 +94,16 @@ GAI_MESSAGES = {
     socket.EAI_AGAIN: "temporary failure in name resolution",
     socket.EAI_FAIL: "non-recoverable failure in name resolution",
 }
+
+
+def resolver_settings(platform: str | None = None) -> str:
+    """Where this platform's DNS resolvers are configured, for hints."""
+    platform = platform or sys.platform
+    if platform == "win32":
+        return "the network adapter's DNS servers (ipconfig /all)"
+    if platform == "darwin":
+        return "the network's DNS settings (scutil --dns)"
+    return "/etc/resolv.conf"
 
 
 def is_localhost(host: str) -> bool:
@@ -167,7 +178,7 @@ def resolve(host: str, port: int, timeout: float, server: tuple[str, int] | None
             hop=Hop.DNS, status=Status.OK, details=details,
             message=f"{shown} -> {', '.join(a for _f, a in addresses[:4])}",
             notes=["the system resolver knows this name but DNS does not: it comes from "
-                   "/etc/hosts or another local source (split DNS?)"] if local else []),
+                   "the hosts file or another local source (split DNS?)"] if local else []),
             addresses)
     return Outcome(_diagnose(shown, role, queries, system_error, gai_code, server, timeout,
                              details))
@@ -196,7 +207,7 @@ def _diagnose(host: str, role: str, queries: list[QueryResult], system_error: st
         return failed(Hop.DNS, Code.DNS_TIMEOUT,
                       f"{where} gave no answer for {host} ({role}) within {timeout:g} s",
                       "a firewall may drop DNS to that server; check the resolver in "
-                      "/etc/resolv.conf or pass --dns-server", **details)
+                      f"{resolver_settings()} or pass --dns-server", **details)
     if "no_resolver" in outcomes and (system_error or server is None):
         return failed(Hop.DNS, Code.DNS_NO_RESOLVER,
                       f"no DNS resolver is configured or reachable to look up {host}",

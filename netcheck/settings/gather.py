@@ -20,6 +20,7 @@ from netcheck.proxy.url_checks import proxy_flag_problem
 from netcheck.redaction import SECRET_VARIABLES, Secret, redact_proxy, redact_url
 from netcheck.settings import claude_settings
 from netcheck.settings.claude_settings import ClaudeSettings
+from netcheck.settings.platform_paths import home_dir
 
 PASSPHRASE_VARIABLE = "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"
 CERT_VARIABLES = ("CLAUDE_CODE_CLIENT_CERT", "CLAUDE_CODE_CLIENT_KEY", PASSPHRASE_VARIABLE)
@@ -132,7 +133,7 @@ def gather(options: Options, environ: Mapping[str, str], cwd: Path | None = None
     if options.claude_settings and not profile.reads_claude_settings:
         raise UsageError(f"--claude-settings is for the claude-code profile, not {profile.name}")
     if profile.reads_claude_settings:
-        home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
+        home = Path(home_dir(environ))
         claude = claude_settings.read(environ, home, cwd or Path.cwd(), options.claude_settings)
         env, origins = claude.apply(environ)
     if options.proxy is not None:

@@ -26,6 +26,7 @@ from netcheck.settings.files import (
     pem_bodies,
     read_local_file,
 )
+from netcheck.settings.platform_stores import PlatformStore, StoreReader
 
 # Variables that name a CA file, and the profiles that read them.
 CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE")
@@ -52,6 +53,8 @@ class TrustSource:
         """Sources read from the same files and directories hold the same certificates
         (NODE_EXTRA_CA_CERTS, CURL_CA_BUNDLE and SSL_CERT_FILE often name one file): they
         share a store."""
+        if not self.files and not self.dirs:  # a platform's store (Windows, macOS): its own
+            return (f"<{self.name}: {self.origin}>",), ()
         return tuple(self.files), tuple(self.dirs)
 
     def to_json(self) -> dict[str, Any]:
@@ -165,6 +168,11 @@ def _store_of(sources: list[TrustSource]) -> Any:
 
     store = crypto.X509Store()
     for source in sources:
+        if not source.files and not source.dirs:  # a platform's store: certificates only
+            for cert in source.certificates:
+                with contextlib.suppress(crypto.Error):  # already added from another source
+                    store.add_cert(crypto.X509.from_cryptography(cert))
+            continue
         try:
             for directory in source.dirs:
                 store.load_locations(None, directory)
@@ -178,9 +186,13 @@ def _store_of(sources: list[TrustSource]) -> Any:
 
 
 def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
-               public_roots: str | None, client: str = "the client") -> TrustSetup:
-    """Load every trust source that exists here and mark those the profile uses."""
+               public_roots: str | None, client: str = "the client",
+               reader: StoreReader | None = None) -> TrustSetup:
+    """Load every trust source that exists here and mark those the profile uses. ``reader``
+    reads the platform's own store on Windows and macOS (default: this platform's)."""
     import certifi
+
+    reader = reader or StoreReader()
 
     parsed: Parsed = {}
     if public_roots:
@@ -190,16 +202,10 @@ def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
         bundled = load_source("bundled", f"certifi {certifi.__version__} (Mozilla roots)",
                               [certifi.where()], public=True, what="bundled roots",
                               parsed=parsed)
-    if rules.system_store is not None:
-        paths, origin = rules.system_store(env)
-        directory = None
+    if reader.reads_platform_store:
+        system = _platform_source(reader.read())
     else:
-        paths, origin, directory = system_store_paths(env)
-    system = (load_source("system", origin, paths, public=False, what="system store",
-                          dirs=directory or False, parsed=parsed,
-                          skip_bad=rules.system_store is not None)
-              if paths else TrustSource("system", origin, [], public=False,
-                                        error="no system certificate store found"))
+        system = _file_system_source(rules, env, parsed)
     sources = [bundled, system]
     for var in CA_VARIABLES:
         if env.get(var):
@@ -212,11 +218,38 @@ def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
     used, why = rules.sources(env)
     for source in sources:
         source.used = source.name in used or source.name == "--cacert"
-    fix = CaFix(variable=rules.ca_fix, adds=rules.ca_fix_adds, client=client,
-                base=None if rules.ca_fix_adds else _public_bundle(bundled),
-                current=env.get(rules.ca_fix) or None, windows=windows_platform())
+    base = None if rules.ca_fix_adds else (
+        bundled.files[0] if reader.reads_platform_store and bundled.files
+        else _public_bundle(bundled))
+    fix = CaFix(variable=rules.ca_fix, adds=rules.ca_fix_adds, client=client, base=base,
+                current=env.get(rules.ca_fix) or None,
+                windows=windows_platform(reader.platform))
     return TrustSetup(sources=sources, why=why, verification_off=rules.verification_off(env),
                       fix=fix)
+
+
+def _file_system_source(rules: TrustRules, env: Mapping[str, str], parsed: Parsed
+                        ) -> TrustSource:
+    """The system store where it is files (Linux): as the profile's client finds them, or as
+    OpenSSL does."""
+    if rules.system_store is not None:
+        paths, origin = rules.system_store(env)
+        directory = None
+    else:
+        paths, origin, directory = system_store_paths(env)
+    if not paths:
+        return TrustSource("system", origin, [], public=False,
+                           error="no system certificate store found")
+    return load_source("system", origin, paths, public=False, what="system store",
+                       dirs=directory or False, parsed=parsed,
+                       skip_bad=rules.system_store is not None)
+
+
+def _platform_source(store: PlatformStore) -> TrustSource:
+    """The system store where the platform keeps it (Windows, macOS)."""
+    return TrustSource("system", store.origin, store.paths, public=False,
+                       certificates=store.certificates, skipped_blocks=store.skipped,
+                       error=store.error)
 
 
 def _public_bundle(bundled: TrustSource) -> str | None:

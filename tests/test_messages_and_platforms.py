@@ -94,6 +94,17 @@ def test_an_adding_variable_that_names_a_file_already_is_combined(run_cli, pki, 
     assert "extra-cas.pem" in hint
 
 
+@pytest.mark.parametrize("client", ["python", "go", "node"])
+def test_a_conversion_hint_says_how_a_client_without_variables_takes_the_pem(run_cli, pki,
+                                                                             base_args, client):
+    result = run_cli("check", "https://mcp.test/mcp", *base_args, "--client", client, "--cert",
+                     pki.path("client.p12"), env={"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE": "x"})
+    assert result.diagnosis == ("settings", "client_cert", "cert_format_unsupported")
+    hint = result.report["verdict"]["hint"]
+    assert "openssl pkcs12" in hint and "set --cert=" not in hint
+    assert "then give the client client.pem and client.key (the program's" in hint
+
+
 # --- http: a 501 to initialize -----------------------------------------------------------------
 
 

@@ -159,7 +159,7 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
     details["stored_as"] = stored.value if stored else None
     unusable = None if stored is None or stored in rules.formats else \
         f"{profile.label} cannot use a {stored.value}"
-    fix = conversion(stored, cert, key, rules.variables) if stored else ""
+    fix = conversion(stored, cert, key, rules.variables, rules.given_by) if stored else ""
     if unusable and rules.unusable is Reaction.STOPS:
         return failed(Hop.CLIENT_CERT, Code.CERT_FORMAT_UNSUPPORTED,
                       f"{unusable}: it fails before any request", fix, **details), None, None

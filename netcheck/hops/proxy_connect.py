@@ -95,8 +95,9 @@ def _diagnose(response: HttpResponse, proxy: ProxyURL, authority: str, profile: 
                 Hop.PROXY_CONNECT, Code.PROXY_AUTH_UNSUPPORTED,
                 f"the proxy requires authentication with {offered}; {profile.name} can only "
                 f"answer with {', '.join(profile.proxy.auth_schemes)}",
-                "ask IT for a proxy port that accepts Basic auth or this machine's address, or "
-                "run a local authenticating proxy (cntlm, px) and point HTTPS_PROXY at it",
+                f"ask IT for a proxy port that accepts {' or '.join(profile.proxy.auth_schemes)} "
+                "auth or this machine's address, or run a local authenticating proxy (cntlm, "
+                "px) and point HTTPS_PROXY at it",
                 **details)
         if proxy.username is not None:
             return failed(Hop.PROXY_CONNECT, Code.PROXY_AUTH_REJECTED,

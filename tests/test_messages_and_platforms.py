@@ -24,7 +24,7 @@ from netcheck.hops import dns
 from netcheck.hops.dns import QueryResult
 from netcheck.lab.dns import DnsResponder
 from netcheck.settings.gather import Options, gather
-from tests.servers import closed_port
+from tests.servers import closed_port, mcp_401
 
 
 def check(run_cli, url, *args, env=None):  # type: ignore[no-untyped-def]
@@ -240,6 +240,27 @@ def test_an_unknown_international_name_names_its_punycode_in_the_failure(run_cli
                    "--timeout", "2", "--no-oauth")
     assert result.diagnosis == ("resource", "dns", "dns_nxdomain")
     assert "xn--bcher-kva.test" in result.report["verdict"]["message"]
+
+
+def test_an_international_name_goes_on_the_wire_in_ascii(run_cli, serve, idn_dns):
+    """Host header as clients send it; before, an international name crashed the http hop
+    (internal_error, UnicodeEncodeError)."""
+    server = serve(mcp_401(), cert_file=None)
+    result = check(run_cli, f"http://bücher.test:{server.port}/mcp", "--dns-server",
+                   idn_dns.address, "--timeout", "3", "--no-oauth")
+    assert result.status == 0, result.stdout
+    assert server.requests[-1].headers["host"] == f"xn--bcher-kva.test:{server.port}"
+
+
+def test_an_international_name_is_connected_through_a_proxy_in_ascii(run_cli, base_args,
+                                                                    basic_proxy):
+    from tests.conftest import PROXY_PASSWORD, PROXY_USER
+
+    result = check(run_cli, "https://bücher.test/mcp", *base_args, "--proxy",
+                   basic_proxy.url_with(PROXY_USER, PROXY_PASSWORD))
+    assert result.diagnosis == ("resource", "proxy_connect", "proxy_upstream_failed")
+    assert result.hop("resource", "proxy_connect")["details"]["request"] == \
+        "CONNECT xn--bcher-kva.test:443"
 
 
 def test_a_bad_name_from_a_redirect_is_a_dns_diagnosis_not_a_codec_error():

@@ -19,7 +19,9 @@ from netcheck import __version__
 from netcheck.hops import client_cert
 from netcheck.hops.tls import CLIENT_CERT_ALERTS
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed, skipped
+from netcheck.net.address import bracketed
 from netcheck.net.challenges import parse_challenges
+from netcheck.net.hostname import wire_host
 from netcheck.net.http1 import ACCEPT_ENCODING, Enough, HttpProtocolError, HttpResponse, exchange
 from netcheck.net.mcp_messages import SSE, first_response, read_answer
 from netcheck.net.streams import Stream, StreamClosed, StreamError, StreamTimeout, TlsFailure
@@ -79,7 +81,7 @@ class Answer:
 
 
 def host_header(target: Target) -> str:
-    return target.bracketed_host + (f":{target.port}" if target.port else "")
+    return bracketed(wire_host(target.hostname)) + (f":{target.port}" if target.port else "")
 
 
 def request_target(url: str) -> str:

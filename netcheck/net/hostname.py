@@ -59,3 +59,15 @@ def host_problem(host: str) -> str | None:
     except HostnameError as exc:
         return str(exc)
     return None
+
+
+def wire_host(host: str) -> str:
+    """``host`` as it goes on the wire (Host header, CONNECT, SOCKS): an international name in
+    its ASCII form; a name that has none is sent with its non-ASCII characters as '?', never
+    as a crash (the dns hop, or the proxy, then says what is wrong with it)."""
+    if host.isascii():
+        return host
+    try:
+        return ascii_host(host) + ("." if host.endswith(".") else "")
+    except HostnameError:
+        return host.encode("ascii", "replace").decode("ascii")

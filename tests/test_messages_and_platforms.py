@@ -430,6 +430,7 @@ def test_a_windows_hint_combines_with_cmd_commands(run_cli, pki, dns_server, pla
                    "--timeout", "3", "--no-oauth", "--client", "curl")
     hint = result.report["verdict"]["hint"]
     assert "(type \"" in hint and "> combined.pem" in hint and "cat " not in hint
+    assert "set CURL_CA_BUNDLE=C:\\path\\to\\combined.pem" in hint
 
 
 # --- platforms: settings paths, resolver settings, socket errors --------------------------------

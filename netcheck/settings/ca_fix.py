@@ -23,13 +23,15 @@ class CaFix:
     windows: bool = False  # commands for cmd.exe instead of a POSIX shell
 
     def trust(self, pem: str) -> str:
-        """What to do so the client trusts the certificate(s) in the PEM file ``pem``."""
+        """What to do so the client trusts the certificate(s) in the PEM file ``pem`` (a
+        ``/path/to/...`` placeholder is written the platform's way)."""
+        pem = self._path(pem)
         if self.adds and not self.current:
             return f"set {self.variable}={pem} (it adds to the roots {self.client} trusts)"
         if self.adds and self.current:
             return (f"{self.variable} names one file, {self.current} now: combine them "
                     f"({self._combine([self.current, pem], 'extra-cas.pem')}), then set "
-                    f"{self.variable}=/path/to/extra-cas.pem (it adds to the roots "
+                    f"{self.variable}={self._path('/path/to/extra-cas.pem')} (it adds to the roots "
                     f"{self.client} trusts)")
         parts = [*dict.fromkeys(p for p in (self.base, self.current) if p), pem]
         base = "the public roots" if self.base else "the roots it trusts now"
@@ -39,7 +41,12 @@ class CaFix:
                 "that certificate would make every public site fail: build a combined bundle "
                 f"of {base} and that certificate "
                 f"({self._combine(parts, 'combined.pem')}), then set "
-                f"{self.variable}=/path/to/combined.pem")
+                f"{self.variable}={self._path('/path/to/combined.pem')}")
+
+    def _path(self, path: str) -> str:
+        if self.windows and path.startswith("/path/to/"):
+            return "C:\\path\\to\\" + path.removeprefix("/path/to/")
+        return path
 
     def _combine(self, files: list[str], out: str) -> str:
         if self.windows:

@@ -45,14 +45,19 @@ def _combine_command(hint: str) -> str:
 def test_a_replacing_variable_gets_a_combined_bundle_that_works(run_cli, pki, dns_server,
                                                                 plain_tls, tmp_path, client,
                                                                 variable):
-    """The old hint (set the variable to the corporate root alone) would have made every public
-    site fail; the combined bundle the hint builds keeps the public roots and adds the CA."""
+    """The old hint (set the variable to the corporate root alone) loses the public roots
+    wherever the client has no CA directory that holds them; the combined bundle the hint
+    builds keeps them and adds the CA."""
     args = ("--dns-server", dns_server.address, "--timeout", "3", "--no-oauth",
             "--client", client)
     first = check(run_cli, plain_tls.url("mcp.test"), *args)
     assert first.diagnosis == ("resource", "tls", "tls_untrusted")
     hint = first.report["verdict"]["hint"]
-    assert f"{variable} replaces" in hint and "every public site" in hint
+    assert f"{variable} replaces" in hint and "public sites" in hint
+    if client == "curl":  # measured: Debian's curl keeps its CApath with CURL_CA_BUNDLE set
+        assert "Debian's curl 7.88 is with /etc/ssl/certs (measured)" in hint and "RHEL" in hint
+    else:  # httpcore2 builds its context from SSL_CERT_FILE alone
+        assert "makes public sites fail: build a combined bundle" in hint
     assert f"set {variable}=/path/to/combined.pem" in hint
     command = _combine_command(hint).replace("/path/to/that-root.pem",
                                              shlex.quote(pki.path("public-ca.pem")))
@@ -73,6 +78,29 @@ def test_a_replacing_variable_already_set_is_kept_in_the_bundle(run_cli, pki, dn
     hint = result.report["verdict"]["hint"]
     assert only_corp in _combine_command(hint)
     assert "the file SSL_CERT_FILE names now" in hint
+
+
+def test_go_still_reads_its_certificate_directories_with_ssl_cert_file(run_cli, pki, dns_server,
+                                                                        plain_tls, tmp_path,
+                                                                        monkeypatch):
+    """Go reads every file of /etc/ssl/certs and /etc/pki/tls/certs whatever SSL_CERT_FILE
+    says (crypto/x509 root_unix.go)."""
+    from netcheck.profiles import file_stores
+
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    (certs / "public.pem").write_bytes(Path(pki.path("public-ca.pem")).read_bytes())
+    monkeypatch.setattr(file_stores, "GO_CERT_DIRS", (str(certs),))
+    args = ("--dns-server", dns_server.address, "--timeout", "3", "--no-oauth",
+            "--client", "go")
+    env = {"SSL_CERT_FILE": pki.path("inspection-ca.pem")}
+    assert check(run_cli, plain_tls.url("mcp.test"), *args, env=env).status == 0
+    (tmp_path / "empty").mkdir()
+    failed = check(run_cli, plain_tls.url("mcp.test"), *args,
+                   env={**env, "SSL_CERT_DIR": str(tmp_path / "empty")})
+    assert failed.diagnosis == ("resource", "tls", "tls_untrusted")  # SSL_CERT_DIR replaces
+    hint = failed.report["verdict"]["hint"]
+    assert "still reads" not in hint and "makes public sites fail" in hint
 
 
 def test_an_adding_variable_is_set_to_the_root_alone(run_cli, dns_server, plain_tls):
@@ -417,6 +445,23 @@ def test_the_system_store_of_windows_and_macos_decides_the_tls_hop(run_cli, pki,
     assert system["used_by_client"] and system["certificates"] >= 1
     assert ("Windows certificate stores" if platform_name == "win32" else "macOS") \
         in system["origin"]
+
+
+@pytest.mark.parametrize("platform_name", ["win32", "darwin"])
+def test_ssl_cert_file_replaces_the_platform_store_where_a_client_reads_it(pki, platform_name):
+    """httpcore2 (the python profile) builds its context from SSL_CERT_FILE alone on every
+    platform, and uses the platform's store only without it."""
+    from netcheck.profiles import PROFILES
+    from netcheck.settings.platform_stores import StoreReader
+    from netcheck.settings.trust import load_trust
+
+    def unreachable(*_args):  # type: ignore[no-untyped-def]
+        raise AssertionError("the platform store is not read when SSL_CERT_FILE is set")
+    reader = StoreReader(platform_name, enum_certificates=unreachable, run=unreachable)
+    setup = load_trust(PROFILES["python"].trust, {"SSL_CERT_FILE": pki.path("public-ca.pem")},
+                       [], None, reader=reader)
+    system = next(s for s in setup.sources if s.name == "system")
+    assert system.origin == "env SSL_CERT_FILE" and len(system.certificates) == 1
 
 
 def test_a_windows_hint_combines_with_cmd_commands(run_cli, pki, dns_server, plain_tls,

@@ -21,6 +21,8 @@ class CaFix:
     base: str | None = None  # the public roots the client uses without the variable (a file)
     current: str | None = None  # the file the variable names now, if it is set
     windows: bool = False  # commands for cmd.exe instead of a POSIX shell
+    keeps: tuple[str, ...] = ()  # directories the client still reads roots from, set or not
+    caveat: str = ""  # what else holds for this client (a build that keeps a CA directory)
 
     def trust(self, pem: str) -> str:
         """What to do so the client trusts the certificate(s) in the PEM file ``pem`` (a
@@ -37,11 +39,16 @@ class CaFix:
         base = "the public roots" if self.base else "the roots it trusts now"
         if self.current and self.current != self.base:
             base += f", the file {self.variable} names now"
-        return (f"{self.variable} replaces {self.client}'s whole store, so a file with only "
-                "that certificate would make every public site fail: build a combined bundle "
-                f"of {base} and that certificate "
-                f"({self._combine(parts, 'combined.pem')}), then set "
-                f"{self.variable}={self._path('/path/to/combined.pem')}")
+        combine = (f"build a combined bundle of {base} and that certificate "
+                   f"({self._combine(parts, 'combined.pem')}), then set "
+                   f"{self.variable}={self._path('/path/to/combined.pem')}")
+        if self.keeps:
+            return (f"{self.variable} replaces the bundle file {self.client} reads; it still "
+                    f"reads the roots in {', '.join(self.keeps)} here, but not on a machine "
+                    "without them, so for public sites to keep working everywhere, " + combine)
+        caveat = f" ({self.caveat})" if self.caveat else ""
+        return (f"{self.variable} replaces {self.client}'s CA bundle, so a file with only that "
+                f"certificate makes public sites fail{caveat}: " + combine)
 
     def _path(self, path: str) -> str:
         if self.windows and path.startswith("/path/to/"):

@@ -202,7 +202,8 @@ def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
         bundled = load_source("bundled", f"certifi {certifi.__version__} (Mozilla roots)",
                               [certifi.where()], public=True, what="bundled roots",
                               parsed=parsed)
-    if reader.reads_platform_store:
+    if reader.reads_platform_store and not (env.get("SSL_CERT_FILE") or env.get("SSL_CERT_DIR")):
+        # the clients that read these variables there (httpx2, Go) then use them instead
         system = _platform_source(reader.read())
     else:
         system = _file_system_source(rules, env, parsed)
@@ -221,9 +222,12 @@ def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
     base = None if rules.ca_fix_adds else (
         bundled.files[0] if reader.reads_platform_store and bundled.files
         else _public_bundle(bundled))
+    keeps = rules.ca_fix_keeps(env) if rules.ca_fix_keeps and not reader.reads_platform_store \
+        else []
     fix = CaFix(variable=rules.ca_fix, adds=rules.ca_fix_adds, client=client, base=base,
                 current=env.get(rules.ca_fix) or None,
-                windows=windows_platform(reader.platform))
+                windows=windows_platform(reader.platform), keeps=tuple(keeps),
+                caveat=rules.ca_fix_caveat)
     return TrustSetup(sources=sources, why=why, verification_off=rules.verification_off(env),
                       fix=fix)
 

@@ -145,6 +145,18 @@ def test_501_to_initialize_is_not_an_mcp_endpoint(run_cli, serve, base_args):
     assert "retry later" not in verdict["hint"] and "retrying will not help" in verdict["hint"]
 
 
+def test_501_elsewhere_is_not_worth_a_retry():
+    from netcheck.hops.http import error_status
+    from netcheck.net.http1 import HttpResponse
+
+    answer = HttpResponse(status=501, reason="Not Implemented", http_version="1.1", headers=[],
+                          body=b"", body_complete=True)
+    result = error_status(answer, "https://as.test/token", {}, "the token request")
+    assert "does not implement this method" in result.message
+    assert result.hint is not None and "retry later" not in result.hint
+    assert "endpoint for the token request" in result.hint
+
+
 # --- usage errors: a host label over 63 characters, a port over 65535 -------------------------
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -73,15 +72,15 @@ def _normalized(name: str) -> str:
 
 def version_text() -> str:
     """netcheck's version, then Python's and OpenSSL's, then its libraries'."""
-    import ssl
+    import _ssl  # what ssl.OPENSSL_VERSION reads, without the cost of importing ssl
 
+    python = ".".join(str(n) for n in sys.version_info[:3])
     libraries = [f"{name} {version or '(not installed)'}"
                  for name, version in installed_versions(LIBRARIES).items()]
     return "\n".join([
         f"netcheck {__version__}",
-        f"Python {platform.python_version()} ({platform.python_implementation()}, "
-        f"{sys.platform}); {ssl.OPENSSL_VERSION} (Python's ssl; pyOpenSSL uses the one "
-        "cryptography ships)",
+        f"Python {python} ({sys.implementation.name}, {sys.platform}); {_ssl.OPENSSL_VERSION} "
+        "(Python's ssl; pyOpenSSL uses the one cryptography ships)",
         ", ".join(libraries),
     ])
 

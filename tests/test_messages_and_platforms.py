@@ -133,6 +133,17 @@ def test_a_conversion_hint_says_how_a_client_without_variables_takes_the_pem(run
     assert "then give the client client.pem and client.key (the program's" in hint
 
 
+def test_a_missing_key_hint_names_only_what_the_client_reads(run_cli, pki, base_args):
+    """curl reads no CLAUDE_CODE_CLIENT_KEY: the hint names --key alone."""
+    curl = run_cli("check", "https://mcp.test/mcp", *base_args, "--client", "curl", "--cert",
+                   pki.path("client.pem"))
+    assert curl.diagnosis == ("settings", "client_cert", "key_missing")
+    assert curl.report["verdict"]["hint"] == "give the key file with --key"
+    key_only = run_cli("check", "https://mcp.test/mcp", *base_args, "--client", "curl",
+                       "--key", pki.path("client.key"))
+    assert key_only.report["verdict"]["hint"] == "pass --cert too"
+
+
 # --- http: a 501 to initialize -----------------------------------------------------------------
 
 

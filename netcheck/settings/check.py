@@ -146,7 +146,8 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
         if settings.key is not None:
             return failed(Hop.CLIENT_CERT, Code.CERT_INVALID,
                           f"a client key is set ({settings.key.source}) but no certificate",
-                          "set CLAUDE_CODE_CLIENT_CERT or --cert too"), None, None
+                          f"set {rules.variables[0]} or --cert too" if rules.variables
+                          else "pass --cert too"), None, None
         unread = rules.variables is None and settings.env.get("CLAUDE_CODE_CLIENT_CERT")
         return HopResult(hop=Hop.CLIENT_CERT, status=Status.OK,
                          message="no client certificate configured",
@@ -174,7 +175,10 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
                              message=f"the client certificate is set but {why}; it says so "
                                      "only in its debug log",
                              notes=[f"fix: {exc.hint}"]), None, NotSent(why, exc.hint or "")
-        return failed(Hop.CLIENT_CERT, exc.code, exc.message, exc.hint, **details), None, None
+        hint = exc.hint
+        if exc.code is Code.KEY_MISSING and rules.variables is None and hint:
+            hint = hint.replace(" or CLAUDE_CODE_CLIENT_KEY", "")  # this client reads no variable
+        return failed(Hop.CLIENT_CERT, exc.code, exc.message, hint, **details), None, None
     verdict = check_identity(identity, now)
     details.update(identity.summary())
     if verdict.failure:

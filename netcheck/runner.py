@@ -16,6 +16,7 @@ from netcheck.model import Code, Hop, NotSent, Step, StepResult, failed, skipped
 from netcheck.oauth.context import FlowContext, OAuthOptions
 from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, open_ahead, probe
 from netcheck.proxy.models import Target, is_http_url
+from netcheck.proxy.url_checks import url_problem
 from netcheck.redaction import Redactor, proxy_userinfo, query_values, redact_url
 from netcheck.run_context import RunContext
 from netcheck.settings.check import Prepared, check_settings
@@ -40,6 +41,9 @@ class CheckRun:
 
 def validate_url(url: str) -> str:
     """The MCP server URL, or :class:`UsageError` (exit status 2)."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise UsageError(problem)
     if not is_http_url(url):
         raise UsageError(f"{url!r} is not an absolute http:// or https:// URL with a host")
     return url

@@ -328,3 +328,16 @@ def test_diff_says_when_a_redacted_value_may_be_the_difference(run_cli, tmp_path
     assert "outcomes part at resource › proxy_connect:" in result.stdout
     assert "look the same in both reports but may differ: HTTPS_PROXY" in result.stdout
     assert PROXY_PASSWORD not in result.stdout and "Wr0ng-planted" not in result.stdout
+
+
+def test_show_reads_a_report_of_an_older_minor(run_cli, tmp_path, a_report):
+    older = json.loads(json.dumps(a_report))
+    older["schema_version"] = "1.3"
+    del older["label"], older["environment"]["host_name"]
+    for step in older["steps"]:
+        step.pop("status", None)
+        step.pop("not_run_reason", None)
+    current = run_cli("show", _write(tmp_path, "current.json", a_report))
+    result = run_cli("show", _write(tmp_path, "older.json", older))
+    assert result.status == 1 and result.stderr == ""
+    assert result.stdout == current.stdout

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from enum import IntEnum
 from typing import IO, Any
 
-from netcheck import __version__
+from netcheck.cli.about import EPILOG, EXIT_STATUSES, VersionAction
 from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
 from netcheck.profiles.catalog import help_text
 
@@ -52,12 +52,16 @@ def _add_network_options(p: argparse.ArgumentParser, many: bool = False) -> None
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Find which network hop breaks an MCP client's "
-                     "connection or OAuth login, and what to change.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+                     "connection or OAuth login, and what to change.", epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=VersionAction,
+                        help="show netcheck's version, Python's, OpenSSL's and its libraries'")
     parser.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    check = sub.add_parser("check", help="walk every hop to an MCP server and diagnose")
+    check = sub.add_parser("check", help="walk every hop to an MCP server and diagnose",
+                           epilog=EXIT_STATUSES,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_network_options(check, many=True)
     check.add_argument("--server", metavar="NAME",
                        help="check the configured server of this name (see netcheck servers)")

@@ -29,7 +29,8 @@ SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profi
 # "parallel"); a one-server report keeps its form;
 # also 1.4: step callback (hops remote_session, localhost_resolve, callback_port; codes
 # localhost_unresolved, localhost_mismatch, callback_port_in_use, callback_port_unavailable)
-# and oauth_redirect_uri_rejected
+# and oauth_redirect_uri_rejected;
+# also 1.4: each step's "status" (passed, warning, failed, not_run) and "not_run_reason";
 # also 1.4: "label" (check --label; in both forms) and environment.host_name, so two reports
 # can be told apart
 
@@ -74,6 +75,8 @@ def _step(step: StepResult) -> dict[str, Any]:
         "step": step.step.value,
         "url": redact_url(step.url) if step.url else None,
         "ok": step.ok,
+        "status": step.status.value,
+        "not_run_reason": step.not_run_reason,
         "notes": list(step.notes),
         "attempts": _plain(step.attempts),
         "hops": [_hop(h) for h in step.hops],

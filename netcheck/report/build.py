@@ -12,7 +12,6 @@ import platform
 import ssl
 import sys
 from enum import Enum
-from importlib import metadata
 from importlib.resources import files
 from typing import Any
 
@@ -21,6 +20,7 @@ from netcheck.model import HopResult, Status, StepResult
 from netcheck.redaction import REDACTED, Secret, redact_url
 from netcheck.runner import CheckRun
 from netcheck.settings.gather import relevant_environment
+from netcheck.versions import installed_versions
 
 SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
 # release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop;
@@ -84,13 +84,8 @@ def _step(step: StepResult) -> dict[str, Any]:
 
 
 def _versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for dist in ("httpx", "pyOpenSSL", "cryptography", "dnspython", "h11", "certifi"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = None
-    return out
+    return installed_versions(("httpx", "pyOpenSSL", "cryptography", "dnspython", "h11",
+                               "certifi"))
 
 
 def build_report(run: CheckRun) -> dict[str, Any]:

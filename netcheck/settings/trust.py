@@ -162,6 +162,8 @@ class TrustSetup:
 def _store_of(sources: list[TrustSource]) -> Any:
     """An OpenSSL store of ``sources`` (shared by the runs of one process while their files
     are unchanged; OpenSSL's stores are safe to verify against from several threads)."""
+    if any(not source.files and not source.dirs for source in sources):
+        return _new_store_of(sources)  # a platform's store, read through its API: no files
     paths = [path for source in sources for path in (*source.dirs, *source.files)]
     tag = ("store", tuple(source.content_key for source in sources))
     return unchanged.get(paths, tag, lambda: _new_store_of(sources))

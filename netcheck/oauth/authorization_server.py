@@ -92,8 +92,10 @@ def run(ctx: FlowContext) -> StepResult:
         assert ctx.issuer is not None
         urls = authorization_server_metadata_urls(ctx.issuer)
     # its endpoints are usually on its own origin: registration, authorization, token and
-    # refresh go out side by side once the metadata is in, three of them on these connections
-    open_ahead(urls[0], Step.AUTHORIZATION_SERVER_METADATA, SIDE_BY_SIDE_REQUESTS - 1,
+    # refresh go out side by side once the metadata is in. The metadata request takes the
+    # first of these connections and leaves it for the authorization request; the other
+    # three are ready for the rest when the metadata arrives
+    open_ahead(urls[0], Step.AUTHORIZATION_SERVER_METADATA, SIDE_BY_SIDE_REQUESTS,
                ctx.prepared, ctx.run)
     fetched = fetch_in_order(ctx, Step.AUTHORIZATION_SERVER_METADATA, urls, metadata_request,
                              judge_document, move_on=lambda status: 300 <= status < 500)

@@ -16,19 +16,22 @@ import socket
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from netcheck.hops import client_cert, dns, proxy_connect, proxy_tls, socks_connect, tcp, tls
+from netcheck.hops import dns, proxy_connect, proxy_resolve, tcp
 from netcheck.model import Code, Hop, HopResult, Outcome, Step, failed, skipped
 from netcheck.net.address import is_ip
 from netcheck.net.deadline import Stopwatch, Timeout, call_bounded
-from netcheck.net.pool import KeptConnection
+from netcheck.net.pool import KeptConnection, PoolKey
 from netcheck.net.streams import HandshakeFacts, PlainStream, Stream
 from netcheck.proxy.models import Target
 from netcheck.proxy.url import ProxyURL
 from netcheck.run_context import RunContext
-from netcheck.settings.check import Prepared
 from netcheck.settings.gather import Settings
+
+if TYPE_CHECKING:  # TLS and certificates are imported when a connection needs them, so
+    # the first connection can start opening before they are (see runner.run_check)
+    from netcheck.settings.check import Prepared
 
 T = TypeVar("T")
 Amend = Callable[[HopResult], HopResult]  # completes a recorded hop's result
@@ -154,6 +157,8 @@ class Opener:
     def _over(self, sock: socket.socket, hop: Callable[[Callable[[], Outcome[Any]]], Any],
               record: Callable[[HopResult], None], opened: Opened) -> KeptConnection:
         """The hops over the new TCP connection, up to TLS with the server."""
+        from netcheck.hops import proxy_tls, tls
+
         target, proxy = self.target, self.proxy
         tcp_stream = PlainStream(sock)
         stream: Stream = tcp_stream
@@ -204,6 +209,8 @@ class Opener:
             if found.result.failed or not found.value:
                 return Outcome(replace(found.result, hop=Hop.PROXY_CONNECT))
             host = found.value[0][1]
+        from netcheck.hops import socks_connect
+
         return socks_connect.tunnel(stream, proxy, host, target.effective_port, profile,
                                     self.timeout, remote,
                                     resolved_from=None if remote else target.hostname)
@@ -243,6 +250,8 @@ class Opener:
 def judge_client_cert(prepared: Prepared, facts: HandshakeFacts, failure: Any, *,
                       rejected_page: str | None = None, status: int | None = None
                       ) -> HopResult:
+    from netcheck.hops import client_cert
+
     return client_cert.judge(facts, prepared.identity, prepared.settings.profile,
                              failure=failure, rejected_page=rejected_page, status=status,
                              not_sent=prepared.cert_not_sent)
@@ -256,3 +265,31 @@ def blame(entry: object, outcome: Outcome[T]) -> Outcome[T]:
             "proxy; if only the proxy can reach this host, remove the entry. Otherwise: "
             f"{outcome.result.hint}")
     return Outcome(replace(outcome.result, hint=hint), outcome.value)
+
+
+def pool_key(proxy: ProxyURL | None, target: Target, offers_cert: bool) -> PoolKey:
+    """Connections are shared by requests to the same origin over the same route, with the
+    same client certificate."""
+    return (proxy.display if proxy else "direct", target.origin, offers_cert)
+
+
+def open_ahead(url: str, step: Step, count: int, prepared: Prepared | Future[Prepared],
+               run: RunContext, settings: Settings | None = None) -> None:
+    """Start opening ``count`` connections to ``url``'s origin, over the route its requests
+    will take: for requests that go out side by side once an answer comes, or for the first
+    request while the settings step (``prepared``, then a future) runs."""
+    if not run.pool.enabled or run.deadline.expired:
+        return
+    if isinstance(prepared, Future):
+        assert settings is not None
+        offers_cert = settings.cert is not None
+    else:
+        settings, offers_cert = prepared.settings, prepared.identity is not None
+    decided = proxy_resolve.decide(settings.env, url, settings.profile, settings.origins)
+    if decided.result.failed:
+        return
+    target = Target.parse(url)
+    bypass = decided.result.details.get("no_proxy_entry")
+    timeout = min(settings.timeout, max(run.deadline.remaining(), 0.05))
+    opener = Opener(target, step, decided.value, bypass, prepared, run, timeout, settings)
+    run.pool.ahead(pool_key(decided.value, target, offers_cert), count, opener.open)

@@ -8,11 +8,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from netcheck.net.deadline import Deadline
 from netcheck.net.pool import ConnectionPool
-from netcheck.settings.client_identity import ClientIdentity
+
+if TYPE_CHECKING:
+    from netcheck.settings.client_identity import ClientIdentity
 
 T = TypeVar("T")
 BACKGROUND_WORKERS = 4

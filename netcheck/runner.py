@@ -7,20 +7,22 @@ import datetime as dt
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin
 
 from netcheck import warmup
-from netcheck.hops.http import bearer_challenge, initialize, judge_initialize
-from netcheck.hops.sse import judge_open, open_stream
 from netcheck.model import Code, Hop, NotSent, Step, StepResult, failed, skipped
-from netcheck.oauth.context import FlowContext, OAuthOptions
-from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, open_ahead, probe
+from netcheck.opening import open_ahead
 from netcheck.proxy.models import Target, is_http_url
 from netcheck.proxy.url_checks import url_problem
 from netcheck.redaction import Redactor, proxy_userinfo, query_values, redact_url
 from netcheck.run_context import RunContext
-from netcheck.settings.check import Prepared, check_settings
 from netcheck.settings.gather import Options, Settings, UsageError, gather, is_proxy_variable
+
+if TYPE_CHECKING:  # imported in run_check, once the first connection is opening
+    from netcheck.oauth.context import FlowContext
+    from netcheck.pipeline import Observer, UrlProbe
+    from netcheck.settings.check import Prepared
 
 MAX_REDIRECTS = 5
 
@@ -83,10 +85,13 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
                    started_at=now or dt.datetime.now(dt.UTC))
     run.redactor = secrets_of(settings, environ, options)
     context = RunContext.start(settings.deadline, settings.reuse_connections)
-    # the MCP server's URL is known now: its connection opens while the settings are checked
+    # the MCP server's URL is known now: its connection opens while the rest of netcheck is
+    # imported (certificates, TLS, the hops after the connection) and the settings checked
     ready: Future[Prepared] = Future()
     open_ahead(url, Step.RESOURCE, 1, ready, context, settings)
     try:
+        from netcheck.settings.check import check_settings
+
         settings_step, prepared = check_settings(settings, now)
     except BaseException as exc:
         ready.set_exception(exc)
@@ -102,6 +107,8 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         for hop in settings_step.hops:
             observer(Step.SETTINGS, hop)
     if not settings_step.ok:
+        from netcheck.pipeline import ORDER
+
         run.steps.append(StepResult(step=Step.RESOURCE, url=url,
                                     hops=[skipped(h, "the settings step failed") for h in ORDER]))
         context.close()
@@ -131,6 +138,9 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
 
 def _flow_context(run: CheckRun, prepared: Prepared, context: RunContext, resource: UrlProbe,
                   observer: Observer | None) -> FlowContext:
+    from netcheck.hops.http import bearer_challenge
+    from netcheck.oauth.context import FlowContext, OAuthOptions
+
     options = run.options
     challenge = bearer_challenge(resource.response) if resource.response is not None else None
     return FlowContext(
@@ -147,6 +157,10 @@ def _flow_context(run: CheckRun, prepared: Prepared, context: RunContext, resour
 def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,
               observer: Observer | None) -> UrlProbe:
     """The MCP server's first request, following redirects (each target checked afresh)."""
+    from netcheck.hops.http import initialize, judge_initialize
+    from netcheck.hops.sse import judge_open, open_stream
+    from netcheck.pipeline import UrlProbe, internal_error, probe
+
     seen = {url}
     skew = None
     settings = run.settings

@@ -19,7 +19,7 @@ from netcheck.oauth.documents import (
 )
 from netcheck.oauth.fetch import fetch_in_order, judge_document
 from netcheck.oauth.protected_resource import metadata_request
-from netcheck.pipeline import open_ahead
+from netcheck.opening import open_ahead
 from netcheck.profiles import Profile, Reaction, clients_that_stop
 
 WHAT = "authorization server metadata"

@@ -3,7 +3,7 @@
 Discovery is a chain: each answer names the next URL. The four requests after the
 authorization server's metadata (registration, authorization, token, refresh) depend only on
 that metadata, so they go out side by side as soon as it arrives, over connections opened
-while it was on its way (:func:`netcheck.pipeline.open_ahead`). The report keeps flow order:
+while it was on its way (:func:`netcheck.opening.open_ahead`). The report keeps flow order:
 the first failure in flow order decides, whatever finished first, and the steps after it are
 "not run", as the client would not have reached them.
 """

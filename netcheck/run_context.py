@@ -10,6 +10,7 @@ from typing import Any
 
 from netcheck.net.deadline import Deadline
 from netcheck.net.pool import ConnectionPool
+from netcheck.progress import SILENT, Progress
 from netcheck.settings.client_identity import ClientIdentity
 
 
@@ -20,11 +21,14 @@ class RunContext:
     # OpenSSL client contexts by (purpose, our certificate offered): a key is loaded once a run
     tls_contexts: dict[tuple[str, bool], Any] = field(default_factory=dict)
     resolves_locally: dict[str, bool] = field(default_factory=dict)  # asked once per host
+    progress: Progress = SILENT  # told of waits and finished steps (the CLI's status line)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def start(cls, deadline_s: float, reuse_connections: bool) -> RunContext:
-        return cls(Deadline(deadline_s), ConnectionPool(enabled=reuse_connections))
+    def start(cls, deadline_s: float, reuse_connections: bool,
+              progress: Progress = SILENT) -> RunContext:
+        return cls(Deadline(deadline_s), ConnectionPool(enabled=reuse_connections),
+                   progress=progress)
 
     def tls_context(self, purpose: str, identity: ClientIdentity | None) -> Any:
         """The run's OpenSSL client context for ``purpose`` (made once: loading the key

@@ -13,6 +13,7 @@ from netcheck.model import Code, Hop, NotSent, Step, StepResult, failed, skipped
 from netcheck.oauth.context import FlowContext, OAuthOptions
 from netcheck.oauth.flow import run_flow
 from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, probe
+from netcheck.progress import SILENT, Progress
 from netcheck.proxy.models import Target, is_http_url
 from netcheck.redaction import Redactor, proxy_userinfo, query_values, redact_url
 from netcheck.run_context import RunContext
@@ -34,6 +35,8 @@ class CheckRun:
     steps: list[StepResult] = field(default_factory=list)
     redactor: Redactor = field(default_factory=Redactor)
     deadline_reached: bool = False
+    interrupted: bool = False  # stopped by the user (Ctrl-C): the steps are those done so far
+    internal_error: str | None = None  # the type of a bug that ended the run early
 
 
 def validate_url(url: str) -> str:
@@ -68,24 +71,38 @@ def secrets_of(settings: Settings, environ: Mapping[str, str], options: Options)
     return redactor
 
 
-def run_check(options: Options, environ: Mapping[str, str], observer: Observer | None = None,
-              now: dt.datetime | None = None) -> CheckRun:
-    """Run every step for ``options.url``; raises :class:`UsageError` for bad input only."""
-    url = validate_url(options.url)
+def begin_check(options: Options, environ: Mapping[str, str],
+                now: dt.datetime | None = None) -> CheckRun:
+    """A run of ``options.url`` with no step done yet (no network used); raises
+    :class:`UsageError` for bad input."""
+    validate_url(options.url)
     settings = gather(options, environ)
     run = CheckRun(options=options, settings=settings, environ=environ,
                    started_at=now or dt.datetime.now(dt.UTC))
     run.redactor = secrets_of(settings, environ, options)
-    context = RunContext.start(settings.deadline, settings.reuse_connections)
+    return run
+
+
+def run_check(options: Options, environ: Mapping[str, str], observer: Observer | None = None,
+              now: dt.datetime | None = None, *, progress: Progress = SILENT,
+              begun: CheckRun | None = None) -> CheckRun:
+    """Run every step for ``options.url`` (or of ``begun``, from :func:`begin_check`); raises
+    :class:`UsageError` for bad input only. ``progress`` hears each wait and each finished
+    step."""
+    run = begun or begin_check(options, environ, now)
+    url, settings = run.options.url, run.settings
+    context = RunContext.start(settings.deadline, settings.reuse_connections, progress)
     settings_step, prepared = check_settings(settings, now)
     prepared = dataclasses.replace(prepared, origin=Target.parse(url).origin)
     run.steps.append(settings_step)
     if observer:
         for hop in settings_step.hops:
             observer(Step.SETTINGS, hop)
+    progress.step_finished(settings_step)
     if not settings_step.ok:
         run.steps.append(StepResult(step=Step.RESOURCE, url=url,
                                     hops=[skipped(h, "the settings step failed") for h in ORDER]))
+        progress.step_finished(run.steps[-1])
         run.finished_at = dt.datetime.now(dt.UTC)
         return run
 
@@ -145,6 +162,7 @@ def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,
             result = UrlProbe(step=internal_error(Step.RESOURCE, exc))
         run.steps.append(result.step)
         if result.redirect is None or not result.step.ok:
+            context.progress.step_finished(result.step)
             return result
         try:
             nxt = urljoin(url, result.redirect)
@@ -164,12 +182,14 @@ def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,
                              "the server's redirect is broken: tell its owners", **http.details)
         if problem is not None:
             result.step.hops[-1] = dataclasses.replace(problem, duration_ms=http.duration_ms)
+            context.progress.step_finished(result.step)
             return result
         moved = Target.parse(nxt).origin != prepared.origin
         result.step.notes.append(
             f"redirected to {redact_url(nxt)}; it is checked afresh (its own proxy decision)"
             + ("; it is not the configured server's origin, so neither the configured headers "
                "nor the client certificate are sent there" if moved else ""))
+        context.progress.step_finished(result.step)
         seen.add(nxt)
         url = nxt
         skew = result.date_skew_s if result.date_skew_s is not None else skew

@@ -1,7 +1,8 @@
 """The command line: parse arguments, run, render. The only layer that prints.
 
 Exit status: 0 every hop passed (warnings allowed), 1 a hop failed (a diagnosis was delivered),
-2 usage error (bad flags, unusable URL).
+2 usage error (bad flags, unusable URL, unusable report path), 3 internal error (a bug in
+netcheck), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class ExitStatus(IntEnum):
     OK = 0
     FAILED = 1
     USAGE = 2
+    INTERNAL = 3  # a bug in netcheck; the report (if the checks had started) says how far it got
     INTERRUPTED = 130
 
 
@@ -49,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "connection or OAuth login, and what to change.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-color", action="store_true",
+                        help="no colour (as does a non-empty NO_COLOR variable)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     check = sub.add_parser("check", help="walk every hop to an MCP server and diagnose")
@@ -113,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     proxy = sub.add_parser("proxy", help="show the proxy each client model picks for a URL")
     _add_network_options(proxy)
     proxy.add_argument("--json", metavar="PATH", help="'-' prints the decisions as JSON")
+    for command in sub.choices.values():  # accepted after the command too
+        command.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
+                             help=argparse.SUPPRESS)
+        command.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS,
+                             help="no colour (as does a non-empty NO_COLOR variable)")
     return parser
 
 
@@ -127,11 +136,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if args.command is None:
         parser.print_help(stdout)
         return ExitStatus.USAGE
+    from netcheck.cli.output import SafeStream
+
+    err = SafeStream(stderr)  # a message must reach a cp1252 console too
     try:
         if args.command == "demo":
             from netcheck.cli.demo_command import run_demo
 
-            return run_demo(args, stdout)
+            return run_demo(args, stdout, environ)
         if args.command == "proxy":
             from netcheck.cli.proxy_command import run_proxy
 
@@ -140,22 +152,27 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
         return run_check_command(args, environ, stdout, stderr)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=stderr)
+        print(f"{PROG}: interrupted", file=err)
         return ExitStatus.INTERRUPTED
     except Exception as exc:  # the last line of defence: a diagnosis, not a traceback
         from netcheck.settings.gather import UsageError
 
         if isinstance(exc, UsageError):
-            print(f"{PROG}: error: {exc}", file=stderr)
+            print(f"{PROG}: error: {exc}", file=err)
             return ExitStatus.USAGE
         if args.traceback:
             raise
         # The message itself is not printed: it could hold a value we must not show.
         print(f"{PROG}: internal error ({exc.__class__.__name__}); this is a bug in netcheck: "
-              "run again with --traceback and report it", file=stderr)
-        return ExitStatus.FAILED
+              "run again with --traceback and report it", file=err)
+        return ExitStatus.INTERNAL
 
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    status = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left (| head): what is left to say goes nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(status)

@@ -1,24 +1,30 @@
-"""``netcheck check URL``: run the pipeline, render it, write the report."""
+"""``netcheck check URL``: run the pipeline, show each step as it finishes, write the report.
+
+The report is written whatever happens once the checks started: when the output's reader goes
+away (a broken pipe: the run goes on silently), on Ctrl-C (the steps done so far, and
+``"interrupted": true``) and on a bug in netcheck (the steps done so far, and the bug's type).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Mapping
 from typing import IO, Any
 
-from netcheck.cli import ExitStatus
-from netcheck.model import HopResult, Step
+from netcheck.cli import DEFAULT_REPORT, PROG, ExitStatus
+from netcheck.cli.output import SafeStream
+from netcheck.cli.report_file import ReportPath
 from netcheck.settings.gather import Options
 
 
 def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[str],
                       stderr: IO[str]) -> int:
-    from rich.console import Console
-
-    from netcheck.cli.render import render_report
+    from netcheck.cli.live import LiveRun
+    from netcheck.cli.output import make_console
+    from netcheck.cli.render import render_verdict
+    from netcheck.cli.report_file import check_report_path
     from netcheck.report import build_report
-    from netcheck.runner import run_check
+    from netcheck.runner import begin_check, run_check
 
     options = Options(url=args.url, client=args.client, proxy=args.proxy,
                       no_proxy=args.no_proxy, cert=args.cert, key=args.key,
@@ -30,38 +36,79 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
                       oauth=not args.no_oauth, deadline=args.deadline,
                       reuse_connections=not args.no_reuse,
                       claude_settings=tuple(args.claude_settings))
+    out, err = SafeStream(stdout), SafeStream(stderr)
     json_to_stdout = args.json == "-" and not args.no_json
-    console = Console(file=stderr if json_to_stdout else stdout, highlight=False)
-    status = console.status("starting") if console.is_terminal and not args.quiet else None
-
-    def observe(step: Step, hop: HopResult) -> None:
-        if status is not None:
-            status.update(f"{step.value} › {hop.hop.value}: {hop.status.value}")
-
-    if status is not None:
-        status.start()
+    console = make_console(err if json_to_stdout else out, environ,
+                           no_color=getattr(args, "no_color", False))
+    # usage errors (exit 2) before any network work: the report's path, then the settings
+    target = None if args.no_json or json_to_stdout else \
+        check_report_path(args.json, default=DEFAULT_REPORT)
+    run = begin_check(options, environ)
+    live = LiveRun(console, run, verbose=args.verbose, quiet=args.quiet)
+    delivery = Delivery(target, json_to_stdout, out, err, console)
     try:
-        run = run_check(options, environ, observer=observe)
-    finally:
-        if status is not None:
-            status.stop()
-    report = build_report(run)
-    render_report(console, report, verbose=args.verbose, quiet=args.quiet)
-    write_report(report, None if args.no_json else args.json, stdout, console)
+        with live:
+            finished = run_check(options, environ, observer=live.observe, progress=live,
+                                 begun=run)
+    except KeyboardInterrupt:
+        report = build_report(live.cut_short(interrupted=True))
+        delivery.deliver(report)
+        render_verdict(console, report, quiet=args.quiet)
+        delivery.tell()
+        return ExitStatus.INTERRUPTED
+    except Exception as exc:
+        delivery.deliver(build_report(live.cut_short(internal_error=exc)))
+        delivery.tell()
+        raise
+    report = build_report(finished)
+    delivery.deliver(report)
+    render_verdict(console, report, quiet=args.quiet)
+    delivery.tell()
+    bug = next((h["code"] for s in report["steps"] for h in s["hops"]
+                if h["code"] == "internal_error"), None)
+    if bug is not None:
+        print(f"{PROG}: netcheck hit an internal error in a step (see the report); this is a "
+              "bug in netcheck: please report it", file=err)
+        return ExitStatus.INTERNAL
     return ExitStatus.OK if report["ok"] else ExitStatus.FAILED
 
 
-def write_report(report: dict[str, Any], path: str | None, stdout: IO[str], console: Any) -> None:
-    if path is None:
-        return
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    if path == "-":
-        print(text, file=stdout)
-        return
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-    except OSError as exc:
-        console.print(f"netcheck: could not write the report to {path}: {exc.strerror or exc}")
-        return
-    console.print(f"Report written to {path}: attach it to your ticket.")
+class Delivery:
+    """Writes the report once (to its file or stdout) and says where it went."""
+
+    def __init__(self, target: ReportPath | None, to_stdout: bool, out: SafeStream,
+                 err: SafeStream, console: Any) -> None:
+        self.target, self.to_stdout, self.out, self.err = target, to_stdout, out, err
+        self.console = console
+        self.said: list[str] = []
+
+    def deliver(self, report: dict[str, Any]) -> None:
+        from netcheck.cli.report_file import report_text, write_report_file
+
+        if self.to_stdout:
+            text = report_text(report)
+            if not self.out.can_encode(text):  # still valid JSON, every character escaped
+                text = report_text(report, ascii_only=True)
+            self.out.write(text)
+            self.out.flush()
+            return
+        if self.target is None:
+            return
+        try:
+            replaced = write_report_file(report, self.target)
+        except OSError as exc:
+            self.said.append(f"{PROG}: could not write the report to {self.target.path}: "
+                             f"{exc.strerror or exc}")
+            return
+        self.said.append(f"Report written to {self.target.path}: attach it to your ticket."
+                         + (f" ({replaced})" if replaced else ""))
+
+    def tell(self) -> None:
+        """Say where the report went (on the console, and on stderr if stdout was cut off)."""
+        for line in self.said:
+            self.console.print(line, soft_wrap=True, markup=False)
+        if self.out.closed_early:
+            where = "it was lost with it" if self.to_stdout else \
+                (f"the run went on: {self.said[-1]}" if self.said else "the run went on")
+            print(f"{PROG}: the output was closed before the end (broken pipe); {where}",
+                  file=self.err)

@@ -30,11 +30,12 @@ def run_proxy(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[s
                 fh.write(text + "\n")
         return ExitStatus.OK
 
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=stdout)
+    from netcheck.cli.output import SafeStream, make_console
+
+    console = make_console(SafeStream(stdout), environ, no_color=getattr(args, "no_color", False))
     table = Table(title=f"Proxy decision for {redact_url(url)}", title_justify="left")
     for column in ("client model", "proxy", "why"):
         table.add_column(column)

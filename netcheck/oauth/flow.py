@@ -26,8 +26,10 @@ def run_flow(ctx: FlowContext) -> list[StepResult]:
         if stopped:
             results.append(StepResult(step=name, url=None,
                                       notes=["not run: an earlier step failed"]))
+            ctx.run.progress.step_finished(results[-1])
             continue
         result = guarded(name, lambda run=run: run(ctx))  # type: ignore[misc]
         results.append(result)
+        ctx.run.progress.step_finished(result)
         stopped = not result.ok
     return results

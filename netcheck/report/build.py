@@ -22,8 +22,9 @@ from netcheck.redaction import REDACTED, Secret, redact_url
 from netcheck.runner import CheckRun
 from netcheck.settings.gather import relevant_environment
 
-SCHEMA_VERSION = "1.3"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
-# release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop
+SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
+# release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop;
+# 1.4: "interrupted" (Ctrl-C: the steps done so far) and "internal_error" (a bug's type)
 
 
 def load_schema() -> dict[str, Any]:
@@ -72,6 +73,12 @@ def _step(step: StepResult) -> dict[str, Any]:
     }
 
 
+def build_step(run: CheckRun, step: StepResult) -> dict[str, Any]:
+    """One step as the report will show it, redacted: printed while the run goes on."""
+    scrubbed: dict[str, Any] = run.redactor.scrub_tree(_step(step))
+    return scrubbed
+
+
 def _versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for dist in ("httpx", "pyOpenSSL", "cryptography", "dnspython", "h11", "certifi"):
@@ -118,7 +125,9 @@ def build_report(run: CheckRun) -> dict[str, Any]:
             "variables": relevant_environment(run.environ),
         },
         "settings": _plain(run.settings.to_json()),
-        "ok": verdict is None,
+        "ok": verdict is None and not run.interrupted and run.internal_error is None,
+        "interrupted": run.interrupted,
+        "internal_error": run.internal_error,
         "verdict": verdict,
         "deadline": {"seconds": run.settings.deadline, "reached": run.deadline_reached},
         "steps": [_step(s) for s in run.steps],

@@ -1,0 +1,289 @@
+"""Output that survives terminals, pipes, interruptions and bugs (issue 10, part A): whatever
+happens once the checks started, the report is written, and the output never breaks."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from netcheck.cli import main
+from netcheck.cli.render import render_report
+from netcheck.lab.faults import FAULTS
+from netcheck.net.deadline import seconds
+from tests.pki import Pki
+
+ANSI_COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?3[0-9]")  # a foreground colour, bold or not
+
+
+def netcheck(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+             **popen: object) -> subprocess.Popen[str]:
+    base = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    popen.setdefault("text", True)
+    return subprocess.Popen([sys.executable, "-m", "netcheck", *args],
+                            env={**base, **(env or {})}, cwd=cwd,
+                            **popen)  # type: ignore[call-overload]
+
+
+def missing_cert(pki: Pki) -> list[str]:
+    """A check that fails at once, in the settings step (no network)."""
+    return ["check", "https://mcp.test/mcp", "--cert", pki.path("missing.pem"), "--client",
+            "curl"]
+
+
+class Tty(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+# --- encodings -------------------------------------------------------------------------------
+
+
+def test_a_cp1252_stream_gets_ascii_marks_and_the_report(tmp_path, pki):
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="cp1252", errors="strict", write_through=True)
+    report = tmp_path / "r.json"
+    status = main([*missing_cert(pki), "--json", str(report)], environ={}, stdout=out,
+                  stderr=io.StringIO())
+    text = raw.getvalue().decode("cp1252")
+    assert status == 1, text
+    assert "FAILED at settings › client_cert" in text
+    assert re.search(r"^  x client_cert ", text, re.M), text  # the cross, in ASCII
+    assert json.loads(report.read_text())["verdict"]["code"] == "cert_file_unreadable"
+
+
+def test_demo_on_a_cp1252_console(tmp_path):
+    done = netcheck("demo", cwd=tmp_path, env={"PYTHONIOENCODING": "cp1252"},
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="cp1252")
+    out, err = done.communicate(timeout=60)
+    assert done.returncode == 0, out + err
+    assert "internal error" not in out + err
+    assert "Demo complete" in out
+    assert json.loads((tmp_path / "netcheck-demo-report.json").read_text())["ok"] is False
+
+
+# --- pipes and files -------------------------------------------------------------------------
+
+
+def test_not_a_terminal_one_record_per_line(tmp_path, pki):
+    long_url = "https://mcp.test/" + "a-rather-long-path-segment/" * 5 + "mcp"
+    out = io.StringIO()
+    args = missing_cert(pki)
+    args[1] = long_url
+    main([*args, "--json", str(tmp_path / "r.json")], environ={}, stdout=out,
+         stderr=io.StringIO())
+    report = json.loads((tmp_path / "r.json").read_text())
+    lines = out.getvalue().splitlines()
+    assert any(long_url in line for line in lines)  # not split mid-word
+    hop = next(h for h in report["steps"][0]["hops"] if h["status"] == "failed")
+    assert len(hop["message"]) > 60
+    assert any(line.endswith(hop["message"] + f"  [{hop['code']}]") for line in lines)
+    assert f"      fix:  {hop['hint']}" in lines
+    assert "\x1b[" not in out.getvalue()
+
+
+def test_list_faults_first_word_is_the_name():
+    done = netcheck("demo", "--list-faults", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    env={"COLUMNS": "80"})
+    out, _ = done.communicate(timeout=30)
+    names = [line.split()[0] for line in out.splitlines() if line.strip()]
+    assert names == list(FAULTS)
+
+
+def test_broken_pipe_still_writes_the_report(tmp_path, base_args, silent_listener):
+    """``netcheck check URL --json r.json | head -1``: the run goes on without its reader."""
+    report = tmp_path / "r.json"
+    done = netcheck("check", f"https://127.0.0.1:{silent_listener.port}/mcp", *base_args,
+                    "--timeout", "1", "--json", str(report),
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert done.stdout is not None and done.stderr is not None
+    first = done.stdout.readline()
+    done.stdout.close()  # what head does after its line
+    status = done.wait(timeout=30)
+    err = done.stderr.read()
+    assert first.startswith("netcheck ")
+    assert status == 1, err
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert "broken pipe" in err and str(report) in err
+    assert json.loads(report.read_text())["verdict"]["hop"] == "tls"
+
+
+def test_report_path_is_checked_before_any_network_work(tmp_path, run_cli, base_args,
+                                                        silent_listener):
+    url = f"https://127.0.0.1:{silent_listener.port}/mcp"
+    for path, says in ((tmp_path, "folder"), (tmp_path / "no" / "r.json", "does not exist")):
+        result = run_cli("check", url, *base_args, "--json", str(path))
+        assert result.status == 2, result.stderr
+        assert says in result.stderr and "Traceback" not in result.stderr
+        assert result.seconds < 1  # not after a run that waits 3 s on the listener
+
+
+def test_a_read_only_place_is_a_usage_error(tmp_path, run_cli, base_args):
+    place = tmp_path / "ro"
+    place.mkdir()
+    place.chmod(0o555)
+    try:
+        tempfile.mkstemp(dir=place)
+    except OSError:
+        pass
+    else:  # root writes anywhere it may; a read-only mount stops it
+        place = Path("/sys")
+        try:
+            tempfile.mkstemp(dir=place)
+            pytest.skip("no read-only place on this machine")
+        except OSError:
+            pass
+    result = run_cli("check", "https://mcp.test/mcp", *base_args, "--json",
+                     str(place / "r.json"))
+    assert result.status == 2
+    assert "cannot write" in result.stderr
+
+
+def test_a_symlink_at_the_report_path_is_replaced_not_followed(tmp_path, pki):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    link = tmp_path / "r.json"
+    link.symlink_to(victim)
+    out = io.StringIO()
+    main([*missing_cert(pki), "--json", str(link)], environ={}, stdout=out,
+         stderr=io.StringIO())
+    assert victim.read_text() == "keep me\n"
+    assert not link.is_symlink()
+    assert json.loads(link.read_text())["ok"] is False
+    assert "symlink" in out.getvalue()
+
+
+def test_the_report_is_renamed_into_place(tmp_path, pki):
+    path = tmp_path / "r.json"
+    path.write_text("old\n")
+    before = path.stat().st_ino
+    main([*missing_cert(pki), "--json", str(path)], environ={}, stdout=io.StringIO(),
+         stderr=io.StringIO())
+    assert path.stat().st_ino != before  # a new file renamed over it, not rewritten in place
+    assert json.loads(path.read_text())["ok"] is False
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]  # no temporary left
+
+
+def test_the_default_report_keeps_the_previous_one(tmp_path, pki, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    main(missing_cert(pki), environ={}, stdout=io.StringIO(), stderr=io.StringIO())
+    first = json.loads((tmp_path / "netcheck-report.json").read_text())
+    out = io.StringIO()
+    main(missing_cert(pki), environ={}, stdout=out, stderr=io.StringIO())
+    kept = json.loads((tmp_path / "netcheck-report.previous.json").read_text())
+    assert kept["started_at"] == first["started_at"]
+    assert "netcheck-report.previous.json" in out.getvalue()
+
+
+# --- interruptions and bugs ------------------------------------------------------------------
+
+
+def test_ctrl_c_writes_the_steps_done_so_far(tmp_path, base_args, silent_listener, schema):
+    import jsonschema
+
+    report = tmp_path / "r.json"
+    done = netcheck("check", f"https://127.0.0.1:{silent_listener.port}/mcp", *base_args,
+                    "--timeout", "20", "--json", str(report),
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(2)  # well into the TLS wait
+    done.send_signal(signal.SIGINT)
+    out, err = done.communicate(timeout=30)
+    assert done.returncode == 130, out + err
+    got = json.loads(report.read_text())
+    jsonschema.validate(got, schema)
+    assert got["interrupted"] is True and got["ok"] is False
+    assert [s["step"] for s in got["steps"]] == ["settings", "resource"]
+    assert got["steps"][0]["ok"] is True
+    tls = next(h for h in got["steps"][1]["hops"] if h["hop"] == "tls")
+    assert tls["code"] == "interrupted"
+    assert "INTERRUPTED" in out and "Traceback" not in err
+
+
+def test_a_bug_after_the_checks_started_exits_3_with_a_report(tmp_path, run_cli, base_args,
+                                                              monkeypatch):
+    from netcheck import runner
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("sk-secret-in-the-message")
+
+    monkeypatch.setattr(runner, "_resource", broken)
+    result = run_cli("check", "https://mcp.test/mcp", *base_args)
+    assert result.status == 3
+    assert "internal error (RuntimeError)" in result.stderr
+    assert result.report is not None
+    assert result.report["internal_error"] == "RuntimeError"
+    assert result.report["ok"] is False
+    assert [s["step"] for s in result.report["steps"]] == ["settings", "resource"]
+    assert result.verdict == ("resource", "http", "internal_error")
+    assert "sk-secret" not in json.dumps(result.report) + result.stdout + result.stderr
+
+
+def test_traceback_is_accepted_after_the_command(base_args, monkeypatch):
+    from netcheck import runner
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runner, "_resource", broken)
+    with pytest.raises(RuntimeError):
+        main(["check", "https://mcp.test/mcp", *base_args, "--no-json", "--traceback"],
+             environ={}, stdout=io.StringIO(), stderr=io.StringIO())
+
+
+# --- terminals -------------------------------------------------------------------------------
+
+
+def test_terminal_continuation_lines_are_indented(pki, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    out = Tty()
+    main([*missing_cert(pki), "--no-json"], environ={}, stdout=out, stderr=io.StringIO())
+    lines = out.getvalue().splitlines()
+    fix = next(i for i, line in enumerate(lines) if "fix:" in line)
+    assert lines[fix + 1].startswith(" " * 12) and lines[fix + 1].strip()
+
+
+@pytest.mark.parametrize("how", [{"NO_COLOR": "1"}, "--no-color"])
+def test_no_color(pki, how):
+    out = Tty()
+    argv, environ = [*missing_cert(pki), "--no-json"], {}
+    if isinstance(how, dict):
+        environ = how
+    else:
+        argv.append(how)
+    status = main(argv, environ=environ, stdout=out, stderr=io.StringIO())
+    assert status == 1
+    assert not ANSI_COLOUR.search(out.getvalue()), out.getvalue()
+    plain = Tty()
+    main([*missing_cert(pki), "--no-json"], environ={}, stdout=plain, stderr=io.StringIO())
+    assert ANSI_COLOUR.search(plain.getvalue())  # colour is there otherwise
+
+
+def test_quiet_does_not_point_at_warnings_above_nothing():
+    report = {"verdict": None, "warnings": [{"step": "resource", "hop": "tls",
+                                             "message": "m"}], "steps": []}
+    out = io.StringIO()
+    render_report(Console(file=out, width=200), report, quiet=True)
+    assert "above" not in out.getvalue()
+    assert "1 warning" in out.getvalue() and "warning(s)" not in out.getvalue()
+
+
+def test_timings_are_rounded_for_people(run_cli, base_args, silent_listener):
+    assert [seconds(v) for v in (2.97561, 2.5, 0.05, 120, 1.04)] == ["3", "2.5", "0.05", "120",
+                                                                     "1"]
+    args = [a for a in base_args if a not in ("--timeout", "3")]
+    result = run_cli("check", f"https://127.0.0.1:{silent_listener.port}/mcp", *args,
+                     "--timeout", "10", "--deadline", "1.5")
+    text = json.dumps(result.report["steps"]) + result.stdout
+    assert not re.search(r"\d\.\d{3,} s\b", text), text

@@ -20,7 +20,6 @@ from rich.console import Console
 from netcheck.cli import main
 from netcheck.cli.render import render_report
 from netcheck.lab.faults import FAULTS
-from netcheck.net.deadline import seconds
 from tests.pki import Pki
 
 ANSI_COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?3[0-9]")  # a foreground colour, bold or not
@@ -280,6 +279,8 @@ def test_quiet_does_not_point_at_warnings_above_nothing():
 
 
 def test_timings_are_rounded_for_people(run_cli, base_args, silent_listener):
+    from netcheck.net.deadline import seconds
+
     assert [seconds(v) for v in (2.97561, 2.5, 0.05, 120, 1.04)] == ["3", "2.5", "0.05", "120",
                                                                      "1"]
     args = [a for a in base_args if a not in ("--timeout", "3")]
@@ -287,3 +288,17 @@ def test_timings_are_rounded_for_people(run_cli, base_args, silent_listener):
                      "--timeout", "10", "--deadline", "1.5")
     text = json.dumps(result.report["steps"]) + result.stdout
     assert not re.search(r"\d\.\d{3,} s\b", text), text
+
+
+def test_live_output_is_what_the_saved_report_renders(tmp_path, run_cli, base_args, plain_tls):
+    """Steps are printed as they finish; a saved report renders to the same lines (what
+    ``netcheck show REPORT.json`` relies on)."""
+    from netcheck.cli.output import SafeStream, make_console
+
+    path = tmp_path / "r.json"
+    result = run_cli("check", plain_tls.url(), *base_args, "--json", str(path))
+    assert result.status == 0, result.stdout
+    again = io.StringIO()
+    render_report(make_console(SafeStream(again), {}), json.loads(path.read_text()))
+    assert result.stdout == again.getvalue() + f"Report written to {path}: attach it to " \
+                                               "your ticket.\n"

@@ -48,6 +48,7 @@ class LiveRun:
                  quiet: bool = False) -> None:
         self.console, self.run, self.verbose, self.quiet = console, run, verbose, quiet
         self.lock = threading.Lock()
+        self.printing = threading.Lock()
         self.waits: list[Wait] = []
         self.finished: list[StepResult] = []
         self.seen: dict[Step, list[HopResult]] = {}  # hops of the steps in flight
@@ -78,7 +79,8 @@ class LiveRun:
             self.seen.pop(result.step, None)
             self.waits = [w for w in self.waits if w.step is not result.step]
         if not self.quiet:
-            render_step(self.console, build_step(self.run, result), verbose=self.verbose)
+            with self.printing:  # steps may finish in several threads; lines never interleave
+                render_step(self.console, build_step(self.run, result), verbose=self.verbose)
 
     # --- the terminal ----------------------------------------------------------------------
 

@@ -50,9 +50,12 @@ def emit(console: Console, body: Text, prefix: Text | None = None) -> None:
     if prefix is None:
         indent = len(body.plain) - len(body.plain.lstrip(" \n"))
         prefix, body = body[:indent], body[indent:]
-    grid = Table.grid(expand=True)
-    grid.add_column(width=max(prefix.cell_len, 0), no_wrap=True)
-    grid.add_column(ratio=1, overflow="fold")
+    if not prefix.cell_len:
+        console.print(body)
+        return
+    grid = Table.grid()
+    grid.add_column(width=prefix.cell_len, no_wrap=True)
+    grid.add_column(overflow="fold")
     grid.add_row(prefix, body)
     console.print(grid)
 

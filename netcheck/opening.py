@@ -87,10 +87,8 @@ class Opener:
             waiting = next_to_open(opened.hops)
             self.run.progress.hop_started(self.step, waiting, self.timeout)
             watch = Stopwatch()
-            try:
-                outcome = work()
-            finally:
-                self.run.progress.hop_ended(self.step, waiting)
+            outcome = work()  # interrupted, the wait stays known: the report names it
+            self.run.progress.hop_ended(self.step, waiting)
             result = settle(self.run, replace(outcome.result, duration_ms=watch.ms()))
             record(result)
             if result.failed:

@@ -207,6 +207,7 @@ def test_ctrl_c_writes_the_steps_done_so_far(tmp_path, base_args, silent_listene
     assert got["steps"][0]["ok"] is True
     tls = next(h for h in got["steps"][1]["hops"] if h["hop"] == "tls")
     assert tls["code"] == "interrupted"
+    assert "of its 20 s bound" in tls["message"]  # how long it had waited, and on what
     assert "INTERRUPTED" in out and "Traceback" not in err
 
 
@@ -302,3 +303,19 @@ def test_live_output_is_what_the_saved_report_renders(tmp_path, run_cli, base_ar
     render_report(make_console(SafeStream(again), {}), json.loads(path.read_text()))
     assert result.stdout == again.getvalue() + f"Report written to {path}: attach it to " \
                                                "your ticket.\n"
+
+
+def test_a_bug_inside_a_step_exits_3(run_cli, base_args, monkeypatch):
+    """A step's bug is reported as its internal_error diagnosis, and the exit status says it
+    was netcheck that failed, not the network."""
+    from netcheck import runner
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("sk-secret-in-the-message")
+
+    monkeypatch.setattr(runner, "probe", broken)
+    result = run_cli("check", "https://mcp.test/mcp", *base_args)
+    assert result.status == 3
+    assert result.verdict == ("resource", "http", "internal_error")
+    assert "bug in netcheck" in result.stderr
+    assert "sk-secret" not in json.dumps(result.report) + result.stdout + result.stderr

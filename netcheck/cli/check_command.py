@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from pathlib import Path
 from typing import IO, Any
 
 from netcheck.cli import DEFAULT_REPORT, PROG, ExitStatus
@@ -81,6 +82,7 @@ class Delivery:
         self.target, self.to_stdout, self.out, self.err = target, to_stdout, out, err
         self.console = console
         self.said: list[str] = []
+        self.written: Path | None = None
 
     def deliver(self, report: dict[str, Any]) -> None:
         from netcheck.cli.report_file import report_text, write_report_file
@@ -100,6 +102,7 @@ class Delivery:
             self.said.append(f"{PROG}: could not write the report to {self.target.path}: "
                              f"{exc.strerror or exc}")
             return
+        self.written = self.target.path
         self.said.append(f"Report written to {self.target.path}: attach it to your ticket."
                          + (f" ({replaced})" if replaced else ""))
 
@@ -108,7 +111,8 @@ class Delivery:
         for line in self.said:
             self.console.print(line, soft_wrap=True, markup=False)
         if self.out.closed_early:
-            where = "it was lost with it" if self.to_stdout else \
-                (f"the run went on: {self.said[-1]}" if self.said else "the run went on")
+            where = "the report written to it was lost with it" if self.to_stdout else \
+                f"the checks went on and the report was written to {self.written}" \
+                if self.written else "the checks went on"
             print(f"{PROG}: the output was closed before the end (broken pipe); {where}",
                   file=self.err)

@@ -119,15 +119,10 @@ def _render_hop(console: Console, hop: dict[str, Any], verbose: bool) -> None:
 def render_verdict(console: Console, report: dict[str, Any], *, quiet: bool = False) -> None:
     """The last lines: OK, or where it failed and what to change (or that it was cut short)."""
     verdict = report["verdict"]
-    if report.get("interrupted"):
-        text = Text("INTERRUPTED", style="bold yellow")
-        done = sum(1 for s in report["steps"] if s["ok"])
-        text.append(f": stopped by the user; {done} step(s) had passed")
-        if verdict is not None:
-            text.append(f", and {verdict['step']} › {verdict['hop']} had failed "
-                        f"[{verdict['code']}]")
-        emit(console, text)
-        return
+    stopped_here = verdict is not None and verdict["code"] == "interrupted"
+    if report.get("interrupted") and not stopped_here:
+        emit(console, Text.assemble(("INTERRUPTED", "bold yellow"), ": stopped by the user; "
+                                    "the report has the steps done so far"))
     if verdict is None and report.get("internal_error"):
         emit(console, Text.assemble(("ERROR", "bold red"), f": netcheck hit an internal error "
                                     f"({report['internal_error']}) before it could finish"))
@@ -142,8 +137,10 @@ def render_verdict(console: Console, report: dict[str, Any], *, quiet: bool = Fa
                         f" ({count} above)")
         emit(console, text)
         return
-    text = Text("FAILED", style="bold red")
-    text.append(f" at {verdict['step']} › {verdict['hop']} [{verdict['code']}]")
+    text = Text("INTERRUPTED", style="bold yellow") if stopped_here else \
+        Text("FAILED", style="bold red")
+    text.append(f" at {verdict['step']} › {verdict['hop']}" +
+                ("" if stopped_here else f" [{verdict['code']}]"))
     emit(console, text)
     emit(console, Text(verdict["message"]), Text("  "))
     if verdict["hint"]:

@@ -319,3 +319,45 @@ def test_a_bug_inside_a_step_exits_3(run_cli, base_args, monkeypatch):
     assert result.verdict == ("resource", "http", "internal_error")
     assert "bug in netcheck" in result.stderr
     assert "sk-secret" not in json.dumps(result.report) + result.stdout + result.stderr
+
+
+def test_status_line_with_several_hops_in_flight():
+    """Steps sent side by side wait at once: the line shows the oldest and counts the rest;
+    a step that finishes takes its waits with it."""
+    from netcheck.cli.live import LiveRun
+    from netcheck.model import Hop, Step, StepResult
+    from netcheck.runner import begin_check
+    from netcheck.settings.gather import Options
+
+    run = begin_check(Options(url="https://mcp.test/mcp"), {})
+    live = LiveRun(Console(file=io.StringIO()), run, quiet=True)
+    assert live.line().plain == "starting"
+    live.hop_started(Step.TOKEN_ENDPOINT, Hop.TLS, 10.0)
+    time.sleep(0.05)
+    live.hop_started(Step.AUTHORIZATION_ENDPOINT, Hop.HTTP, 10.0)
+    live.hop_started(Step.TOKEN_REFRESH, Hop.TCP, 10.0)
+    line = live.line().plain
+    assert line.startswith("token_endpoint › tls: waiting 0.")
+    assert "of its 10 s bound" in line
+    assert "(+2 more: authorization_endpoint › http, token_refresh › tcp)" in line
+    live.step_finished(StepResult(step=Step.TOKEN_ENDPOINT, url=None))
+    assert live.line().plain.startswith("authorization_endpoint › http: waiting")
+    live.hop_ended(Step.AUTHORIZATION_ENDPOINT, Hop.HTTP)
+    live.hop_ended(Step.TOKEN_REFRESH, Hop.TCP)
+    assert live.line().plain == "working (after token_endpoint)"
+
+
+def test_safe_stream_degrades_and_outlives_its_reader():
+    from netcheck.cli.output import SafeStream
+
+    raw = io.BytesIO()
+    stream = SafeStream(io.TextIOWrapper(raw, encoding="ascii", write_through=True))
+    stream.write("✓ a › b … 東京\n")
+    assert raw.getvalue() == b"+ a > b ... ??\n"
+
+    class Gone(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+    gone = SafeStream(Gone())
+    assert gone.write("x") == 1 and gone.closed_early

@@ -275,3 +275,42 @@ def test_client_id_metadata_document(run_cli, serve, lab_args, make_lab, own_id,
     else:
         assert result.diagnosis == ("client_registration", "oauth",
                                     "oauth_client_metadata_invalid")
+
+
+def test_side_by_side_steps_keep_flow_order(run_cli, lab_args, make_lab):
+    """The four requests after the metadata go out at once; the verdict is still the first
+    failure in flow order: the authorization endpoint (a listener that never answers, so it
+    fails last, at --timeout), not the token endpoint (an HTML page at once), which is then
+    reported as not run, as the client never gets there."""
+    import socket
+    import time
+
+    silent = socket.create_server(("127.0.0.1", 0))
+    try:
+        port = silent.getsockname()[1]
+        lab = make_lab(token_html=True, metadata_edit=lambda d: {
+            **d, "authorization_endpoint": f"https://127.0.0.1:{port}/authorize"})
+        started = time.monotonic()
+        result = run_cli("check", lab.mcp_url, *lab_args, "--timeout", "2")
+        took = time.monotonic() - started
+    finally:
+        silent.close()
+    assert result.diagnosis == ("authorization_endpoint", "tls", "tls_timeout"), result.stdout
+    assert [s["step"] for s in result.report["steps"]][-3:] == [
+        "authorization_endpoint", "token_endpoint", "token_refresh"]
+    for name in ("token_endpoint", "token_refresh"):
+        assert step(result.report, name)["notes"] == ["not run: an earlier step failed"]
+    assert step(result.report, "client_registration")["ok"]
+    assert took < 6  # one timeout, not one per step
+
+
+def test_register_runs_registration_before_the_rest(run_cli, lab_args, make_lab):
+    """With --register the client id comes from the registration, so the requests after it
+    carry that id: registration first, the others side by side after it."""
+    lab = make_lab()
+    result = run_cli("check", lab.mcp_url, *lab_args, "--register")
+    assert result.status == 0, result.stdout
+    registered = step(result.report, "client_registration")["hops"][-1]["details"]
+    authorization = step(result.report, "authorization_endpoint")["hops"][-1]["details"]
+    assert authorization["client_known"] is True
+    assert authorization["client_id"] == registered["client_id"]

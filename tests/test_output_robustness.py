@@ -361,3 +361,28 @@ def test_safe_stream_degrades_and_outlives_its_reader():
 
     gone = SafeStream(Gone())
     assert gone.write("x") == 1 and gone.closed_early
+
+
+@pytest.mark.parametrize("fault", [None, "token-portal"])
+def test_the_whole_flow_prints_live_in_flow_order(fault):
+    """The OAuth steps after the authorization server's metadata go out side by side; they
+    are still printed in flow order, and as the saved report renders them."""
+    from netcheck.cli.live import LiveRun
+    from netcheck.cli.output import SafeStream, make_console
+    from netcheck.lab.lab import running_lab
+    from netcheck.report import build_report
+    from netcheck.runner import begin_check, run_check
+
+    with running_lab(FAULTS[fault] if fault else None) as lab:
+        out = io.StringIO()
+        begun = begin_check(lab.options(), lab.env)
+        live = LiveRun(make_console(SafeStream(out), {}), begun)
+        with live:
+            run = run_check(lab.options(), lab.env, observer=live.observe, progress=live,
+                            begun=begun)
+    report = build_report(run)
+    assert len(report["steps"]) == 8
+    again = io.StringIO()
+    render_report(make_console(SafeStream(again), {}), report)
+    verdict_at = again.getvalue().rindex("\nOK" if fault is None else "\nFAILED")
+    assert out.getvalue() == again.getvalue()[:verdict_at + 1]

@@ -94,7 +94,7 @@ class ConnectionPool:
             if self._closed:
                 return
             have = len(self._idle.get(key, [])) + len(self._ahead.get(key, []))
-            futures = [Future[Opened]() for _ in range(count - have)]
+            futures: list[Future[Opened]] = [Future() for _ in range(count - have)]
             self._ahead.setdefault(key, []).extend(futures)
         for future in futures:
             threading.Thread(target=self._open, args=(future, open_one), daemon=True,

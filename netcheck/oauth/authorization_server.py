@@ -19,9 +19,13 @@ from netcheck.oauth.documents import (
 )
 from netcheck.oauth.fetch import fetch_in_order, judge_document
 from netcheck.oauth.protected_resource import metadata_request
+from netcheck.pipeline import open_ahead
 from netcheck.profiles import Profile, Reaction, clients_that_stop
 
 WHAT = "authorization server metadata"
+
+
+SIDE_BY_SIDE_REQUESTS = 4  # registration, authorization, token, refresh
 
 
 def issuers_match(a: str, b: str) -> bool:
@@ -87,6 +91,10 @@ def run(ctx: FlowContext) -> StepResult:
     else:
         assert ctx.issuer is not None
         urls = authorization_server_metadata_urls(ctx.issuer)
+    # its endpoints are usually on its own origin: registration, authorization, token and
+    # refresh go out side by side once the metadata is in, three of them on these connections
+    open_ahead(urls[0], Step.AUTHORIZATION_SERVER_METADATA, SIDE_BY_SIDE_REQUESTS - 1,
+               ctx.prepared, ctx.run)
     fetched = fetch_in_order(ctx, Step.AUTHORIZATION_SERVER_METADATA, urls, metadata_request,
                              judge_document, move_on=lambda status: 300 <= status < 500)
     step = fetched.step

@@ -38,6 +38,19 @@ def _no_request_step(ctx: FlowContext, hop: HopResult, why: str) -> StepResult:
     return ctx.conclude(step, hop)
 
 
+def known_client(ctx: FlowContext) -> None:
+    """Set the client id the later requests carry when it is known without a request: a
+    pre-registered id, or the document URL of a Client ID Metadata Document the server
+    supports (if that document fails to validate, this step fails and the later steps are
+    not run). Otherwise they carry netcheck's probe id."""
+    meta = ctx.as_metadata or {}
+    if ctx.options.client_id:
+        ctx.client_id, ctx.client_is_real = ctx.options.client_id, True
+    elif ctx.options.client_metadata_url and \
+            meta.get("client_id_metadata_document_supported") is True:
+        ctx.client_id, ctx.client_is_real = ctx.options.client_metadata_url, True
+
+
 def run(ctx: FlowContext) -> StepResult:
     meta = ctx.as_metadata or {}
     if ctx.options.client_id:

@@ -386,3 +386,39 @@ def test_the_whole_flow_prints_live_in_flow_order(fault):
     render_report(make_console(SafeStream(again), {}), report)
     verdict_at = again.getvalue().rindex("\nOK" if fault is None else "\nFAILED")
     assert out.getvalue() == again.getvalue()[:verdict_at + 1]
+
+
+def test_ctrl_c_while_steps_wait_side_by_side(tmp_path, pki, hostile_server):
+    """The token endpoint never finishes its answer while the other OAuth steps are done:
+    Ctrl-C ends the run at once (not when the waits time out) with those steps reported."""
+    from tests import hostile
+
+    server = hostile_server
+    prm, meta = "/.well-known/oauth-protected-resource/mcp", \
+        "/.well-known/oauth-authorization-server"
+    server.routes["/mcp"] = hostile.challenge(server.url(prm))
+    server.routes[prm] = hostile.json_answer({"resource": server.url("/mcp"),
+                                              "authorization_servers": [server.url("/")]})
+    server.routes[meta] = hostile.json_answer({
+        "issuer": server.url("/"), "authorization_endpoint": server.url("/authorize"),
+        "token_endpoint": server.url("/token"), "code_challenge_methods_supported": ["S256"],
+        "response_types_supported": ["code"]})
+    server.routes["/authorize"] = hostile.answer(200, b"<html>sign in</html>",
+                                                 [("Content-Type", "text/html")])
+    server.routes["/token"] = hostile.drip(every=1.0)
+    report = tmp_path / "r.json"
+    done = netcheck("check", server.url("/mcp"), "--cacert", pki.path("public-ca.pem"),
+                    "--timeout", "30", "--json", str(report), "--client-id", "pre-registered",
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(3)
+    done.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    out, err = done.communicate(timeout=40)
+    assert time.monotonic() - started < 3, "waited for the steps in flight to time out"
+    assert done.returncode == 130, out + err
+    got = json.loads(report.read_text())
+    steps = {s["step"]: s for s in got["steps"]}
+    assert steps["authorization_server_metadata"]["ok"] is True
+    token = next(h for h in steps["token_endpoint"]["hops"] if h["code"] == "interrupted")
+    assert token["hop"] == "http"
+    assert got["verdict"]["code"] == "interrupted"

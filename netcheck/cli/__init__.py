@@ -8,6 +8,7 @@ netcheck), 130 interrupted (Ctrl-C).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -175,4 +176,10 @@ def run() -> None:
         sys.stdout.flush()
     except BrokenPipeError:  # the reader left (| head): what is left to say goes nowhere
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if status == ExitStatus.INTERRUPTED:
+        # the report is written; threads still waiting on the network (steps sent side by
+        # side, connections opened ahead) would otherwise hold the exit until their bounds
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        os._exit(status)
     sys.exit(status)

@@ -15,7 +15,7 @@ from typing import IO, Any
 from netcheck.cli import DEFAULT_REPORT, PROG, ExitStatus
 from netcheck.cli.output import SafeStream
 from netcheck.cli.report_file import ReportPath
-from netcheck.settings.gather import Options
+from netcheck.settings.gather import Options, UsageError
 
 
 def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[str],
@@ -57,7 +57,9 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
         render_verdict(console, report, quiet=args.quiet)
         delivery.tell()
         return ExitStatus.INTERRUPTED
-    except Exception as exc:
+    except UsageError:
+        raise
+    except Exception as exc:  # a bug: the report of the run so far, then main's message
         delivery.deliver(build_report(live.cut_short(internal_error=exc)))
         delivery.tell()
         raise

@@ -422,3 +422,18 @@ def test_ctrl_c_while_steps_wait_side_by_side(tmp_path, pki, hostile_server):
     token = next(h for h in steps["token_endpoint"]["hops"] if h["code"] == "interrupted")
     assert token["hop"] == "http"
     assert got["verdict"]["code"] == "interrupted"
+
+
+def test_proxy_table_when_not_a_terminal():
+    """One model a line, never wrapped: its first word is the model."""
+    from netcheck.proxy.registry import MODELS
+
+    done = netcheck("proxy", "https://a.example/", env={"https_proxy": "proxy:3128",
+                                                        "COLUMNS": "80"},
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, _ = done.communicate(timeout=30)
+    assert done.returncode == 0
+    lines = out.splitlines()
+    assert lines[0] == "Proxy decision for https://a.example/"
+    assert [line.split()[0] for line in lines[1:]] == list(MODELS)
+    assert any("claude-code (claude-code)" in line and "refuses" in line for line in lines)

@@ -79,10 +79,10 @@ def render_step(console: Console, step: dict[str, Any], *, verbose: bool = False
         emit(console, Text(last["message"] if last else ""), prefix)
         return
     console.print()
-    title = Text(step["step"], style="bold")
     if step["url"]:
-        title.append(f"  {step['url']}", style="dim")
-    emit(console, title)
+        emit(console, Text(step["url"], style="dim"), Text(f"{step['step']}  ", style="bold"))
+    else:
+        emit(console, Text(step["step"], style="bold"))
     if not step["hops"]:
         for note in step["notes"]:
             emit(console, Text(note, style="dim"), Text("  "))

@@ -174,7 +174,7 @@ def run() -> None:
     status = main()
     try:
         sys.stdout.flush()
-    except BrokenPipeError:  # the reader left (| head): what is left to say goes nowhere
+    except OSError:  # the reader left (| head; EINVAL on Windows): the rest goes nowhere
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if status == ExitStatus.INTERRUPTED:
         # the report is written; threads still waiting on the network (steps sent side by

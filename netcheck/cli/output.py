@@ -61,7 +61,7 @@ class SafeStream:
                 self.stream.write(text)
             except UnicodeEncodeError:
                 self.stream.write(degrade(text, self.encoding))
-        except (BrokenPipeError, ValueError):  # ValueError: the stream was closed under us
+        except (OSError, ValueError):  # a broken pipe (EINVAL on Windows), a closed stream
             self.closed_early = True
         return len(text)
 
@@ -70,7 +70,7 @@ class SafeStream:
             return
         try:
             self.stream.flush()
-        except (BrokenPipeError, ValueError):
+        except (OSError, ValueError):
             self.closed_early = True
 
     def isatty(self) -> bool:

@@ -7,6 +7,8 @@ The package reads as the pipeline it runs::
     hops/       one module per network hop: dns, tcp, proxy_connect, tls, client_cert, http
     pipeline.py the hops for one URL, in order
     runner.py   the steps of a check, and the report
+    configs/    the MCP servers configured in the clients on this machine, one module a client
+    many.py     several servers checked side by side (check_many)
     report/     the versioned JSON report, its schema and redaction
     cli/        argument parsing and terminal rendering (the only place that prints)
 

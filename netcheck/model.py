@@ -20,6 +20,7 @@ class Step(StrEnum):
     AUTHORIZATION_SERVER_METADATA = "authorization_server_metadata"
     CLIENT_REGISTRATION = "client_registration"
     AUTHORIZATION_ENDPOINT = "authorization_endpoint"
+    CALLBACK = "callback"  # the browser's way back to the client's loopback listener (local)
     TOKEN_ENDPOINT = "token_endpoint"
     TOKEN_REFRESH = "token_refresh"
 
@@ -36,6 +37,10 @@ class Hop(StrEnum):
     CLIENT_CERT = "client_cert"
     HTTP = "http"
     OAUTH = "oauth"
+    # step callback (checked on this machine, as the browser meets them)
+    REMOTE_SESSION = "remote_session"
+    LOCALHOST_RESOLVE = "localhost_resolve"
+    CALLBACK_PORT = "callback_port"
 
 
 class Status(StrEnum):
@@ -130,6 +135,12 @@ class Code(StrEnum):
     OAUTH_REGISTRATION_REFUSED = "oauth_registration_refused"
     OAUTH_CLIENT_METADATA_INVALID = "oauth_client_metadata_invalid"
     OAUTH_NOT_OAUTH_RESPONSE = "oauth_not_oauth_response"
+    OAUTH_REDIRECT_URI_REJECTED = "oauth_redirect_uri_rejected"
+    # callback (the browser's way back to the client)
+    LOCALHOST_UNRESOLVED = "localhost_unresolved"
+    LOCALHOST_MISMATCH = "localhost_mismatch"
+    CALLBACK_PORT_IN_USE = "callback_port_in_use"
+    CALLBACK_PORT_UNAVAILABLE = "callback_port_unavailable"
     # whole run
     NETCHECK_UNSUPPORTED = "netcheck_unsupported"
     INTERNAL_ERROR = "internal_error"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import socket
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -28,8 +29,10 @@ from netcheck.proxy.models import Target
 from netcheck.proxy.url import ProxyURL
 from netcheck.run_context import RunContext
 from netcheck.settings.check import Prepared
+from netcheck.settings.gather import Settings
 
 T = TypeVar("T")
+Amend = Callable[[HopResult], HopResult]  # completes a recorded hop's result
 TIMEOUT_CODES = frozenset({Code.DNS_TIMEOUT, Code.TCP_TIMEOUT, Code.PROXY_TIMEOUT,
                            Code.TLS_TIMEOUT, Code.HTTP_TIMEOUT})
 
@@ -45,6 +48,8 @@ class Opened:
     hops: list[HopResult] = field(default_factory=list)
     conn: KeptConnection | None = None
     date_skew_s: float | None = None  # from the proxy's answer to CONNECT
+    # what finishes a hop's result after it was recorded, worked out while the request went on
+    amendments: list[tuple[Hop, Future[Amend]]] = field(default_factory=list)
 
     def close(self) -> None:
         if self.conn is not None:
@@ -74,10 +79,30 @@ class Opener:
     """Opens connections to ``target``'s origin over one route for one request's step."""
 
     def __init__(self, target: Target, step: Step, proxy: ProxyURL | None, bypass: object,
-                 prepared: Prepared, run: RunContext, timeout: float) -> None:
+                 prepared: Prepared | Future[Prepared], run: RunContext, timeout: float,
+                 settings: Settings | None = None) -> None:
+        """``prepared`` may still be on its way (a connection opened while the settings step
+        runs): the hops up to the proxy's tunnel need only ``settings``; TLS waits for it."""
         self.target, self.step, self.proxy, self.bypass = target, step, proxy, bypass
-        self.prepared, self.run, self.timeout = prepared, run, timeout
-        self.settings = prepared.settings
+        self.run, self.timeout = run, timeout
+        self._prepared = prepared
+        if isinstance(prepared, Future):
+            assert settings is not None
+            self.settings = settings
+        else:
+            self.settings = prepared.settings
+
+    @property
+    def prepared(self) -> Prepared:
+        """The settings step's result, once it is there (a failed settings step, or one that
+        outlasts the run, stops this connection: the request it was for never goes out)."""
+        if isinstance(self._prepared, Future):
+            try:
+                self._prepared = self._prepared.result(
+                    timeout=max(self.run.deadline.remaining(), 0.05))
+            except Exception as exc:
+                raise Stop from exc
+        return self._prepared
 
     def open(self, on_hop: Callable[[HopResult], None] | None = None) -> Opened:
         """Every hop up to TLS with the server; ``on_hop`` hears each result as it comes."""
@@ -102,7 +127,7 @@ class Opener:
 
         sock: socket.socket | None = None
         try:
-            sock = self._connect(hop)
+            sock = self._connect(hop, opened)
             opened.conn = self._over(sock, hop, record, opened)
         except Stop:
             if sock is not None:
@@ -112,11 +137,12 @@ class Opener:
 
     # --- the hops --------------------------------------------------------------------------
 
-    def _connect(self, hop: Callable[[Callable[[], Outcome[Any]]], Any]) -> socket.socket:
+    def _connect(self, hop: Callable[[Callable[[], Outcome[Any]]], Any],
+                 opened: Opened) -> socket.socket:
         """DNS and TCP to the proxy, or to the server."""
         proxy, target, settings = self.proxy, self.target, self.settings
         if proxy is not None:
-            addresses = hop(lambda: self._proxy_name(proxy))
+            addresses = hop(lambda: self._proxy_name(proxy, opened))
             port = proxy.port
         else:
             role = "MCP server" if self.step in (
@@ -132,10 +158,11 @@ class Opener:
     def _over(self, sock: socket.socket, hop: Callable[[Callable[[], Outcome[Any]]], Any],
               record: Callable[[HopResult], None], opened: Opened) -> KeptConnection:
         """The hops over the new TCP connection, up to TLS with the server."""
-        prepared, target, proxy = self.prepared, self.target, self.proxy
+        target, proxy = self.target, self.proxy
         tcp_stream = PlainStream(sock)
         stream: Stream = tcp_stream
         if proxy is not None and proxy.scheme == "https":
+            prepared = self.prepared
             stream = hop(lambda: proxy_tls.establish(
                 tcp_stream, proxy, prepared, self.timeout, self._context("proxy")))
         else:
@@ -152,6 +179,7 @@ class Opener:
 
         facts: HandshakeFacts | None = None
         if target.scheme == "https":
+            prepared = self.prepared
             handshake = hop(lambda: tls.establish(
                 stream, target.hostname, identity=prepared.identity, trust=prepared.trust,
                 profile=self.settings.profile, via_proxy=proxy is not None,
@@ -184,38 +212,36 @@ class Opener:
                                     self.timeout, remote,
                                     resolved_from=None if remote else target.hostname)
 
-    def _proxy_name(self, proxy: ProxyURL) -> Outcome[list[dns.Address]]:
-        found = dns.resolve(proxy.host, proxy.port, self.timeout, self.settings.dns_server,
-                            "proxy")
-        if is_ip(self.target.hostname):
-            return found
-        return Outcome(found.result.noted(self._local_resolution_note(), warn=False),
-                       found.value)
+    def _proxy_name(self, proxy: ProxyURL, opened: Opened) -> Outcome[list[dns.Address]]:
+        if not is_ip(self.target.hostname):  # asked while the connection opens
+            lookup = self.run.once(f"resolves-locally:{self.target.hostname}",
+                                   self._resolves_locally)
+            opened.amendments.append((Hop.DNS, lookup))
+        return dns.resolve(proxy.host, proxy.port, self.timeout, self.settings.dns_server,
+                           "proxy")
 
     def _context(self, purpose: str) -> Any:
         return self.run.tls_context(purpose, self.prepared.identity)
 
-    def _local_resolution_note(self) -> str:
-        """Whether the target also resolves here (through a proxy, the proxy resolves it);
-        asked once per host and run."""
+    def _resolves_locally(self) -> Amend:
+        """Whether the target also resolves here (through a proxy, the proxy resolves it):
+        a note for the proxy's dns hop."""
         host = self.target.hostname
-        known = self.run.resolves_locally.get(host)
-        if known is None:
-            wait = min(self.timeout, 3.0)
-            server = self.settings.dns_server
-            if dns.is_localhost(host):  # RFC 6761: answered locally, never asked of DNS
-                known = True
-            elif server is not None:
-                known = bool(dns.query(host, "A", wait, server).addresses)
-            else:
-                try:
-                    known = bool(call_bounded(lambda: socket.getaddrinfo(host, None), wait))
-                except (OSError, UnicodeError, Timeout):
-                    known = False
-            self.run.resolves_locally[host] = known
+        wait = min(self.timeout, 3.0)
+        server = self.settings.dns_server
+        if dns.is_localhost(host):  # RFC 6761: answered locally, never asked of DNS
+            known = True
+        elif server is not None:
+            known = bool(dns.query(host, "A", wait, server).addresses)
+        else:
+            try:
+                known = bool(call_bounded(lambda: socket.getaddrinfo(host, None), wait))
+            except (OSError, UnicodeError, Timeout):
+                known = False
         where = "also resolves locally" if known else \
             "does not resolve locally (fine when proxied)"
-        return f"the proxy resolves {host}; it {where}"
+        note = f"the proxy resolves {host}; it {where}"
+        return lambda result: result.noted(note, warn=False)
 
 
 OPENING_ORDER = (Hop.DNS, Hop.TCP, Hop.PROXY_TLS, Hop.PROXY_CONNECT, Hop.TLS, Hop.CLIENT_CERT)

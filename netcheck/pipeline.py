@@ -16,6 +16,7 @@ remaining hops are recorded as ``skipped``. Adding a hop: its module, its codes,
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -37,11 +38,12 @@ from netcheck.net.deadline import Stopwatch
 from netcheck.net.http1 import HttpResponse
 from netcheck.net.pool import KeptConnection, PoolKey
 from netcheck.net.streams import StreamClosed
-from netcheck.opening import Opener, Stop, judge_client_cert, out_of_time, settle
+from netcheck.opening import Amend, Opener, Stop, judge_client_cert, out_of_time, settle
 from netcheck.proxy.models import Target
 from netcheck.proxy.url import ProxyURL
 from netcheck.run_context import RunContext
 from netcheck.settings.check import Prepared
+from netcheck.settings.gather import Settings
 
 ORDER = (Hop.PROXY_RESOLVE, Hop.DNS, Hop.TCP, Hop.PROXY_TLS, Hop.PROXY_CONNECT, Hop.TLS,
          Hop.CLIENT_CERT, Hop.HTTP)
@@ -83,6 +85,7 @@ class Walk:
         self.result = UrlProbe(step=StepResult(step=step, url=request.url),
                                date_skew_s=date_skew_s)
         self.timeout = min(self.settings.timeout, max(run.deadline.remaining(), 0.05))
+        self.amendments: list[tuple[Hop, Future[Amend]]] = []
 
     # --- recording ------------------------------------------------------------------------
 
@@ -128,18 +131,29 @@ class Walk:
             for hop in self.order:
                 if hop not in done:
                     self.skip(hop, why)
+        self.amend()
         return self.result
+
+    def amend(self) -> None:
+        """Complete the results that were worked out while the request went on."""
+        hops = self.result.step.hops
+        for name, future in self.amendments:
+            complete = future.result()
+            at = next((i for i, result in enumerate(hops) if result.hop is name), None)
+            if at is not None:
+                hops[at] = complete(hops[at])
 
     def _deadline_hit(self) -> bool:
         return any(h.code is Code.RUN_DEADLINE_EXCEEDED for h in self.result.step.hops)
 
     def walk(self) -> None:
-        settings, target = self.settings, self.target
-        proxy = self.hop(lambda: proxy_resolve.resolve(settings.env, self.request.url,
-                                                       settings.profile))
+        settings, target, url = self.settings, self.target, self.request.url
+        self.amendments.append((Hop.PROXY_RESOLVE, self.run_context.background(
+            lambda: proxy_resolve.compare(settings.env, url, settings.profile))))
+        proxy = self.hop(lambda: proxy_resolve.decide(settings.env, url, settings.profile))
         bypass = self.result.step.hops[-1].details.get("no_proxy_entry")
         pool = self.run_context.pool
-        key = pool_key(proxy, target, self.prepared)
+        key = pool_key(proxy, target, self.prepared.identity is not None)
         kept = pool.take(key) if self.request.resendable else None
         if kept is not None:
             if self.over_kept(kept, key):
@@ -153,6 +167,7 @@ class Walk:
                 self.record(result)
         else:
             opened = self.opener(proxy, bypass).open(on_hop=self.record)
+        self.amendments += opened.amendments
         if opened.conn is None:
             raise Stop
         if opened.date_skew_s is not None:
@@ -238,26 +253,32 @@ class Walk:
         return got is not None and got.response is not None and got.response.reusable
 
 
-def pool_key(proxy: ProxyURL | None, target: Target, prepared: Prepared) -> PoolKey:
+def pool_key(proxy: ProxyURL | None, target: Target, offers_cert: bool) -> PoolKey:
     """Connections are shared by requests to the same origin over the same route, with the
     same client certificate."""
-    return (proxy.display if proxy else "direct", target.origin, prepared.identity is not None)
+    return (proxy.display if proxy else "direct", target.origin, offers_cert)
 
 
-def open_ahead(url: str, step: Step, count: int, prepared: Prepared, run: RunContext) -> None:
+def open_ahead(url: str, step: Step, count: int, prepared: Prepared | Future[Prepared],
+               run: RunContext, settings: Settings | None = None) -> None:
     """Start opening ``count`` connections to ``url``'s origin, over the route its requests
-    will take, for requests that will go out side by side once an answer comes."""
+    will take: for requests that go out side by side once an answer comes, or for the first
+    request while the settings step (``prepared``, then a future) runs."""
     if not run.pool.enabled or run.deadline.expired:
         return
-    settings = prepared.settings
-    decided = proxy_resolve.resolve(settings.env, url, settings.profile)
+    if isinstance(prepared, Future):
+        assert settings is not None
+        offers_cert = settings.cert is not None
+    else:
+        settings, offers_cert = prepared.settings, prepared.identity is not None
+    decided = proxy_resolve.decide(settings.env, url, settings.profile)
     if decided.result.failed:
         return
     target = Target.parse(url)
     bypass = decided.result.details.get("no_proxy_entry")
     timeout = min(settings.timeout, max(run.deadline.remaining(), 0.05))
-    opener = Opener(target, step, decided.value, bypass, prepared, run, timeout)
-    run.pool.ahead(pool_key(decided.value, target, prepared), count, opener.open)
+    opener = Opener(target, step, decided.value, bypass, prepared, run, timeout, settings)
+    run.pool.ahead(pool_key(decided.value, target, offers_cert), count, opener.open)
 
 
 def guarded(step: Step, run: Callable[[], StepResult]) -> StepResult:

@@ -5,13 +5,18 @@ the local name lookups already made. Shared by requests sent side by side."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from netcheck.net.deadline import Deadline
 from netcheck.net.pool import ConnectionPool
 from netcheck.progress import SILENT, Progress
 from netcheck.settings.client_identity import ClientIdentity
+
+T = TypeVar("T")
+BACKGROUND_WORKERS = 4
 
 
 @dataclass
@@ -20,9 +25,11 @@ class RunContext:
     pool: ConnectionPool
     # OpenSSL client contexts by (purpose, our certificate offered): a key is loaded once a run
     tls_contexts: dict[tuple[str, bool], Any] = field(default_factory=dict)
-    resolves_locally: dict[str, bool] = field(default_factory=dict)  # asked once per host
     progress: Progress = SILENT  # told of waits and finished steps (the CLI's status line)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # work started once per key for the run (a local name lookup per host), shared by requests
+    started: dict[str, Future[Any]] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _workers: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, deadline_s: float, reuse_connections: bool,
@@ -41,5 +48,23 @@ class RunContext:
                 self.tls_contexts[key] = tls.make_context(identity)
             return self.tls_contexts[key]
 
+    def background(self, work: Callable[[], T]) -> Future[T]:
+        """Run ``work`` while the caller goes on (its own waits are bounded)."""
+        with self._lock:
+            if self._workers is None:
+                self._workers = ThreadPoolExecutor(BACKGROUND_WORKERS,
+                                                   thread_name_prefix="netcheck-background")
+            return self._workers.submit(work)
+
+    def once(self, key: str, work: Callable[[], T]) -> Future[T]:
+        """``work`` started in the background the first time ``key`` is asked for; later
+        callers share its result."""
+        with self._lock:
+            if key not in self.started:
+                self.started[key] = self.background(work)
+            return self.started[key]
+
     def close(self) -> None:
         self.pool.close_all()
+        if self._workers is not None:
+            self._workers.shutdown(wait=False, cancel_futures=True)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin
 
+from netcheck import warmup
 from netcheck.hops.http import bearer_challenge, initialize, judge_initialize
+from netcheck.hops.sse import judge_open, open_stream
 from netcheck.model import Code, Hop, NotSent, Step, StepResult, failed, skipped
 from netcheck.oauth.context import FlowContext, OAuthOptions
-from netcheck.oauth.flow import run_flow
-from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, probe
+from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, open_ahead, probe
 from netcheck.progress import SILENT, Progress
 from netcheck.proxy.models import Target, is_http_url
 from netcheck.redaction import Redactor, proxy_userinfo, query_values, redact_url
@@ -92,8 +94,20 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     run = begun or begin_check(options, environ, now)
     url, settings = run.options.url, run.settings
     context = RunContext.start(settings.deadline, settings.reuse_connections, progress)
-    settings_step, prepared = check_settings(settings, now)
+    # the MCP server's URL is known now: its connection opens while the settings are checked
+    ready: Future[Prepared] = Future()
+    open_ahead(url, Step.RESOURCE, 1, ready, context, settings)
+    try:
+        settings_step, prepared = check_settings(settings, now)
+    except BaseException as exc:
+        ready.set_exception(exc)
+        context.close()
+        raise
     prepared = dataclasses.replace(prepared, origin=Target.parse(url).origin)
+    if settings_step.ok:
+        ready.set_result(prepared)
+    else:
+        ready.set_exception(RuntimeError("the settings step failed"))
     run.steps.append(settings_step)
     if observer:
         for hop in settings_step.hops:
@@ -103,15 +117,19 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         run.steps.append(StepResult(step=Step.RESOURCE, url=url,
                                     hops=[skipped(h, "the settings step failed") for h in ORDER]))
         progress.step_finished(run.steps[-1])
+        context.close()
         run.finished_at = dt.datetime.now(dt.UTC)
         return run
 
+    warmup.start()  # what comes after the first request, imported while it waits
     try:
         final = _resource(run, prepared, context, url, observer)
         if final.step.ok and final.response is not None:
             if not run.options.oauth:
                 final.step.notes.append("--no-oauth: the OAuth flow was not checked")
             elif final.response.status == 401:
+                from netcheck.oauth.flow import run_flow
+
                 run.steps.extend(run_flow(_flow_context(run, prepared, context, final,
                                                         observer)))
             else:
@@ -135,7 +153,8 @@ def _flow_context(run: CheckRun, prepared: Prepared, context: RunContext, resour
         options=OAuthOptions(client_id=options.client_id,
                              client_metadata_url=options.client_metadata_url,
                              auth_server_metadata_url=options.auth_server_metadata,
-                             register=options.register))
+                             register=options.register,
+                             callback_port=options.callback_port))
 
 
 def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,
@@ -155,9 +174,11 @@ def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,
                 "if this origin is yours (an SSO or gateway redirect you expect), check it "
                 "directly with netcheck check <its URL>; otherwise the MCP server's redirect "
                 "is wrong"))
+        request, judge = (open_stream(url, headers), judge_open(url)) \
+            if run.options.transport == "sse" else (initialize(url, headers), judge_initialize(url))
         try:
-            result = probe(Step.RESOURCE, initialize(url, headers), judge_initialize(url),
-                           given, context, observer, date_skew_s=skew)
+            result = probe(Step.RESOURCE, request, judge, given, context, observer,
+                           date_skew_s=skew)
         except Exception as exc:  # noqa: BLE001 - reported as internal_error, not a traceback
             result = UrlProbe(step=internal_error(Step.RESOURCE, exc))
         run.steps.append(result.step)

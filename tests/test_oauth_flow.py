@@ -17,7 +17,8 @@ from tests.sdk_lab import SdkLab, Variant
 
 OAUTH_STEPS = ["protected_resource_metadata", "authorization_server_metadata",
                "client_registration", "authorization_endpoint", "token_endpoint",
-               "token_refresh"]
+               "token_refresh"]  # the steps that send a request
+FLOW_STEPS = [*OAUTH_STEPS[:4], "callback", *OAUTH_STEPS[4:]]  # callback: checked locally
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_healthy_flow_direct(run_cli, lab_args, healthy_lab):
     before = len(healthy_lab.provider.registrations)
     result = run_cli("check", healthy_lab.mcp_url, *lab_args)
     assert result.status == 0, result.stdout
-    assert [s["step"] for s in result.report["steps"]] == ["settings", "resource", *OAUTH_STEPS]
+    assert [s["step"] for s in result.report["steps"]] == ["settings", "resource", *FLOW_STEPS]
     assert all(s["ok"] for s in result.report["steps"])
     for name in OAUTH_STEPS:
         hops = {h["hop"]: h["status"] for h in step(result.report, name)["hops"]}
@@ -296,9 +297,9 @@ def test_side_by_side_steps_keep_flow_order(run_cli, lab_args, make_lab):
     finally:
         silent.close()
     assert result.diagnosis == ("authorization_endpoint", "tls", "tls_timeout"), result.stdout
-    assert [s["step"] for s in result.report["steps"]][-3:] == [
-        "authorization_endpoint", "token_endpoint", "token_refresh"]
-    for name in ("token_endpoint", "token_refresh"):
+    assert [s["step"] for s in result.report["steps"]][-4:] == [
+        "authorization_endpoint", "callback", "token_endpoint", "token_refresh"]
+    for name in ("callback", "token_endpoint", "token_refresh"):
         assert step(result.report, name)["notes"] == ["not run: an earlier step failed"]
     assert step(result.report, "client_registration")["ok"]
     assert took < 6  # one timeout, not one per step

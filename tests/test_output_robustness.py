@@ -330,7 +330,7 @@ def test_status_line_with_several_hops_in_flight():
     from netcheck.settings.gather import Options
 
     run = begin_check(Options(url="https://mcp.test/mcp"), {})
-    live = LiveRun(Console(file=io.StringIO()), run, quiet=True)
+    live = LiveRun(lambda: Console(file=io.StringIO()), run, quiet=True)
     assert live.line().plain == "starting"
     live.hop_started(Step.TOKEN_ENDPOINT, Hop.TLS, 10.0)
     time.sleep(0.05)
@@ -370,18 +370,19 @@ def test_the_whole_flow_prints_live_in_flow_order(fault):
     from netcheck.cli.live import LiveRun
     from netcheck.cli.output import SafeStream, make_console
     from netcheck.lab.lab import running_lab
+    from netcheck.oauth.flow import STEPS
     from netcheck.report import build_report
     from netcheck.runner import begin_check, run_check
 
     with running_lab(FAULTS[fault] if fault else None) as lab:
         out = io.StringIO()
         begun = begin_check(lab.options(), lab.env)
-        live = LiveRun(make_console(SafeStream(out), {}), begun)
+        live = LiveRun(lambda: make_console(SafeStream(out), {}), begun, terminal=False)
         with live:
             run = run_check(lab.options(), lab.env, observer=live.observe, progress=live,
                             begun=begun)
     report = build_report(run)
-    assert len(report["steps"]) == 8
+    assert len(report["steps"]) == 2 + len(STEPS)
     again = io.StringIO()
     render_report(make_console(SafeStream(again), {}), report)
     verdict_at = again.getvalue().rindex("\nOK" if fault is None else "\nFAILED")

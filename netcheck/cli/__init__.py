@@ -37,11 +37,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitStatus.USAGE, f"{PROG}: error: {message}\n")
 
 
-def _add_network_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("url", help="the MCP server URL, e.g. https://mcp.example.com/mcp")
-    p.add_argument("--client", default="claude-code", metavar="PROFILE",
+def _add_network_options(p: argparse.ArgumentParser, many: bool = False) -> None:
+    if many:
+        p.add_argument("url", nargs="*", help="the MCP server URL, e.g. "
+                       "https://mcp.example.com/mcp; several are checked side by side; none: "
+                       "every server configured in the MCP clients here")
+    else:
+        p.add_argument("url", help="the MCP server URL, e.g. https://mcp.example.com/mcp")
+    p.add_argument("--client", default=None, metavar="PROFILE",
                    help="the client to check as, each measured against the release named: "
-                        f"{help_text()}; default claude-code")
+                        f"{help_text()}; default claude-code (configured servers: the "
+                        "profile of the client configuring them)")
     p.add_argument("--proxy", metavar="URL",
                    help="use this proxy, as if HTTPS_PROXY/HTTP_PROXY were set to it")
     p.add_argument("--no-proxy", metavar="LIST", help="as if NO_PROXY were set to LIST")
@@ -57,7 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     check = sub.add_parser("check", help="walk every hop to an MCP server and diagnose")
-    _add_network_options(check)
+    _add_network_options(check, many=True)
+    check.add_argument("--server", metavar="NAME",
+                       help="check the configured server of this name (see netcheck servers)")
+    check.add_argument("--parallel", type=int, default=8, metavar="N",
+                       help="check at most N servers at a time (default 8)")
     check.add_argument("--cert", metavar="PATH", help="client certificate (PEM, DER, .p12/.pfx)")
     check.add_argument("--key", metavar="PATH", help="client private key, if not in --cert")
     check.add_argument("--key-passphrase-env", metavar="NAME",
@@ -79,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     oauth.add_argument("--client-id", metavar="ID",
                        help="a pre-registered client id (Claude Code: the server's "
                             "oauth.clientId); registration is then not probed")
+    oauth.add_argument("--callback-port", metavar="PORT", type=int,
+                       help="the client's fixed loopback callback port (Claude Code: the "
+                            "server's oauth.callbackPort); default: as the client picks it")
     oauth.add_argument("--client-metadata-url", metavar="URL",
                        help="a Client ID Metadata Document to fetch and validate")
     oauth.add_argument("--auth-server-metadata", metavar="URL",
@@ -115,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
                            "netcheck-demo-report.json)")
     demo.add_argument("-v", "--verbose", action="store_true", help="show every hop's evidence")
 
+    servers = sub.add_parser("servers", help="list the MCP servers the clients here configure "
+                             "(Claude Code, Claude Desktop, VS Code, Cursor, Windsurf, Codex)")
+    servers.add_argument("--json", metavar="PATH", help="'-' prints the list as JSON")
+
     proxy = sub.add_parser("proxy", help="show the proxy each client model picks for a URL")
     _add_network_options(proxy)
     proxy.add_argument("--json", metavar="PATH", help="'-' prints the decisions as JSON")
@@ -137,10 +154,22 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if args.command is None:
         parser.print_help(stdout)
         return ExitStatus.USAGE
+    if getattr(args, "client", "") is None and not _many(args):
+        args.client = "claude-code"
     from netcheck.cli.output import SafeStream
 
     err = SafeStream(stderr)  # a message must reach a cp1252 console too
     try:
+        if args.command == "servers":
+            from netcheck.cli.servers_command import run_servers
+
+            return run_servers(args, environ, stdout)
+        if args.command == "check" and _many(args):
+            from netcheck.cli.servers_command import options_from, run_many
+
+            return run_many(args, options_from(args), environ, stdout, stderr)
+        if args.command == "check":
+            args.url = args.url[0]
         if args.command == "demo":
             from netcheck.cli.demo_command import run_demo
 
@@ -167,6 +196,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(f"{PROG}: internal error ({exc.__class__.__name__}); this is a bug in netcheck: "
               "run again with --traceback and report it", file=err)
         return ExitStatus.INTERNAL
+
+
+def _many(args: argparse.Namespace) -> bool:
+    """``check`` without a URL, with several, or with ``--server``."""
+    return args.command == "check" and (len(args.url) != 1 or args.server is not None)
 
 
 def run() -> None:

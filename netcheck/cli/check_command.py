@@ -8,7 +8,7 @@ away (a broken pipe: the run goes on silently), on Ctrl-C (the steps done so far
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,11 +20,10 @@ from netcheck.settings.gather import Options, UsageError
 
 def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[str],
                       stderr: IO[str]) -> int:
+    # rendering and the report are imported while the first request waits (warmup), except
+    # on a terminal, whose status line needs them from the start
     from netcheck.cli.live import LiveRun
-    from netcheck.cli.output import make_console
-    from netcheck.cli.render import render_verdict
     from netcheck.cli.report_file import check_report_path
-    from netcheck.report import build_report
     from netcheck.runner import begin_check, run_check
 
     options = Options(url=args.url, client=args.client, proxy=args.proxy,
@@ -36,36 +35,43 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
                       auth_server_metadata=args.auth_server_metadata, register=args.register,
                       oauth=not args.no_oauth, deadline=args.deadline,
                       reuse_connections=not args.no_reuse,
-                      claude_settings=tuple(args.claude_settings))
+                      claude_settings=tuple(args.claude_settings),
+                      callback_port=args.callback_port)
     out, err = SafeStream(stdout), SafeStream(stderr)
     json_to_stdout = args.json == "-" and not args.no_json
-    console = make_console(err if json_to_stdout else out, environ,
-                           no_color=getattr(args, "no_color", False))
+    shown = err if json_to_stdout else out
+
+    def console() -> Any:
+        from netcheck.cli.output import make_console
+
+        return make_console(shown, environ, no_color=getattr(args, "no_color", False))
+
     # usage errors (exit 2) before any network work: the report's path, then the settings
     target = None if args.no_json or json_to_stdout else \
         check_report_path(args.json, default=DEFAULT_REPORT)
     run = begin_check(options, environ)
-    live = LiveRun(console, run, verbose=args.verbose, quiet=args.quiet)
-    delivery = Delivery(target, json_to_stdout, out, err, console)
+    live = LiveRun(console, run, verbose=args.verbose, quiet=args.quiet,
+                   terminal=shown.isatty())
+    delivery = Delivery(target, json_to_stdout, out, err, lambda: live.console)
     try:
         with live:
             finished = run_check(options, environ, observer=live.observe, progress=live,
                                  begun=run)
     except KeyboardInterrupt:
-        report = build_report(live.cut_short(interrupted=True))
+        report = _report(live.cut_short(interrupted=True))
         delivery.deliver(report)
-        render_verdict(console, report, quiet=args.quiet)
+        live.verdict(report)
         delivery.tell()
         return ExitStatus.INTERRUPTED
     except UsageError:
         raise
     except Exception as exc:  # a bug: the report of the run so far, then main's message
-        delivery.deliver(build_report(live.cut_short(internal_error=exc)))
+        delivery.deliver(_report(live.cut_short(internal_error=exc)))
         delivery.tell()
         raise
-    report = build_report(finished)
+    report = _report(finished)
     delivery.deliver(report)
-    render_verdict(console, report, quiet=args.quiet)
+    live.verdict(report)
     delivery.tell()
     bug = next((h["code"] for s in report["steps"] for h in s["hops"]
                 if h["code"] == "internal_error"), None)
@@ -76,11 +82,17 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
     return ExitStatus.OK if report["ok"] else ExitStatus.FAILED
 
 
+def _report(run: Any) -> dict[str, Any]:
+    from netcheck.report import build_report
+
+    return build_report(run)
+
+
 class Delivery:
     """Writes the report once (to its file or stdout) and says where it went."""
 
     def __init__(self, target: ReportPath | None, to_stdout: bool, out: SafeStream,
-                 err: SafeStream, console: Any) -> None:
+                 err: SafeStream, console: Callable[[], Any]) -> None:
         self.target, self.to_stdout, self.out, self.err = target, to_stdout, out, err
         self.console = console
         self.said: list[str] = []
@@ -111,7 +123,7 @@ class Delivery:
     def tell(self) -> None:
         """Say where the report went (on the console, and on stderr if stdout was cut off)."""
         for line in self.said:
-            self.console.print(line, soft_wrap=True, markup=False)
+            self.console().print(line, soft_wrap=True, markup=False)
         if self.out.closed_early:
             where = "the report written to it was lost with it" if self.to_stdout else \
                 f"the checks went on and the report was written to {self.written}" \

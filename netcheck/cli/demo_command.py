@@ -60,7 +60,7 @@ def run_demo(args: argparse.Namespace, stdout: IO[str],
     banner(f"2. with a fault: {fault.summary}")
     with running_lab(fault) as lab:
         faulty = check(lab)
-    delivery = Delivery(target, False, out, out, console)
+    delivery = Delivery(target, False, out, out, lambda: console)
     delivery.deliver(faulty)
     delivery.tell()
 

@@ -3,6 +3,10 @@ flow order), and below them a status line naming the hop being waited on, with t
 and the time left of its bound. Several hops can wait at once (connections opened ahead, steps
 sent side by side): the line shows the oldest and counts the others.
 
+Off a terminal there is no status line, and the first lines wait for the first network step:
+rendering (rich) is then imported while the first request waits (:mod:`netcheck.warmup`), not
+before it goes out.
+
 It also remembers what the run has done, so that a run cut short (Ctrl-C, a bug) still leaves
 a report of the steps finished and of the one in flight.
 """
@@ -13,21 +17,21 @@ import dataclasses
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from netcheck import __version__
-from netcheck.cli.render import render_header, render_step
 from netcheck.model import Code, Hop, HopResult, Step, StepResult, failed, skipped
 from netcheck.net.deadline import seconds
 from netcheck.pipeline import OAUTH_ORDER, ORDER
 from netcheck.pipeline import internal_error as pipeline_internal_error
 from netcheck.redaction import redact_url
-from netcheck.report.build import build_step
 from netcheck.runner import CheckRun
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 
 @dataclass
@@ -44,11 +48,15 @@ class Wait:
 class LiveRun:
     """The run's progress listener (:class:`netcheck.progress.Progress`) and hop observer."""
 
-    def __init__(self, console: Console, run: CheckRun, *, verbose: bool = False,
-                 quiet: bool = False) -> None:
-        self.console, self.run, self.verbose, self.quiet = console, run, verbose, quiet
+    def __init__(self, console: Callable[[], Console], run: CheckRun, *, verbose: bool = False,
+                 quiet: bool = False, terminal: bool = True) -> None:
+        self.make_console, self.run, self.verbose, self.quiet = console, run, verbose, quiet
+        self.terminal = terminal
         self.lock = threading.Lock()
         self.printing = threading.Lock()
+        self._console: Console | None = None
+        self.unprinted: list[StepResult] = []  # finished, not yet shown
+        self.headed = False
         self.waits: list[Wait] = []
         self.finished: list[StepResult] = []
         self.seen: dict[Step, list[HopResult]] = {}  # hops of the steps in flight
@@ -78,21 +86,51 @@ class LiveRun:
             self.finished.append(result)
             self.seen.pop(result.step, None)
             self.waits = [w for w in self.waits if w.step is not result.step]
-        if not self.quiet:
-            with self.printing:  # steps may finish in several threads; lines never interleave
-                render_step(self.console, build_step(self.run, result), verbose=self.verbose)
+        if self.quiet:
+            return
+        with self.printing:  # steps may finish in several threads; lines never interleave
+            self.unprinted.append(result)
+            if self.terminal or result.step is not Step.SETTINGS:
+                self.show()
 
     # --- the terminal ----------------------------------------------------------------------
 
-    def __enter__(self) -> LiveRun:
-        if not self.quiet:
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            self._console = self.make_console()
+        return self._console
+
+    def show(self) -> None:
+        """Print the header (once) and the steps finished since the last call."""
+        from netcheck.cli.render import render_header, render_step
+        from netcheck.report.build import build_step
+
+        if not self.headed:
+            self.headed = True
             render_header(self.console, {
                 "netcheck_version": __version__, "target": redact_url(self.run.options.url),
                 "client_profile": {"name": self.run.settings.profile.name}})
-            if self.console.is_terminal:
-                spinner = "dots" if _encodes(self.console, "⠋") else "line"
-                self.status = self.console.status(StatusLine(self), spinner=spinner)
-                self.status.start()
+        for result in self.unprinted:
+            render_step(self.console, build_step(self.run, result), verbose=self.verbose)
+        self.unprinted.clear()
+
+    def verdict(self, report: dict[str, Any]) -> None:
+        """The last lines (after any step not shown yet)."""
+        from netcheck.cli.render import render_verdict
+
+        if not self.quiet:
+            with self.printing:
+                self.show()
+        render_verdict(self.console, report, quiet=self.quiet)
+
+    def __enter__(self) -> LiveRun:
+        if self.terminal and not self.quiet:
+            with self.printing:
+                self.show()
+            spinner = "dots" if _encodes(self.console, "⠋") else "line"
+            self.status = self.console.status(StatusLine(self), spinner=spinner)
+            self.status.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -102,6 +140,8 @@ class LiveRun:
 
     def line(self) -> Text:
         """The status line's text now."""
+        from rich.text import Text
+
         with self.lock:
             waits = list(self.waits)
             last = self.finished[-1].step.value if self.finished else None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
 from netcheck.profiles import Profile
-from netcheck.proxy.models import ProxyDecision
-from netcheck.proxy.registry import decide_all
+from netcheck.proxy.models import ProxyDecision, Target
+from netcheck.proxy.registry import MODELS, decide_all
 from netcheck.proxy.url import ProxyURL, ProxyURLError
 
 
@@ -19,29 +19,25 @@ def _label(decision: ProxyDecision) -> str:
 
 
 def resolve(env: Mapping[str, str], url: str, profile: Profile) -> Outcome[ProxyURL]:
-    """The profile's decision for ``url``: a proxy to tunnel through, or no value (direct)."""
-    decisions = decide_all(env, url)
-    chosen = decisions[profile.proxy.model]
+    """The profile's decision for ``url``: a proxy to tunnel through, or no value (direct),
+    with what every other client model would do."""
+    own = decide(env, url, profile)
+    return Outcome(compare(env, url, profile)(own.result), own.value)
+
+
+def decide(env: Mapping[str, str], url: str, profile: Profile) -> Outcome[ProxyURL]:
+    """The profile's decision alone: what the request needs before it can go out (the other
+    models' decisions, :func:`compare`, can be worked out while it is on its way)."""
+    chosen = MODELS[profile.proxy.model](env, Target.parse(url))
     details: dict[str, Any] = {
         "model": profile.proxy.model,
         "proxy": chosen.proxy_url,
         "variable": chosen.variable,
         "no_proxy_entry": chosen.no_proxy_entry,
         "reason": chosen.reason,
-        "all_clients": {name: d.to_json() for name, d in decisions.items()},
     }
-    mine = _label(chosen)
-    differ = {name: _label(d) for name, d in decisions.items() if _label(d) != mine}
-    details["clients_that_differ"] = differ
 
     def done(result: HopResult) -> Outcome[ProxyURL]:
-        if differ and not result.failed:
-            groups: dict[str, list[str]] = {}
-            for name, label in differ.items():
-                groups.setdefault(label, []).append(name)
-            text = "; ".join(f"{', '.join(names)} would use {label}"
-                             for label, names in groups.items())
-            result = result.noted(f"other clients route this URL differently: {text}")
         return Outcome(result, proxy)
 
     proxy: ProxyURL | None = None
@@ -75,3 +71,25 @@ def resolve(env: Mapping[str, str], url: str, profile: Profile) -> Outcome[Proxy
     creds = " with credentials" if proxy.has_credentials else ""
     return done(HopResult(hop=Hop.PROXY_RESOLVE, status=Status.OK, details=details,
                           message=f"via {proxy.display}{creds} (from {chosen.reason})"))
+
+
+def compare(env: Mapping[str, str], url: str,
+            profile: Profile) -> Callable[[HopResult], HopResult]:
+    """What adds every client model's decision to the hop's result, and a note when others
+    route ``url`` differently from the profile's client."""
+    decisions = decide_all(env, url)
+    mine = _label(decisions[profile.proxy.model])
+    differ = {name: _label(d) for name, d in decisions.items() if _label(d) != mine}
+    every = {name: d.to_json() for name, d in decisions.items()}
+
+    def amend(result: HopResult) -> HopResult:
+        result = result.with_details(all_clients=every, clients_that_differ=differ)
+        if differ and not result.failed:
+            groups: dict[str, list[str]] = {}
+            for name, label in differ.items():
+                groups.setdefault(label, []).append(name)
+            text = "; ".join(f"{', '.join(names)} would use {label}"
+                             for label, names in groups.items())
+            result = result.noted(f"other clients route this URL differently: {text}")
+        return result
+    return amend

@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from netcheck.model import HopResult, StepResult
+from netcheck.oauth.loopback import CallbackPlan, Machine, plan_callback
 from netcheck.pipeline import Observer
 from netcheck.redaction import Redactor
 from netcheck.run_context import RunContext
@@ -24,7 +26,9 @@ class OAuthOptions:
     client_metadata_url: str | None = None  # a CIMD document to fetch and validate
     auth_server_metadata_url: str | None = None  # Claude Code's oauth.authServerMetadataUrl
     register: bool = False  # perform a real DCR registration (and delete it if possible)
-    callback_port: int = 33418  # the loopback redirect_uri port
+    # the loopback redirect_uri port (Claude Code: oauth.callbackPort); None: as the client
+    # picks it (see the profile's CallbackRules)
+    callback_port: int | None = None
 
 
 @dataclass
@@ -43,6 +47,9 @@ class FlowContext:
     client_id: str | None = None
     client_is_real: bool = False  # a client the AS knows (pre-registered, CIMD or --register)
     date_skew_s: float | None = None  # the last HTTP Date header seen, against this clock
+    machine: Machine = field(default_factory=Machine)  # resolver, port test, marker files
+    _callback: CallbackPlan | None = field(default=None, repr=False)
+    _callback_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def conclude(self, step: StepResult, hop: HopResult) -> StepResult:
         """Add the step's ``oauth`` hop and tell the observer."""
@@ -52,8 +59,20 @@ class FlowContext:
         return step
 
     @property
+    def callback(self) -> CallbackPlan:
+        """The client's callback port and redirect_uri, chosen once per run (the steps that
+        send the redirect_uri may run concurrently)."""
+        with self._callback_lock:
+            if self._callback is None:
+                settings = self.prepared.settings
+                self._callback = plan_callback(settings.profile.callback,
+                                               self.options.callback_port, settings.env,
+                                               self.machine)
+            return self._callback
+
+    @property
     def redirect_uri(self) -> str:
-        return f"http://127.0.0.1:{self.options.callback_port}/callback"
+        return self.callback.redirect_uri
 
     @property
     def scope(self) -> str | None:

@@ -19,6 +19,7 @@ from netcheck.oauth.context import FlowContext, invalid_value, pkce_pair
 from netcheck.oauth.discovery import canonical_resource
 from netcheck.oauth.documents import DocumentProblem, json_object, oauth_failed, oauth_ok
 from netcheck.oauth.fetch import fetch_in_order
+from netcheck.oauth.redirect_uri import rejection
 from netcheck.redaction import REDACTED, redact_url
 
 
@@ -64,7 +65,11 @@ def authorization(ctx: FlowContext) -> StepResult:
     response = fetched.response
     details: dict[str, Any] = {"status": response.status, "client_id": ctx.probe_client_id(),
                                "client_known": ctx.client_is_real, "scope": ctx.scope,
-                               "resource": params["resource"]}
+                               "resource": params["resource"],
+                               "redirect_uri": params["redirect_uri"]}
+    refused = rejection(response, params["redirect_uri"]) if ctx.client_is_real else None
+    if refused is not None:
+        return ctx.conclude(step, oauth_failed(_redirect_uri_refused(ctx, refused), details))
     if 300 <= response.status < 400:
         location = response.header("location") or ""
         details["location"] = redact_url(location)
@@ -82,6 +87,27 @@ def authorization(ctx: FlowContext) -> StepResult:
         title = summary["title"] if summary and summary["title"] else None
         message = f"serves a page ({title or response.status})"
     return ctx.conclude(step, oauth_ok(f"authorization endpoint reachable: {message}", details))
+
+
+def _redirect_uri_refused(ctx: FlowContext, said: str) -> DocumentProblem:
+    plan = ctx.callback
+    client = ctx.probe_client_id()
+    uri = plan.redirect_uri
+    if plan.fixed:
+        hint = (f"register exactly {uri} for client {client} with the server's owners, or set "
+                "the callback port the registration has (here --callback-port; Claude Code: "
+                f"the server's oauth.callbackPort) instead of {plan.port}")
+    else:
+        pattern = uri.replace(f":{plan.port}/", ":PORT/")
+        hint = (f"the client drew port {plan.port} at random ({plan.source}), which no exact "
+                "registration matches: set the port the registration has (here "
+                "--callback-port; Claude Code: claude mcp add ... --callback-port PORT, the "
+                f"server's oauth.callbackPort), or have {pattern} registered for client "
+                f"{client} with a port you then set")
+    return DocumentProblem(
+        Code.OAUTH_REDIRECT_URI_REJECTED,
+        f"the authorization server refuses the redirect_uri {uri} for client {client} "
+        f"({said}): the browser would show this error instead of the login page", hint)
 
 
 def _judge_token(url: str) -> StatusJudge:

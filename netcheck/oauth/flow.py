@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from netcheck.model import HopResult, Step, StepResult
 from netcheck.oauth import authorization_server, endpoints, protected_resource, registration
+from netcheck.oauth.callback import run as run_callback
 from netcheck.oauth.context import FlowContext
 from netcheck.pipeline import guarded
 from netcheck.progress import InFlowOrder
@@ -30,6 +31,7 @@ CHAIN: tuple[tuple[Step, StepRun], ...] = (
 SIDE_BY_SIDE: tuple[tuple[Step, StepRun], ...] = (
     (Step.CLIENT_REGISTRATION, registration.run),
     (Step.AUTHORIZATION_ENDPOINT, endpoints.authorization),
+    (Step.CALLBACK, run_callback),
     (Step.TOKEN_ENDPOINT, endpoints.token),
     (Step.TOKEN_REFRESH, endpoints.refresh),
 )
@@ -55,6 +57,7 @@ def run_flow(ctx: FlowContext) -> list[StepResult]:
             return told.close(_in_flow_order(results, STEPS))
     else:
         registration.known_client(ctx)
+    ctx.callback  # noqa: B018 - the redirect_uri's port is chosen once, before the copies
     results += _side_by_side(ctx, later, told.add)
     return told.close(_in_flow_order(results, STEPS))
 

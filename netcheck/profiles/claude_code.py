@@ -6,6 +6,7 @@ import os
 
 from netcheck.profiles.catalog import CLIENTS
 from netcheck.profiles.rules import (
+    CallbackRules,
     CertFormat,
     ClientCertRules,
     Env,
@@ -87,4 +88,16 @@ CLAUDE_CODE = Profile(
                      pkce_without_s256=Reaction.STOPS, uses_client_metadata_documents=True,
                      insecure_endpoint=Reaction.GOES_ON, openid_fields_required=True),
     reads_claude_settings=True,
+    callback=CallbackRules(
+        redirect_host="localhost", listen_address="127.0.0.1", path="/callback",
+        port_variable="MCP_OAUTH_CALLBACK_PORT", ephemeral_ports=(49152, 65535),
+        ephemeral_ports_windows=(39152, 49151), fallback_port=3118,
+        measured=f"Claude Code {RELEASE} on Linux, /mcp -> Authenticate (tests/real_clients/"
+                 "notes/claude-code-callback.md): redirect_uri http://localhost:PORT/callback, "
+                 "listening on 127.0.0.1:PORT only (ss -ltnp); no port set: PORT random in "
+                 "49152-65535 (e.g. 54031, 65500, 49638), new for every login; the server's "
+                 "oauth.callbackPort is used as given, before MCP_OAUTH_CALLBACK_PORT; a fixed "
+                 "port held on 127.0.0.1 stops the login ('OAuth callback port N is already in "
+                 "use'), one held on ::1 only does not. From the binary, not run: up to 100 "
+                 "random tries, then port 3118; Windows draws from 39152-49151"),
 )

@@ -90,6 +90,35 @@ class OAuthRules:
 
 
 @dataclass(frozen=True)
+class CallbackRules:
+    """Where the client waits for the browser at the end of the login: the loopback
+    ``redirect_uri`` it sends and the listener behind it."""
+
+    redirect_host: str  # the host in the redirect_uri ("localhost" or an address)
+    listen_address: str  # the address the listener binds
+    path: str = "/callback"
+    port_variable: str | None = None  # an environment variable that fixes the port
+    # no port set: a random free port from this range (tried up to 100 times), then
+    # fallback_port, then one the system picks
+    ephemeral_ports: tuple[int, int] | None = None
+    ephemeral_ports_windows: tuple[int, int] | None = None  # the same on Windows, if it differs
+    fallback_port: int | None = None
+    default_port: int | None = None  # no port set and no random pick: this port
+    # True: the listener is the application's (an SDK leaves it to the program)
+    owned_by_application: bool = False
+    measured: str = ""  # how and against which release these facts were measured
+
+
+# A program on an MCP SDK runs its own callback listener; netcheck checks a stand-in at the
+# address and port a program commonly uses, and --callback-port names the real one.
+APPLICATION_CALLBACK = CallbackRules(
+    redirect_host="127.0.0.1", listen_address="127.0.0.1", default_port=33418,
+    owned_by_application=True,
+    measured="not a property of the SDK: the application chooses its redirect_uri and runs "
+             "the listener")
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     client: str  # the client's name as users know it
@@ -102,6 +131,7 @@ class Profile:
     oauth: OAuthRules
     is_mcp_client: bool = True  # False: a raw HTTP client, its OAuth rules are the spec's
     reads_claude_settings: bool = False  # applies the env blocks of Claude Code's settings files
+    callback: CallbackRules = APPLICATION_CALLBACK  # the loopback callback of the login
 
     @property
     def label(self) -> str:

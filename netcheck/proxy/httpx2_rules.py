@@ -29,6 +29,7 @@ from netcheck.proxy.models import (
     _proxied,
     _python_getproxies,
     _python_variable,
+    httpx_without_cli,
 )
 
 MODEL = "python-httpx2"
@@ -83,6 +84,7 @@ class _Pattern:
     def parse(cls, key: str) -> _Pattern:
         """Raises ``InvalidURL`` (from httpx's URL parser, which httpx2 shares) for keys
         httpx2 drops, :class:`ClientCreationError` for keys that fail the client."""
+        httpx_without_cli()
         import httpx
 
         url = httpx.URL(key)
@@ -161,6 +163,7 @@ class Mount:
 def mounts(env: Env) -> list[Mount]:
     """The client's mounts, most specific first. Raises :class:`ClientCreationError` as the
     client would."""
+    httpx_without_cli()
     import httpx
 
     proxies = _python_getproxies(env)
@@ -194,6 +197,7 @@ def mounts(env: Env) -> list[Mount]:
 
 def _check_proxy(proxy: str, source: str) -> None:
     """``httpx2.Proxy(url)``: the URL must parse and have a scheme httpx2 tunnels with."""
+    httpx_without_cli()
     import httpx
 
     try:
@@ -217,6 +221,7 @@ def creation_error(env: Env) -> tuple[str | None, str] | None:
 
 def decide_python_httpx2(env: Env, target: Target) -> ProxyDecision:
     """The route httpx2 2.16 gives ``target`` (see the module docstring)."""
+    httpx_without_cli()
     import httpx
 
     try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -397,6 +398,15 @@ def _is_requests_cidr(entry: str) -> bool:
     return bits.isdigit() and 1 <= int(bits) <= 32
 
 
+def httpx_without_cli() -> None:
+    """Before ``import httpx``: netcheck runs httpx's URL parser (httpx2 shares it) to decide
+    as those clients do, never httpx's command line, whose imports (click, pygments, rich's
+    syntax highlighting) are a third of httpx's import time. A ``None`` in ``sys.modules``
+    makes that one import fail, and httpx falls back to a stub ``main``."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
 def decide_python_httpx(env: Env, target: Target) -> ProxyDecision:
     """httpx 0.28 ``get_environment_proxies``: NO_PROXY entries become mount patterns.
 
@@ -412,6 +422,7 @@ def decide_python_httpx(env: Env, target: Target) -> ProxyDecision:
         return _direct(model, "no proxy variable set")
     entries = [entry for entry in no_entries if entry]
     if entries:
+        httpx_without_cli()
         import httpx
 
         other = httpx.URL(target.url)

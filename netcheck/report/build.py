@@ -24,7 +24,13 @@ from netcheck.settings.gather import relevant_environment
 
 SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
 # release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop;
-# 1.4: "interrupted" (Ctrl-C: the steps done so far) and "internal_error" (a bug's type)
+# 1.4: the several-servers form (report/many.py: "servers", each entry's name, client,
+# config_file, scope, url and this one-server report; "config_files", "config_warnings",
+# "parallel"); a one-server report keeps its form;
+# also 1.4: step callback (hops remote_session, localhost_resolve, callback_port; codes
+# localhost_unresolved, localhost_mismatch, callback_port_in_use, callback_port_unavailable)
+# and oauth_redirect_uri_rejected
+# also 1.4: "interrupted" (Ctrl-C: the steps done so far) and "internal_error" (a bug's type)
 
 
 def load_schema() -> dict[str, Any]:

@@ -55,6 +55,8 @@ class Options:
     deadline: float = DEFAULT_DEADLINE
     reuse_connections: bool = True  # keep-alive per origin and route, as clients do
     claude_settings: tuple[str, ...] = ()  # as `claude --settings` (a file or JSON)
+    callback_port: int | None = None  # the OAuth redirect's loopback port (oauth.callbackPort)
+    transport: str = "http"  # "sse": a legacy SSE server, first reached with a GET
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ def gather(options: Options, environ: Mapping[str, str], cwd: Path | None = None
         raise UsageError("--timeout must be a number of seconds above 0 and below 3600")
     if not 0 < options.deadline <= 86400:
         raise UsageError("--deadline must be a number of seconds above 0 and at most 86400")
+    if options.callback_port is not None and not 0 < options.callback_port <= 65535:
+        raise UsageError("--callback-port must be a whole number from 1 to 65535")
     env, claude = dict(environ), None
     origins: dict[str, str] = {}
     if options.claude_settings and not profile.reads_claude_settings:

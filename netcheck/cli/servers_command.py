@@ -1,0 +1,255 @@
+"""``netcheck servers`` (what the MCP clients here configure) and ``netcheck check`` over several
+servers: every configured one, ``--server NAME``, or several URLs. Prints one summary table,
+then each failure's details as ``check URL`` shows them."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from netcheck.cli import DEFAULT_REPORT, PROG, ExitStatus
+from netcheck.cli.output import SafeStream
+from netcheck.cli.report_file import ReportPath, check_report_path, write_report_file
+from netcheck.configs import Discovery, Place, discover
+from netcheck.many import (
+    CheckTarget,
+    ServerCheck,
+    check_many,
+    from_command_line,
+    secrets_of,
+    target_for,
+)
+from netcheck.redaction import redact_url
+from netcheck.runner import validate_url
+from netcheck.settings.gather import Options, UsageError, gather
+
+OUTCOME_STYLE = {"ok": "green", "failed": "bold red", "not_checked": "yellow",
+                 "not_applicable": "dim"}
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    """The command line's options, shared by every server checked (``url`` set per server)."""
+    return Options(url="", client=args.client or "claude-code", proxy=args.proxy,
+                   no_proxy=args.no_proxy, cert=args.cert, key=args.key,
+                   key_passphrase_env=args.key_passphrase_env, cacert=tuple(args.cacert),
+                   dns_server=args.dns_server, timeout=args.timeout,
+                   public_roots=args.public_roots, headers=tuple(args.header),
+                   client_id=args.client_id, client_metadata_url=args.client_metadata_url,
+                   auth_server_metadata=args.auth_server_metadata, register=args.register,
+                   oauth=not args.no_oauth, deadline=args.deadline,
+                   reuse_connections=not args.no_reuse,
+                   claude_settings=tuple(args.claude_settings),
+                   callback_port=getattr(args, "callback_port", None))
+
+
+def _console(file: IO[str], environ: Mapping[str, str]) -> Console:
+    """As ``check URL`` prints (:mod:`netcheck.cli.output`): degrading what the stream cannot
+    encode, outliving a reader that left, one unwrapped record per line off a terminal."""
+    from netcheck.cli.output import SafeStream
+
+    columns = environ.get("COLUMNS", "")
+    stream = SafeStream(file)
+    return Console(file=stream,  # type: ignore[arg-type]  # a text stream in all but name
+                   highlight=False, soft_wrap=not stream.isatty(),
+                   no_color=bool(environ.get("NO_COLOR")),
+                   width=int(columns) if columns.isdigit() and int(columns) > 40 else None)
+
+
+def run_servers(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[str]) -> int:
+    """``netcheck servers``: every entry found, where, and whether ``check`` would check it."""
+    found = discover(Place.here(environ, Path.cwd()))
+    targets = [target_for(s, Options(url="")) for s in found.servers]
+    rows: list[dict[str, Any]] = secrets_of(targets).scrub_tree([_listed(t) for t in targets])
+    if args.json == "-":
+        print(json.dumps({"config_files": found.files,
+                          "config_warnings": [{"file": w.file, "line": w.line,
+                                               "message": w.message} for w in found.warnings],
+                          "servers": rows}, indent=2, ensure_ascii=False), file=stdout)
+        return ExitStatus.OK
+    console = _console(stdout, environ)
+    _print_warnings(console, found)
+    if not rows:
+        console.print("No MCP server is configured in the clients netcheck knows (Claude Code, "
+                      "Claude Desktop, VS Code, Cursor, Windsurf, Codex).")
+        return ExitStatus.OK
+    home = str(Place.here(environ).home)
+    table = Table(title="MCP servers configured on this machine", title_justify="left")
+    for column in ("server", "configured in", "URL", "checked"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        url = "(local command)" if row["transport"] == "stdio" else \
+            f"{'SSE ' if row['transport'] == 'sse' else ''}{row['url']}"
+        table.add_row(row["name"], _where(row, home), url,
+                      Text(row["status"], style="green" if row["status"] == "yes" else "dim"))
+    console.print(table)
+    return ExitStatus.OK
+
+
+def _where(entry: dict[str, Any], home: str) -> str:
+    """Where an entry is configured, for the terminal (the home shown as ~)."""
+    if entry["config_file"] is None:
+        return str(entry["scope"])
+    path = str(entry["config_file"])
+    home = home.rstrip("/\\")
+    if home and path.startswith(home) and path[len(home):][:1] in ("/", "\\"):
+        path = "~" + path[len(home):]
+    return f"{entry['client']}: {path} ({entry['scope']})"
+
+
+def _listed(target: CheckTarget) -> dict[str, Any]:
+    server = target.server
+    return {"name": server.name, "client": server.client, "config_file": server.config_file,
+            "scope": server.scope, "transport": server.transport,
+            "url": redact_url(server.url) if server.url else None,
+            "headers": [name for name, _value in server.headers],
+            "profile": target.options.client if target.options else None,
+            "profile_note": target.nearest, "notes": list(server.notes),
+            "status": "yes" if target.options is not None else target.skip}
+
+
+def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str],
+             stdout: IO[str], stderr: IO[str]) -> int:
+    """``check`` over several servers; exit 0 when every checked one is OK, 1 otherwise."""
+    from netcheck.report.many import build_many_report
+
+    if args.parallel < 1 or args.parallel > 64:
+        raise UsageError("--parallel wants a number from 1 to 64")
+    gather(dataclasses.replace(base, url="https://netcheck.invalid/"), environ)  # bad flags: 2
+    found = Discovery()
+    if args.url:
+        if args.server:
+            raise UsageError("give URLs or --server NAME, not both")
+        targets = [from_command_line(validate_url(url), base) for url in args.url]
+    else:
+        per_server = [flag for flag, value in (
+            ("--header", args.header), ("--client-id", args.client_id),
+            ("--client-metadata-url", args.client_metadata_url),
+            ("--auth-server-metadata", args.auth_server_metadata)) if value]
+        if per_server and args.server is None:
+            raise UsageError(f"{per_server[0]} is for one server (it would be sent to every "
+                             "configured one): add --server NAME, or give the URL")
+        found = discover(Place.here(environ, Path.cwd()))
+        chosen = [s for s in found.effective if args.server is None or s.name == args.server]
+        if not chosen:
+            _print_warnings(Console(file=stderr, highlight=False), found)
+            if args.server is not None:
+                names = sorted({s.name for s in found.effective})
+                raise UsageError(f"no configured MCP server is named {args.server!r}"
+                                 + (f"; found: {', '.join(names)}" if names else ""))
+            raise UsageError("no MCP server is configured in the clients netcheck knows (Claude "
+                             "Code, Claude Desktop, VS Code, Cursor, Windsurf, Codex); give a "
+                             f"URL: {PROG} check https://mcp.example.com/mcp")
+        targets = [target_for(s, base, args.client) for s in chosen]
+    json_to_stdout = args.json == "-" and not args.no_json
+    target = None if args.no_json or json_to_stdout else \
+        check_report_path(args.json, default=DEFAULT_REPORT)  # before any network work
+    console = _console(stderr if json_to_stdout else stdout, environ)
+    started = dt.datetime.now(dt.UTC)
+    checks = _check(targets, args.parallel, environ, console, quiet=args.quiet)
+    report = build_many_report(checks, started_at=started, finished_at=dt.datetime.now(dt.UTC),
+                               parallel=args.parallel, warnings=found.warnings,
+                               files=found.files)
+    _print_warnings(console, found)
+    render_many(console, report, verbose=args.verbose, quiet=args.quiet,
+                home=str(Place.here(environ).home))
+    if json_to_stdout:
+        print(json.dumps(report, indent=2, ensure_ascii=False), file=SafeStream(stdout))
+    elif target is not None:
+        _write(report, target, console)
+    return ExitStatus.OK if report["ok"] else ExitStatus.FAILED
+
+
+def _check(targets: Sequence[CheckTarget], parallel: int, environ: Mapping[str, str],
+           console: Console, quiet: bool) -> list[ServerCheck]:
+    total = sum(1 for t in targets if t.options is not None)
+    status = console.status(f"checking {total} server(s)") \
+        if console.is_terminal and not quiet else None
+    lock, done = threading.Lock(), [0]
+
+    def finished(check: ServerCheck) -> None:
+        if status is not None and check.target.options is not None:
+            with lock:
+                done[0] += 1
+                status.update(f"checked {done[0]} of {total} server(s)")
+
+    if status is not None:
+        status.start()
+    try:
+        return check_many(targets, parallel, environ=environ, on_done=finished)
+    finally:
+        if status is not None:
+            status.stop()
+
+
+def render_many(console: Console, report: dict[str, Any], *, verbose: bool = False,
+                quiet: bool = False, home: str = "") -> None:
+    """The summary table, then the details of every failure (of every server with -v);
+    paths under ``home`` are shown from ``~``."""
+    from netcheck.cli.render import render_report
+
+    table = Table(title="MCP servers checked", title_justify="left")
+    for column in ("server", "configured in", "verdict"):
+        table.add_column(column, overflow="fold")
+    for entry in report["servers"]:
+        table.add_row(entry["name"], _where(entry, home), _verdict(entry))
+    console.print(table)
+    for entry in report["servers"]:
+        if entry["report"] is None or quiet or (entry["outcome"] == "ok" and not verbose):
+            continue
+        console.print()
+        console.rule(Text(f"{entry['name']}  ({entry['client'] or entry['scope']})",
+                          style="bold"), align="left")
+        if entry["profile_note"]:
+            console.print(Text(f"profile {entry['profile']}: {entry['profile_note']}",
+                               style="dim"))
+        for note in entry["notes"]:
+            console.print(Text(f"note: {note}", style="dim"))
+        render_report(console, entry["report"], verbose=verbose)
+    checked = [e for e in report["servers"] if e["report"] is not None]
+    failed = [e for e in report["servers"] if e["outcome"] in ("failed", "not_checked")]
+    console.print()
+    summary = Text("OK" if report["ok"] else "FAILED",
+                   style="bold green" if report["ok"] else "bold red")
+    summary.append(f": {len(checked)} server(s) checked, {len(failed)} with a problem")
+    console.print(summary)
+
+
+def _verdict(entry: dict[str, Any]) -> Text:
+    style = OUTCOME_STYLE[entry["outcome"]]
+    report = entry["report"]
+    if report is None:
+        label = "n/a" if entry["outcome"] == "not_applicable" else "not checked"
+        return Text(f"{label}: {entry['problem']}", style=style)
+    verdict = report["verdict"]
+    if verdict is None:
+        warnings = len(report["warnings"])
+        return Text("OK" + (f" ({warnings} warning(s))" if warnings else ""), style=style)
+    return Text(f"FAILED at {verdict['step']} › {verdict['hop']} [{verdict['code']}]",
+                style=style)
+
+
+def _print_warnings(console: Console, found: Discovery) -> None:
+    for warning in found.warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"))
+
+
+def _write(report: dict[str, Any], target: ReportPath, console: Console) -> None:
+    """Atomically, never through a symlink (:mod:`netcheck.cli.report_file`)."""
+    try:
+        replaced = write_report_file(report, target)
+    except OSError as exc:
+        console.print(f"{PROG}: could not write the report to {target.path}: "
+                      f"{exc.strerror or exc}", markup=False)
+        return
+    console.print(f"Report written to {target.path}: attach it to your ticket."
+                  + (f" ({replaced})" if replaced else ""), markup=False, soft_wrap=True)

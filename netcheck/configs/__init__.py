@@ -1,0 +1,73 @@
+"""Finding the MCP servers configured in the clients on this machine.
+
+One module per client, each with ``find(place, warnings, files)``; :data:`CLIENTS` is the
+order they are listed in, and which netcheck profile checks each client's servers.
+
+=================  ================  =============================================
+client             profile           why
+=================  ================  =============================================
+Claude Code        claude-code       the client itself
+Claude Desktop     node              nearest: mcp-remote is the MCP TypeScript SDK
+VS Code            node              nearest: an Electron (Node) app
+Cursor             node              nearest: an Electron (Node) app
+Windsurf           node              nearest: an Electron (Node) app
+Codex              curl              nearest: a Rust client (system roots,
+                                     http(s)_proxy, all_proxy, no_proxy)
+=================  ================  =============================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from netcheck.configs import claude_code, claude_desktop, codex, cursor, vscode, windsurf
+from netcheck.configs.model import ConfiguredServer, ConfigWarning, Discovery
+from netcheck.configs.places import Place
+
+Finder = Callable[[Place, list[ConfigWarning], list[str]], list[ConfiguredServer]]
+
+
+@dataclass(frozen=True)
+class Client:
+    name: str
+    find: Finder
+    profile: str  # the netcheck profile its servers are checked with
+    nearest: str | None = None  # why, when the profile is not the client itself
+
+
+CLIENTS = (
+    Client(claude_code.CLIENT, claude_code.find, "claude-code"),
+    Client(claude_desktop.CLIENT, claude_desktop.find, "node",
+           "Claude Desktop is not modelled; its remote servers go through mcp-remote, on the "
+           "MCP TypeScript SDK: the node profile is the nearest"),
+    Client(vscode.CLIENT, vscode.find, "node",
+           "VS Code is not modelled; it is an Electron (Node) app: the node profile is the "
+           "nearest"),
+    Client(cursor.CLIENT, cursor.find, "node",
+           "Cursor is not modelled; it is an Electron (Node) app: the node profile is the "
+           "nearest"),
+    Client(windsurf.CLIENT, windsurf.find, "node",
+           "Windsurf is not modelled; it is an Electron (Node) app: the node profile is the "
+           "nearest"),
+    Client(codex.CLIENT, codex.find, "curl",
+           "Codex is not modelled; it is a Rust client that reads http(s)_proxy, all_proxy and "
+           "no_proxy and trusts the system roots: the curl profile is the nearest"),
+)
+BY_NAME = {c.name: c for c in CLIENTS}
+
+
+def discover(place: Place) -> Discovery:
+    """Every client's servers; a client whose files break is warned about, never fatal."""
+    found = Discovery()
+    for client in CLIENTS:
+        try:
+            found.servers += client.find(place, found.warnings, found.files)
+        except Exception as exc:  # noqa: BLE001 - one client's oddity must not hide the others
+            found.warnings.append(ConfigWarning(client.name, "its configuration could not be "
+                                                f"read ({exc.__class__.__name__})"))
+    return found
+
+
+__all__ = ["BY_NAME", "CLIENTS", "Client", "ConfigWarning", "ConfiguredServer", "Discovery",
+           "Place", "discover"]

@@ -37,6 +37,16 @@ from netcheck.lab.lab import Lab, running_lab
 IMPORTS = "import OpenSSL.SSL, cryptography.x509, dns.resolver, h11, rich.console"
 
 
+def bench_environment(lab: Lab) -> dict[str, str]:
+    """The environment every contender runs in: the lab's proxy and certificate variables, and
+    Python allowed to keep the bytecode it compiles (an installed netcheck has its .pyc files
+    from the install; with PYTHONDONTWRITEBYTECODE set, as on some machines, every run would
+    compile netcheck's modules again and the bench would time the compiler)."""
+    env = {**os.environ, **lab.env}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _timed(run: Callable[[], None]) -> float:
     started = time.perf_counter()
     run()
@@ -98,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="netcheck-bench-"))
     try:
         with running_lab(None) as lab:
-            env = {**os.environ, **lab.env}
+            env = bench_environment(lab)
             report = workdir / "report.json"
             sequence = curl_sequence(lab, curl)
             contenders: dict[str, Callable[[], None]] = {

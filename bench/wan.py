@@ -22,7 +22,6 @@ and prints the medians and the ratios. Nothing leaves loopback.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
@@ -30,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from compare import _run, curl_sequence, netcheck_command
+from compare import _run, bench_environment, curl_sequence, netcheck_command
 from relay import DelayRelay
 
 from netcheck.lab.lab import running_lab
@@ -53,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         with running_lab(None) as lab:
             relay = DelayRelay(("127.0.0.1", lab.proxy.port))
             try:
-                env = {**os.environ, **lab.env}
+                env = bench_environment(lab)
                 env["HTTPS_PROXY"] = env["HTTPS_PROXY"].replace(
                     f"127.0.0.1:{lab.proxy.port}", f"127.0.0.1:{relay.port}")
                 report = workdir / "report.json"

@@ -50,6 +50,16 @@ class Status(StrEnum):
     SKIPPED = "skipped"
 
 
+class StepStatus(StrEnum):
+    """A step's outcome in the report: it ran and passed (maybe with warnings), or failed, or
+    never ran (``not_run``, with the reason)."""
+
+    PASSED = "passed"
+    WARNING = "warning"
+    FAILED = "failed"
+    NOT_RUN = "not_run"
+
+
 class Code(StrEnum):
     """Why a hop failed. A closed set: the report schema lists exactly these values.
 
@@ -242,6 +252,26 @@ class StepResult:
     def ok(self) -> bool:
         """The step ran and no hop failed (a step that never ran is not ok)."""
         return self.ran and not any(h.failed for h in self.hops)
+
+    @property
+    def status(self) -> StepStatus:
+        if not self.ran:
+            return StepStatus.NOT_RUN
+        if any(h.failed for h in self.hops):
+            return StepStatus.FAILED
+        if any(h.status is Status.WARNING for h in self.hops):
+            return StepStatus.WARNING
+        return StepStatus.PASSED
+
+    @property
+    def not_run_reason(self) -> str | None:
+        """Why a step never ran (an earlier step failed, the deadline...); None if it ran."""
+        if self.ran:
+            return None
+        if self.hops:
+            return self.hops[0].message
+        note = next((n for n in self.notes if n.startswith("not run: ")), None)
+        return note.removeprefix("not run: ") if note else "nothing to do"
 
     def first_failure(self) -> HopResult | None:
         return next((h for h in self.hops if h.failed), None)

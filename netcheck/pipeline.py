@@ -150,7 +150,8 @@ class Walk:
         settings, target, url = self.settings, self.target, self.request.url
         self.amendments.append((Hop.PROXY_RESOLVE, self.run_context.background(
             lambda: proxy_resolve.compare(settings.env, url, settings.profile))))
-        proxy = self.hop(lambda: proxy_resolve.decide(settings.env, url, settings.profile))
+        proxy = self.hop(lambda: proxy_resolve.decide(settings.env, url, settings.profile,
+                                                      settings.origins))
         bypass = self.result.step.hops[-1].details.get("no_proxy_entry")
         pool = self.run_context.pool
         key = pool_key(proxy, target, self.prepared.identity is not None)
@@ -271,7 +272,7 @@ def open_ahead(url: str, step: Step, count: int, prepared: Prepared | Future[Pre
         offers_cert = settings.cert is not None
     else:
         settings, offers_cert = prepared.settings, prepared.identity is not None
-    decided = proxy_resolve.decide(settings.env, url, settings.profile)
+    decided = proxy_resolve.decide(settings.env, url, settings.profile, settings.origins)
     if decided.result.failed:
         return
     target = Target.parse(url)

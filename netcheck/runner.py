@@ -17,6 +17,7 @@ from netcheck.oauth.context import FlowContext, OAuthOptions
 from netcheck.pipeline import ORDER, Observer, UrlProbe, internal_error, open_ahead, probe
 from netcheck.progress import SILENT, Progress
 from netcheck.proxy.models import Target, is_http_url
+from netcheck.proxy.url_checks import url_problem
 from netcheck.redaction import Redactor, proxy_userinfo, query_values, redact_url
 from netcheck.run_context import RunContext
 from netcheck.settings.check import Prepared, check_settings
@@ -43,6 +44,9 @@ class CheckRun:
 
 def validate_url(url: str) -> str:
     """The MCP server URL, or :class:`UsageError` (exit status 2)."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise UsageError(problem)
     if not is_http_url(url):
         raise UsageError(f"{url!r} is not an absolute http:// or https:// URL with a host")
     return url
@@ -124,17 +128,20 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     warmup.start()  # what comes after the first request, imported while it waits
     try:
         final = _resource(run, prepared, context, url, observer)
+        flow = False
         if final.step.ok and final.response is not None:
             if not run.options.oauth:
                 final.step.notes.append("--no-oauth: the OAuth flow was not checked")
             elif final.response.status == 401:
-                from netcheck.oauth.flow import run_flow
-
-                run.steps.extend(run_flow(_flow_context(run, prepared, context, final,
-                                                        observer)))
+                flow = True
             else:
                 final.step.notes.append(f"the server answered {final.response.status} without "
                                         "asking for authorization: no OAuth flow to check")
+        progress.step_finished(final.step)  # with its notes: final now
+        if flow:
+            from netcheck.oauth.flow import run_flow
+
+            run.steps.extend(run_flow(_flow_context(run, prepared, context, final, observer)))
     finally:
         context.close()
     run.deadline_reached = context.deadline.expired
@@ -183,7 +190,6 @@ def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,
             result = UrlProbe(step=internal_error(Step.RESOURCE, exc))
         run.steps.append(result.step)
         if result.redirect is None or not result.step.ok:
-            context.progress.step_finished(result.step)
             return result
         try:
             nxt = urljoin(url, result.redirect)
@@ -203,14 +209,13 @@ def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,
                              "the server's redirect is broken: tell its owners", **http.details)
         if problem is not None:
             result.step.hops[-1] = dataclasses.replace(problem, duration_ms=http.duration_ms)
-            context.progress.step_finished(result.step)
             return result
         moved = Target.parse(nxt).origin != prepared.origin
         result.step.notes.append(
             f"redirected to {redact_url(nxt)}; it is checked afresh (its own proxy decision)"
             + ("; it is not the configured server's origin, so neither the configured headers "
                "nor the client certificate are sent there" if moved else ""))
-        context.progress.step_finished(result.step)
+        context.progress.step_finished(result.step)  # a redirect: the next one is checked
         seen.add(nxt)
         url = nxt
         skew = result.date_skew_s if result.date_skew_s is not None else skew

@@ -42,6 +42,7 @@ from netcheck.net.streams import (
 )
 from netcheck.profiles import PROFILES
 from netcheck.proxy.url import ProxyURL
+from netcheck.settings.ca_fix import CaFix
 from netcheck.settings.client_identity import ClientIdentity
 
 Words = tuple[str, ...]
@@ -584,7 +585,7 @@ UNTRUSTED_ROWS = [
                            ("mcp.test sends only its own certificate; its issuer "
                             "CN=Acme Issuing CA 2 is an intermediate this client cannot find",),
                            ("must send its full chain",
-                            "add the intermediate to NODE_EXTRA_CA_CERTS")),
+                            "set NODE_EXTRA_CA_CERTS=/path/to/the-intermediate.pem")),
                  id="missing-intermediate-aia"),
     pytest.param(Untrusted(("leaf",), ("root",), False, tls.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
                            Code.TLS_UNTRUSTED, ("(issuer CN=Acme Issuing CA 2)",),
@@ -596,8 +597,9 @@ UNTRUSTED_ROWS = [
                            Code.TLS_UNTRUSTED,
                            ("the certificate of mcp.test is not trusted: unable to get local "
                             "issuer certificate (issuer CN=Acme Root CA)",),
-                           ("if CN=Acme Root CA is your organisation's CA, set "
-                            "NODE_EXTRA_CA_CERTS to its root certificate (PEM)",
+                           ("if CN=Acme Root CA is your organisation's CA, get its root "
+                            "certificate (PEM), then set NODE_EXTRA_CA_CERTS=/path/to/that-root"
+                            ".pem",
                             "otherwise the server's certificate is wrong")),
                  id="private-ca-direct"),
     pytest.param(Untrusted(("self_signed",), (), False, 18, Code.TLS_UNTRUSTED,
@@ -617,8 +619,10 @@ def test_tls_untrusted(row: Untrusted) -> None:
     assert not ok and code == row.openssl, (code, error)
     details: dict[str, Any] = {"sni": "mcp.test"}
     profile = PROFILES[row.profile]
+    fix = CaFix(profile.trust.ca_fix, profile.trust.ca_fix_adds, profile.client,
+                base=None if profile.trust.ca_fix_adds else "/etc/ssl/certs/ca-certificates.crt")
     result = tls._untrusted("mcp.test", chain, code, error, product_of(chain), row.via_proxy,
-                            profile.trust.ca_fix, row.skew, details, row.hop)
+                            fix, row.skew, details, row.hop)
     expect(result, row.code, row.message, row.hint)
     assert result.hop is row.hop
     assert result.details == details

@@ -438,3 +438,12 @@ def test_proxy_table_when_not_a_terminal():
     assert lines[0] == "Proxy decision for https://a.example/"
     assert [line.split()[0] for line in lines[1:]] == list(MODELS)
     assert any("claude-code (claude-code)" in line and "refuses" in line for line in lines)
+
+
+def test_anonymized_output_is_held_for_the_finished_report(tmp_path, pki):
+    """Placeholders come from the whole report: nothing is printed live with --anonymize."""
+    out = io.StringIO()
+    main([*missing_cert(pki), "--anonymize", "--json", str(tmp_path / "r.json")], environ={},
+         stdout=out, stderr=io.StringIO())
+    assert "mcp.test" not in out.getvalue()
+    assert "internal-1.example" in out.getvalue()

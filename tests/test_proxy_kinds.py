@@ -45,7 +45,7 @@ def test_the_whole_flow_through_an_https_proxy_reuses_its_tunnels(run_cli, pki, 
         lab.close()
     assert result.status == 0, result.stdout
     steps = {s["step"]: s for s in result.report["steps"]}
-    assert len(steps) == 8
+    assert len(steps) == 9  # settings, resource, six OAuth requests and the callback
     prm = next(h for h in steps["protected_resource_metadata"]["hops"]
                if h["hop"] == "proxy_tls")
     assert prm["details"].get("reused_from") == "resource"

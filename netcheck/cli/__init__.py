@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from enum import IntEnum
 from typing import IO, Any
 
-from netcheck import __version__
+from netcheck.cli.about import EPILOG, EXIT_STATUSES, VersionAction
 from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
 from netcheck.profiles.catalog import help_text
 
@@ -55,14 +55,18 @@ def _add_network_options(p: argparse.ArgumentParser, many: bool = False) -> None
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Find which network hop breaks an MCP client's "
-                     "connection or OAuth login, and what to change.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+                     "connection or OAuth login, and what to change.", epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=VersionAction,
+                        help="show netcheck's version, Python's, OpenSSL's and its libraries'")
     parser.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-color", action="store_true",
                         help="no colour (as does a non-empty NO_COLOR variable)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    check = sub.add_parser("check", help="walk every hop to an MCP server and diagnose")
+    check = sub.add_parser("check", help="walk every hop to an MCP server and diagnose",
+                           epilog=EXIT_STATUSES,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_network_options(check, many=True)
     check.add_argument("--server", metavar="NAME",
                        help="check the configured server of this name (see netcheck servers)")
@@ -117,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-json", action="store_true", help="do not write a report file")
     check.add_argument("-v", "--verbose", action="store_true", help="show every hop's evidence")
     check.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
+    _add_round_trip_options(check)
 
     demo = sub.add_parser("demo", help="run the whole check against an embedded lab on "
                           "loopback: healthy, then with a realistic fault")
@@ -135,12 +140,45 @@ def build_parser() -> argparse.ArgumentParser:
     proxy = sub.add_parser("proxy", help="show the proxy each client model picks for a URL")
     _add_network_options(proxy)
     proxy.add_argument("--json", metavar="PATH", help="'-' prints the decisions as JSON")
+    _add_report_commands(sub)
     for command in sub.choices.values():  # accepted after the command too
         command.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
                              help=argparse.SUPPRESS)
         command.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS,
                              help="no colour (as does a non-empty NO_COLOR variable)")
     return parser
+
+
+def _add_round_trip_options(check: argparse.ArgumentParser) -> None:
+    check.add_argument("--label", metavar="TEXT",
+                       help="a name for this run in the report, e.g. 'office VPN', so two "
+                            "reports can be told apart (the host name and OS are always in it)")
+    check.add_argument("--anonymize", action="store_true",
+                       help="replace user names, certificate subjects, internal host names and "
+                            "addresses with placeholders in every output, for public trackers")
+    check.add_argument("--markdown", metavar="PATH",
+                       help="also write a Markdown summary for an issue tracker ('-': stdout)")
+
+
+def _add_report_commands(sub: Any) -> None:
+    show = sub.add_parser("show", help="render a received report as the terminal showed it")
+    show.add_argument("report", metavar="REPORT.json")
+    show.add_argument("-v", "--verbose", action="store_true", help="show every hop's evidence")
+    show.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
+    show.add_argument("--anonymize", action="store_true",
+                      help="anonymize the report first (as check --anonymize), for posting")
+    show.add_argument("--markdown", metavar="PATH",
+                      help="write a Markdown summary for an issue tracker ('-': stdout)")
+    show.add_argument("--json", metavar="PATH",
+                      help="write the report as shown (e.g. anonymized) as JSON ('-': stdout)")
+    diff = sub.add_parser("diff", help="compare two reports of the same server: the settings "
+                          "that differ, and where the outcomes part (exit 1 when they do)")
+    diff.add_argument("a", metavar="A.json")
+    diff.add_argument("b", metavar="B.json")
+    summarize = sub.add_parser("summarize", help="count many reports (one per machine or "
+                               "site) by verdict, step, proxy and client release")
+    summarize.add_argument("paths", metavar="DIR_OR_FILE", nargs="+",
+                           help="report files, or folders searched for *.json")
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
@@ -174,6 +212,18 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             from netcheck.cli.demo_command import run_demo
 
             return run_demo(args, stdout, environ)
+        if args.command == "show":
+            from netcheck.cli.show_command import run_show
+
+            return run_show(args, stdout, stderr)
+        if args.command == "diff":
+            from netcheck.cli.diff_command import run_diff
+
+            return run_diff(args, stdout, stderr)
+        if args.command == "summarize":
+            from netcheck.cli.summarize_command import run_summarize
+
+            return run_summarize(args, stdout, stderr)
         if args.command == "proxy":
             from netcheck.cli.proxy_command import run_proxy
 

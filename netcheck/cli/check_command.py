@@ -24,8 +24,10 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
     # on a terminal, whose status line needs them from the start
     from netcheck.cli.live import LiveRun
     from netcheck.cli.report_file import check_report_path
+    from netcheck.cli.show_command import refuse_two_stdouts
     from netcheck.runner import begin_check, run_check
 
+    refuse_two_stdouts(args.markdown, None if args.no_json else args.json)
     options = Options(url=args.url, client=args.client, proxy=args.proxy,
                       no_proxy=args.no_proxy, cert=args.cert, key=args.key,
                       key_passphrase_env=args.key_passphrase_env, cacert=tuple(args.cacert),
@@ -50,29 +52,41 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
     target = None if args.no_json or json_to_stdout else \
         check_report_path(args.json, default=DEFAULT_REPORT)
     run = begin_check(options, environ)
+    # anonymized, nothing is shown before the whole report is known: its placeholders are
     live = LiveRun(console, run, verbose=args.verbose, quiet=args.quiet,
-                   terminal=shown.isatty())
+                   terminal=shown.isatty(), label=args.label, hold=args.anonymize)
     delivery = Delivery(target, json_to_stdout, out, err, lambda: live.console)
+
+    def finish(done: Any) -> dict[str, Any]:
+        from netcheck.report import build_report
+        from netcheck.report.finish import finish_report
+
+        return finish_report(build_report(done), label=args.label, anonymize=args.anonymize)
+
+    def conclude(report: dict[str, Any]) -> None:
+        delivery.deliver(report)
+        live.verdict(report)
+        delivery.tell()
+        if args.markdown:
+            from netcheck.cli.show_command import write_markdown
+
+            write_markdown(report, args.markdown, stdout, live.console)
+
     try:
         with live:
             finished = run_check(options, environ, observer=live.observe, progress=live,
                                  begun=run)
     except KeyboardInterrupt:
-        report = _report(live.cut_short(interrupted=True))
-        delivery.deliver(report)
-        live.verdict(report)
-        delivery.tell()
+        conclude(finish(live.cut_short(interrupted=True)))
         return ExitStatus.INTERRUPTED
     except UsageError:
         raise
     except Exception as exc:  # a bug: the report of the run so far, then main's message
-        delivery.deliver(_report(live.cut_short(internal_error=exc)))
+        delivery.deliver(finish(live.cut_short(internal_error=exc)))
         delivery.tell()
         raise
-    report = _report(finished)
-    delivery.deliver(report)
-    live.verdict(report)
-    delivery.tell()
+    report = finish(finished)
+    conclude(report)
     bug = next((h["code"] for s in report["steps"] for h in s["hops"]
                 if h["code"] == "internal_error"), None)
     if bug is not None:
@@ -80,12 +94,6 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
               "bug in netcheck: please report it", file=err)
         return ExitStatus.INTERNAL
     return ExitStatus.OK if report["ok"] else ExitStatus.FAILED
-
-
-def _report(run: Any) -> dict[str, Any]:
-    from netcheck.report import build_report
-
-    return build_report(run)
 
 
 class Delivery:

@@ -49,9 +49,11 @@ class LiveRun:
     """The run's progress listener (:class:`netcheck.progress.Progress`) and hop observer."""
 
     def __init__(self, console: Callable[[], Console], run: CheckRun, *, verbose: bool = False,
-                 quiet: bool = False, terminal: bool = True) -> None:
+                 quiet: bool = False, terminal: bool = True, label: str | None = None,
+                 hold: bool = False) -> None:
         self.make_console, self.run, self.verbose, self.quiet = console, run, verbose, quiet
-        self.terminal = terminal
+        self.terminal, self.label = terminal, label
+        self.hold = hold  # print nothing before the finished report (--anonymize)
         self.lock = threading.Lock()
         self.printing = threading.Lock()
         self._console: Console | None = None
@@ -86,7 +88,7 @@ class LiveRun:
             self.finished.append(result)
             self.seen.pop(result.step, None)
             self.waits = [w for w in self.waits if w.step is not result.step]
-        if self.quiet:
+        if self.quiet or self.hold:
             return
         with self.printing:  # steps may finish in several threads; lines never interleave
             self.unprinted.append(result)
@@ -110,15 +112,19 @@ class LiveRun:
             self.headed = True
             render_header(self.console, {
                 "netcheck_version": __version__, "target": redact_url(self.run.options.url),
-                "client_profile": {"name": self.run.settings.profile.name}})
+                "client_profile": {"name": self.run.settings.profile.name},
+                "label": self.label})
         for result in self.unprinted:
             render_step(self.console, build_step(self.run, result), verbose=self.verbose)
         self.unprinted.clear()
 
     def verdict(self, report: dict[str, Any]) -> None:
-        """The last lines (after any step not shown yet)."""
-        from netcheck.cli.render import render_verdict
+        """The last lines (after any step not shown yet; held, the whole finished report)."""
+        from netcheck.cli.render import render_report, render_verdict
 
+        if self.hold:
+            render_report(self.console, report, verbose=self.verbose, quiet=self.quiet)
+            return
         if not self.quiet:
             with self.printing:
                 self.show()
@@ -126,8 +132,9 @@ class LiveRun:
 
     def __enter__(self) -> LiveRun:
         if self.terminal and not self.quiet:
-            with self.printing:
-                self.show()
+            if not self.hold:
+                with self.printing:
+                    self.show()
             spinner = "dots" if _encodes(self.console, "⠋") else "line"
             self.status = self.console.status(StatusLine(self), spinner=spinner)
             self.status.start()

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import IO
 
 from netcheck.cli import ExitStatus
+from netcheck.hops.proxy_resolve import source_of
 from netcheck.proxy.registry import decide_all
 from netcheck.redaction import redact_url
 from netcheck.runner import validate_url
@@ -53,6 +54,6 @@ def run_proxy(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[s
                  Text(decision.proxy_url or "DIRECT"))
         label = Text(f"{name} ({settings.profile.name})", style="bold") if name == chosen \
             else Text(name)
-        table.add_row(label, proxy, Text(decision.reason))
+        table.add_row(label, proxy, Text(source_of(decision, settings.origins)))
     console.print(table)
     return ExitStatus.OK

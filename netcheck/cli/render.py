@@ -37,6 +37,7 @@ def render_header(console: Console, report: dict[str, Any]) -> None:
     header = Text(f"netcheck {report['netcheck_version']}", style="bold")
     header.append(f"  client {report['client_profile']['name']}  ")
     header.append(report["target"])
+    header.append(f"  ({report['label']})" if report.get("label") else "", style="bold")
     emit(console, header)
     console.print()
 

@@ -53,15 +53,14 @@ def options_from(args: argparse.Namespace) -> Options:
 
 
 def _console(file: IO[str], environ: Mapping[str, str]) -> Console:
-    """As ``check URL`` prints (:mod:`netcheck.cli.output`): degrading what the stream cannot
-    encode, outliving a reader that left, one unwrapped record per line off a terminal."""
+    """Printing through :class:`~netcheck.cli.output.SafeStream`: degrading what the stream
+    cannot encode, outliving a reader that left (the steps' lines are one record a line off a
+    terminal, as ``check URL`` prints them; the tables stay as ``show`` renders them)."""
     from netcheck.cli.output import SafeStream
 
     columns = environ.get("COLUMNS", "")
-    stream = SafeStream(file)
-    return Console(file=stream,  # type: ignore[arg-type]  # a text stream in all but name
-                   highlight=False, soft_wrap=not stream.isatty(),
-                   no_color=bool(environ.get("NO_COLOR")),
+    return Console(file=SafeStream(file),  # type: ignore[arg-type]  # a text stream
+                   highlight=False, no_color=bool(environ.get("NO_COLOR")),
                    width=int(columns) if columns.isdigit() and int(columns) > 40 else None)
 
 
@@ -120,8 +119,11 @@ def _listed(target: CheckTarget) -> dict[str, Any]:
 def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str],
              stdout: IO[str], stderr: IO[str]) -> int:
     """``check`` over several servers; exit 0 when every checked one is OK, 1 otherwise."""
+    from netcheck.cli.show_command import refuse_two_stdouts, write_markdown
+    from netcheck.report.finish import finish_report
     from netcheck.report.many import build_many_report
 
+    refuse_two_stdouts(args.markdown, None if args.no_json else args.json)
     if args.parallel < 1 or args.parallel > 64:
         raise UsageError("--parallel wants a number from 1 to 64")
     gather(dataclasses.replace(base, url="https://netcheck.invalid/"), environ)  # bad flags: 2
@@ -159,6 +161,7 @@ def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str]
     report = build_many_report(checks, started_at=started, finished_at=dt.datetime.now(dt.UTC),
                                parallel=args.parallel, warnings=found.warnings,
                                files=found.files)
+    report = finish_report(report, label=args.label, anonymize=args.anonymize)
     _print_warnings(console, found)
     render_many(console, report, verbose=args.verbose, quiet=args.quiet,
                 home=str(Place.here(environ).home))
@@ -166,6 +169,8 @@ def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str]
         print(json.dumps(report, indent=2, ensure_ascii=False), file=SafeStream(stdout))
     elif target is not None:
         _write(report, target, console)
+    if args.markdown:
+        write_markdown(report, args.markdown, stdout, console)
     return ExitStatus.OK if report["ok"] else ExitStatus.FAILED
 
 

@@ -9,14 +9,16 @@ With ``--dns-server`` the chosen resolver is asked instead, for both.
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
-from netcheck.net.address import is_ip
+from netcheck.net.address import authority, is_ip
 from netcheck.net.deadline import Timeout, call_bounded, seconds
+from netcheck.net.hostname import HostnameError, ascii_host
 
 Address = tuple[int, str]  # (socket family, IP)
 
@@ -52,7 +54,7 @@ def query(host: str, rdtype: str, timeout: float, server: tuple[str, int] | None
         resolver.retry_servfail = False
         answer = resolver.resolve(host, rdtype, lifetime=timeout, raise_on_no_answer=False,
                                   search=False)
-        result.server = f"{answer.nameserver}:{answer.port}"
+        result.server = authority(str(answer.nameserver), answer.port or 53)
         if answer.rrset is None:
             result.outcome = "no_answer"
         else:
@@ -69,7 +71,7 @@ def query(host: str, rdtype: str, timeout: float, server: tuple[str, int] | None
         result.detail = f"no answer within {seconds(timeout)} s"
     except dns.resolver.NoResolverConfiguration:
         result.outcome = "no_resolver"
-        result.detail = "no nameserver configured (/etc/resolv.conf)"
+        result.detail = f"no nameserver configured ({resolver_settings()})"
     except (dns.exception.DNSException, OSError, ValueError) as exc:
         result.outcome = "error"
         result.detail = str(exc) or exc.__class__.__name__
@@ -94,6 +96,16 @@ GAI_MESSAGES = {
 }
 
 
+def resolver_settings(platform: str | None = None) -> str:
+    """Where this platform's DNS resolvers are configured, for hints."""
+    platform = platform or sys.platform
+    if platform == "win32":
+        return "the network adapter's DNS servers (ipconfig /all)"
+    if platform == "darwin":
+        return "the network's DNS settings (scutil --dns)"
+    return "/etc/resolv.conf"
+
+
 def is_localhost(host: str) -> bool:
     return host == "localhost" or host.endswith(".localhost")
 
@@ -107,6 +119,18 @@ def resolve(host: str, port: int, timeout: float, server: tuple[str, int] | None
                                  "address; no lookup needed", details={
                                      "host": host, "role": role, "addresses": [host]}),
                        [(family, host)])
+    try:
+        ascii_name = ascii_host(host)
+    except HostnameError as exc:
+        return Outcome(failed(Hop.DNS, Code.DNS_ERROR, f"{host} ({role}) cannot be looked up: "
+                              f"{exc}", "it is not a valid DNS name: check the URL, or the "
+                              "setting or redirect that gave it", host=host, role=role))
+    # the name as clients send it to DNS (punycode for an international name), and as the
+    # report shows it next to the name as written, for dig and proxy logs
+    written, shown = host, host
+    if not host.isascii():
+        shown = f"{host} = {ascii_name}"
+        host = ascii_name + ("." if host.endswith(".") else "")
 
     if is_localhost(host):
         # RFC 6761: clients answer localhost themselves; it never goes to DNS.
@@ -141,9 +165,10 @@ def resolve(host: str, port: int, timeout: float, server: tuple[str, int] | None
         addresses += [(socket.AF_INET6, a) for q in queries if q.rdtype == "AAAA"
                       for a in q.addresses]
     details: dict[str, Any] = {
-        "host": host,
+        "host": written,
+        "ascii_host": ascii_name,
         "role": role,
-        "resolver": f"{server[0]}:{server[1]} (--dns-server)" if server else "system (getaddrinfo)",
+        "resolver": f"{authority(*server)} (--dns-server)" if server else "system (getaddrinfo)",
         "addresses": [a for _f, a in addresses],
         "queries": [q.to_json() for q in queries],
     }
@@ -151,11 +176,11 @@ def resolve(host: str, port: int, timeout: float, server: tuple[str, int] | None
         local = server is None and queries and all(q.outcome != "answer" for q in queries)
         return Outcome(HopResult(
             hop=Hop.DNS, status=Status.OK, details=details,
-            message=f"{host} -> {', '.join(a for _f, a in addresses[:4])}",
+            message=f"{shown} -> {', '.join(a for _f, a in addresses[:4])}",
             notes=["the system resolver knows this name but DNS does not: it comes from "
-                   "/etc/hosts or another local source (split DNS?)"] if local else []),
+                   "the hosts file or another local source (split DNS?)"] if local else []),
             addresses)
-    return Outcome(_diagnose(host, role, queries, system_error, gai_code, server, timeout,
+    return Outcome(_diagnose(shown, role, queries, system_error, gai_code, server, timeout,
                              details))
 
 
@@ -163,7 +188,7 @@ def _diagnose(host: str, role: str, queries: list[QueryResult], system_error: st
               gai_code: int | None, server: tuple[str, int] | None, timeout: float,
               details: dict[str, Any]) -> HopResult:
     outcomes = {q.outcome for q in queries}
-    where = f"the resolver at {server[0]}:{server[1]}" if server else "DNS"
+    where = f"the resolver at {authority(*server)}" if server else "DNS"
     if system_error:
         details["system_error"] = system_error
     if "nxdomain" in outcomes:
@@ -182,7 +207,7 @@ def _diagnose(host: str, role: str, queries: list[QueryResult], system_error: st
         return failed(Hop.DNS, Code.DNS_TIMEOUT,
                       f"{where} gave no answer for {host} ({role}) within {seconds(timeout)} s",
                       "a firewall may drop DNS to that server; check the resolver in "
-                      "/etc/resolv.conf or pass --dns-server", **details)
+                      f"{resolver_settings()} or pass --dns-server", **details)
     if "no_resolver" in outcomes and (system_error or server is None):
         return failed(Hop.DNS, Code.DNS_NO_RESOLVER,
                       f"no DNS resolver is configured or reachable to look up {host}",

@@ -19,8 +19,10 @@ from netcheck import __version__
 from netcheck.hops import client_cert
 from netcheck.hops.tls import CLIENT_CERT_ALERTS
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed, skipped
+from netcheck.net.address import bracketed
 from netcheck.net.challenges import parse_challenges
 from netcheck.net.deadline import seconds
+from netcheck.net.hostname import wire_host
 from netcheck.net.http1 import ACCEPT_ENCODING, Enough, HttpProtocolError, HttpResponse, exchange
 from netcheck.net.mcp_messages import SSE, first_response, read_answer
 from netcheck.net.streams import Stream, StreamClosed, StreamError, StreamTimeout, TlsFailure
@@ -80,7 +82,7 @@ class Answer:
 
 
 def host_header(target: Target) -> str:
-    return target.bracketed_host + (f":{target.port}" if target.port else "")
+    return bracketed(wire_host(target.hostname)) + (f":{target.port}" if target.port else "")
 
 
 def request_target(url: str) -> str:
@@ -210,6 +212,11 @@ def error_status(response: HttpResponse, url: str, details: dict[str, Any],
                       + (f" (it allows {allow})" if allow else ""),
                       f"check that this URL is the endpoint for {what}, and whether a gateway "
                       "in front of the server lets only some methods through", **details)
+    if status == 501:  # a permanent answer: the server does not implement the method here
+        return failed(Hop.HTTP, Code.HTTP_SERVER_ERROR, f"{said}: {redact_url(url)} does not "
+                      f"implement this method{extra}",
+                      f"check that this URL is the endpoint for {what}; retrying will not help",
+                      **details)
     if status >= 500:
         return failed(Hop.HTTP, Code.HTTP_SERVER_ERROR, f"{said} from {redact_url(url)}{extra}",
                       "the server (or a gateway in front of it) is failing; retry later or tell "
@@ -276,5 +283,13 @@ def judge_initialize(url: str) -> StatusJudge:
         if status == 405:
             return replace(result, hint="this may be a legacy SSE endpoint (configure it with "
                                         "type sse) or the wrong path")
+        if status == 501:
+            return replace(result, code=Code.HTTP_NOT_MCP,
+                           message=f"{said}: {redact_url(url)} does not implement POST, so it "
+                                   "is not an MCP endpoint (streamable HTTP); MCP clients fail "
+                                   "here",
+                           hint="check the MCP endpoint's path with the server's owners (often "
+                                "/mcp), or whether a gateway in front of it answers for it; "
+                                "retrying will not help")
         return result
     return judge

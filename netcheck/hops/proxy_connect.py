@@ -11,6 +11,7 @@ from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
 from netcheck.net.address import authority
 from netcheck.net.challenges import parse_challenges
 from netcheck.net.deadline import seconds
+from netcheck.net.hostname import wire_host
 from netcheck.net.http1 import HttpProtocolError, HttpResponse, exchange
 from netcheck.net.streams import Stream, StreamClosed, StreamTimeout
 from netcheck.profiles import Profile
@@ -33,7 +34,7 @@ def tunnel(stream: Stream, proxy: ProxyURL, host: str, port: int, profile: Profi
            timeout: float) -> Outcome[Tunnel]:
     """CONNECT to ``host:port`` over ``stream`` (a TCP connection to the proxy, or TLS to an
     https:// proxy)."""
-    target = authority(host, port)
+    target = authority(wire_host(host), port)
     headers = [("Host", target), ("User-Agent", f"netcheck/{__version__}")]
     if proxy.username is not None:
         password = proxy.password.reveal() if proxy.password else ""
@@ -96,8 +97,9 @@ def _diagnose(response: HttpResponse, proxy: ProxyURL, authority: str, profile: 
                 Hop.PROXY_CONNECT, Code.PROXY_AUTH_UNSUPPORTED,
                 f"the proxy requires authentication with {offered}; {profile.name} can only "
                 f"answer with {', '.join(profile.proxy.auth_schemes)}",
-                "ask IT for a proxy port that accepts Basic auth or this machine's address, or "
-                "run a local authenticating proxy (cntlm, px) and point HTTPS_PROXY at it",
+                f"ask IT for a proxy port that accepts {' or '.join(profile.proxy.auth_schemes)} "
+                "auth or this machine's address, or run a local authenticating proxy (cntlm, "
+                "px) and point HTTPS_PROXY at it",
                 **details)
         if proxy.username is not None:
             return failed(Hop.PROXY_CONNECT, Code.PROXY_AUTH_REJECTED,

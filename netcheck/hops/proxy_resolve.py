@@ -18,21 +18,39 @@ def _label(decision: ProxyDecision) -> str:
     return decision.proxy_url or "DIRECT"
 
 
-def resolve(env: Mapping[str, str], url: str, profile: Profile) -> Outcome[ProxyURL]:
+def source_of(decision: ProxyDecision, origins: Mapping[str, str]) -> str:
+    """Where the decision's proxy setting came from, as a user gave it: ``--proxy`` for the
+    flag (which netcheck applies as the variables), the variable and the settings file that
+    set it, or the variable."""
+    origin = origins.get(decision.variable or "")
+    if origin is None:
+        return decision.reason
+    if origin.startswith("flag "):
+        return origin.removeprefix("flag ")
+    return f"{decision.reason}, set in {origin}"
+
+
+def resolve(env: Mapping[str, str], url: str, profile: Profile,
+            origins: Mapping[str, str] | None = None) -> Outcome[ProxyURL]:
     """The profile's decision for ``url``: a proxy to tunnel through, or no value (direct),
-    with what every other client model would do."""
-    own = decide(env, url, profile)
+    with what every other client model would do. ``origins``: where variables not from the
+    process environment came from (a flag, a settings file)."""
+    own = decide(env, url, profile, origins)
     return Outcome(compare(env, url, profile)(own.result), own.value)
 
 
-def decide(env: Mapping[str, str], url: str, profile: Profile) -> Outcome[ProxyURL]:
+def decide(env: Mapping[str, str], url: str, profile: Profile,
+           origins: Mapping[str, str] | None = None) -> Outcome[ProxyURL]:
     """The profile's decision alone: what the request needs before it can go out (the other
     models' decisions, :func:`compare`, can be worked out while it is on its way)."""
     chosen = MODELS[profile.proxy.model](env, Target.parse(url))
+    source = source_of(chosen, origins or {})
+    setting = source if (origins or {}).get(chosen.variable or "") else chosen.variable
     details: dict[str, Any] = {
         "model": profile.proxy.model,
         "proxy": chosen.proxy_url,
         "variable": chosen.variable,
+        "source": source,
         "no_proxy_entry": chosen.no_proxy_entry,
         "reason": chosen.reason,
     }
@@ -42,7 +60,7 @@ def decide(env: Mapping[str, str], url: str, profile: Profile) -> Outcome[ProxyU
 
     proxy: ProxyURL | None = None
     if chosen.error is not None:
-        where = f" in {chosen.variable}" if chosen.variable else ""
+        where = f" in {setting}" if chosen.variable else ""
         unsupported = "UnsupportedProxyProtocol" in chosen.error
         return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_SCHEME_UNSUPPORTED if unsupported
                            else Code.PROXY_REFUSED_BY_CLIENT,
@@ -60,17 +78,17 @@ def decide(env: Mapping[str, str], url: str, profile: Profile) -> Outcome[ProxyU
         proxy = ProxyURL.parse(chosen.raw.reveal())
     except ProxyURLError as exc:
         return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_URL_INVALID,
-                           f"the proxy in {chosen.variable} is not usable: {exc}",
+                           f"the proxy in {setting} is not usable: {exc}",
                            "write it as http://[user:password@]host:port", **details))
     if proxy.scheme not in profile.proxy.schemes:
         proxy = None
         return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_SCHEME_UNSUPPORTED,
-                           f"{chosen.variable} names a {chosen.proxy_url} proxy, which "
+                           f"{setting} names a {chosen.proxy_url} proxy, which "
                            f"{profile.name} does not support",
                            "use the proxy's HTTP port (http://host:port)", **details))
     creds = " with credentials" if proxy.has_credentials else ""
     return done(HopResult(hop=Hop.PROXY_RESOLVE, status=Status.OK, details=details,
-                          message=f"via {proxy.display}{creds} (from {chosen.reason})"))
+                          message=f"via {proxy.display}{creds} (from {source})"))
 
 
 def compare(env: Mapping[str, str], url: str,

@@ -12,7 +12,10 @@ from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
 from netcheck.net.address import authority
 from netcheck.net.deadline import Deadline, seconds
 
-UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
+# Windows sockets report WSA codes (WSAENETUNREACH 10051, WSAEHOSTUNREACH 10065,
+# WSAEADDRNOTAVAIL 10049, WSAEAFNOSUPPORT 10047) where POSIX systems report errno values
+UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT,
+               10051, 10065, 10049, 10047}
 
 
 def connect(addresses: list[Address], port: int, timeout: float,
@@ -52,7 +55,7 @@ def connect(addresses: list[Address], port: int, timeout: float,
                 hop=Hop.TCP, status=Status.OK,
                 message=f"connected to {role} {authority(ip, port)} in {ms:g} ms",
                 details={"role": role, "port": port, "attempts": attempts,
-                         "local_address": f"{local[0]}:{local[1]}"}), sock)
+                         "local_address": authority(local[0], local[1])}), sock)
         sock.close()
     return Outcome(_diagnose(attempts, port, role, timeout))
 

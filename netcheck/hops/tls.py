@@ -33,6 +33,7 @@ from netcheck.net.streams import (
     watch_handshakes,
 )
 from netcheck.profiles import Profile
+from netcheck.settings.ca_fix import CaFix
 from netcheck.settings.client_identity import ClientIdentity
 from netcheck.settings.trust import ContentKey, TrustSetup
 
@@ -287,7 +288,7 @@ def _judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profi
         names.append(verified[-1].subject.rfc4514_string())
     product = product_in(names)
     details["interception_product"] = product
-    fix = profile.trust.ca_fix
+    fix = trust.fix or CaFix(profile.trust.ca_fix, profile.trust.ca_fix_adds, profile.client)
     if not ok:
         return _untrusted(host, chain, code, error, product, via_proxy, fix, date_skew_s,
                           details, hop)
@@ -317,6 +318,9 @@ def _is_public(trust: TrustSetup, name: str) -> bool:
     return any(s.public for s in trust.sources if s.name == name)
 
 
+ROOT_PEM = "/path/to/that-root.pem"
+INTERMEDIATE_PEM = "/path/to/the-intermediate.pem"
+
 # OpenSSL's verify error numbers (x509_vfy.h) that a diagnosis tells apart
 UNABLE_TO_GET_ISSUER_CERT = 2
 CERT_NOT_YET_VALID = 9
@@ -327,7 +331,7 @@ UNABLE_TO_VERIFY_LEAF_SIGNATURE = 21
 
 
 def _untrusted(host: str, chain: list[x509.Certificate], code: int | None, error: str | None,
-               product: str | None, via_proxy: bool, fix: str, date_skew_s: float | None,
+               product: str | None, via_proxy: bool, fix: CaFix, date_skew_s: float | None,
                details: dict[str, Any], hop: Hop) -> HopResult:
     now = dt.datetime.now(dt.UTC)
     if code in (CERT_NOT_YET_VALID, CERT_HAS_EXPIRED):
@@ -353,16 +357,16 @@ def _untrusted(host: str, chain: list[x509.Certificate], code: int | None, error
         return failed(hop, Code.TLS_INTERCEPTION_UNTRUSTED,
                       f"TLS to {host} is intercepted by {product} (issuer {issuer}), whose root "
                       f"this client does not trust ({error})",
-                      f"get the {product} root CA certificate (PEM) from IT and set "
-                      f"{fix}=/path/to/that-root.pem", **details)
+                      f"get the {product} root CA certificate (PEM) from IT, then "
+                      f"{fix.trust(ROOT_PEM)}", **details)
     if via_proxy and code in (SELF_SIGNED_CERT_IN_CHAIN, UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
                              UNABLE_TO_GET_ISSUER_CERT):
         return failed(hop, Code.TLS_INTERCEPTION_UNTRUSTED,
                       f"the certificate {host} presented through the proxy is issued by "
                       f"{issuer}, which this client does not trust ({error}): the proxy most "
                       "likely inspects TLS",
-                      f"get the proxy's root CA certificate (PEM) from IT and set "
-                      f"{fix}=/path/to/that-root.pem", **details)
+                      f"get the proxy's root CA certificate (PEM) from IT, then "
+                      f"{fix.trust(ROOT_PEM)}", **details)
     aia = _has_ca_issuers(chain[0])
     if len(chain) == 1 and aia and code in (UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
                                            UNABLE_TO_VERIFY_LEAF_SIGNATURE):
@@ -370,11 +374,13 @@ def _untrusted(host: str, chain: list[x509.Certificate], code: int | None, error
                       f"{host} sends only its own certificate; its issuer {issuer} is an "
                       f"intermediate this client cannot find ({error})",
                       "the server must send its full chain (fix on the server); until then, "
-                      f"add the intermediate to {fix}", **details)
+                      f"get that intermediate (PEM) and {fix.trust(INTERMEDIATE_PEM)}",
+                      **details)
     return failed(hop, Code.TLS_UNTRUSTED,
                   f"the certificate of {host} is not trusted: {error} (issuer {issuer})",
-                  f"if {issuer} is your organisation's CA, set {fix} to its root certificate "
-                  "(PEM); otherwise the server's certificate is wrong", **details)
+                  f"if {issuer} is your organisation's CA, get its root certificate (PEM), "
+                  f"then {fix.trust(ROOT_PEM)}; otherwise the server's certificate is wrong",
+                  **details)
 
 
 def _has_ca_issuers(cert: x509.Certificate) -> bool:

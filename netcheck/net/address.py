@@ -31,3 +31,21 @@ def bracketed(host: str) -> str:
 def authority(host: str, port: int) -> str:
     """``host:port``, an IPv6 address in brackets."""
     return f"{bracketed(host)}:{port}"
+
+
+def port_problem(text: str) -> str | None:
+    """Why ``text`` (a URL's or a proxy's port, as written) is not a TCP port, or None."""
+    if text.isdigit() and 0 < int(text) < 65536:
+        return None
+    return f"port {text!r} is not a port number (1 to 65535)"
+
+
+def written_port(netloc: str) -> str | None:
+    """The port of an authority (``user@host:port``) as written, or None when it has none."""
+    hostport = netloc.rpartition("@")[2]
+    if hostport.startswith("["):
+        tail = hostport.partition("]")[2]
+        port = tail[1:] if tail.startswith(":") else ""
+    else:
+        port = hostport.rpartition(":")[2] if ":" in hostport else ""
+    return port or None

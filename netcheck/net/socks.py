@@ -46,6 +46,7 @@ from typing import Literal
 
 from netcheck.net.address import ip as parse_ip
 from netcheck.net.deadline import Deadline, seconds
+from netcheck.net.hostname import HostnameError, ascii_host
 from netcheck.net.streams import Stream, StreamError, StreamTimeout
 
 Version = Literal["socks5", "socks4", "socks4a"]
@@ -376,13 +377,14 @@ def _socks4(stream: Stream, version: Version, host: str,
 
 
 def _encode_name(host: str) -> bytes:
-    try:
+    """The name as clients send it: ASCII as it is, an international name in its UTS #46
+    punycode form (as in DNS and SNI, :mod:`netcheck.net.hostname`)."""
+    if host.isascii():
         return host.encode("ascii")
-    except UnicodeEncodeError:
-        try:
-            return host.encode("idna")
-        except UnicodeError:
-            return host.encode("utf-8")
+    try:
+        return ascii_host(host).encode("ascii")
+    except HostnameError:
+        return host.encode("utf-8")
 
 
 class _Exchange:

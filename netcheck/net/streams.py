@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from netcheck.net.deadline import Deadline, seconds
+from netcheck.net.hostname import HostnameError, ascii_host
 
 
 class StreamError(Exception):
@@ -153,7 +154,7 @@ class TlsStream:
         self.conn.set_connect_state()
         self._eof = False
         if server_name:
-            self.conn.set_tlsext_host_name(server_name.encode("idna"))
+            self.conn.set_tlsext_host_name(_sni_bytes(server_name))
         if alpn:
             self.conn.set_alpn_protos(alpn)
 
@@ -274,3 +275,11 @@ def _x509name_text(name: Any) -> str:
         f"{k.decode('ascii', 'replace')}={v.decode('utf-8', 'replace')}"
         for k, v in name.get_components()
     )
+
+
+def _sni_bytes(server_name: str) -> bytes:
+    """The server name as clients send it in SNI: the ASCII (punycode) form, as in DNS."""
+    try:
+        return ascii_host(server_name).encode("ascii")
+    except HostnameError:
+        return server_name.encode("idna")

@@ -35,14 +35,9 @@ SYSTEM_FILES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem")
 SYSTEM_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs")
 
 
-def system_store(env: Env) -> tuple[list[str], str]:
-    """Claude Code's "system" store (measured on Linux): SSL_CERT_FILE, else the usual bundle
-    files; and every certificate file in SSL_CERT_DIR (a ':' list), else the usual
-    directories, hash-named or not."""
-    files = [env["SSL_CERT_FILE"]] if env.get("SSL_CERT_FILE") else \
-        [f for f in SYSTEM_FILES if os.path.isfile(f)]
-    dirs = [d for d in env["SSL_CERT_DIR"].split(":") if d] if env.get("SSL_CERT_DIR") else \
-        [d for d in SYSTEM_DIRS if os.path.isdir(d)]
+def _with_directory_files(files: list[str], dirs: list[str]) -> list[str]:
+    """``files``, then each file of ``dirs`` that is not one of them (after links)."""
+    files = list(files)
     seen = {os.path.realpath(f) for f in files}
     for directory in dirs:
         for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
@@ -51,6 +46,22 @@ def system_store(env: Env) -> tuple[list[str], str]:
             if real not in seen and os.path.isfile(real):
                 seen.add(real)
                 files.append(path)
+    return files
+
+
+def system_store(env: Env) -> tuple[list[str], str]:
+    """Claude Code's "system" store (measured on Linux): SSL_CERT_FILE, else the usual bundle
+    files; and every certificate file in SSL_CERT_DIR (a ':' list), else the usual
+    directories, hash-named or not."""
+    files = [env["SSL_CERT_FILE"]] if env.get("SSL_CERT_FILE") else \
+        [f for f in SYSTEM_FILES if os.path.isfile(f)]
+    dirs = [d for d in env["SSL_CERT_DIR"].split(":") if d] if env.get("SSL_CERT_DIR") else \
+        [d for d in SYSTEM_DIRS if os.path.isdir(d)]
+    from netcheck.settings.files import unchanged
+
+    found = unchanged.get([*files, *dirs], ("claude-code system store", tuple(files)),
+                          lambda: _with_directory_files(files, dirs))
+    files = list(found)
     origin = " + ".join(filter(None, [
         "env SSL_CERT_FILE" if env.get("SSL_CERT_FILE") else "the usual bundle files",
         "every file in " + ("env SSL_CERT_DIR" if env.get("SSL_CERT_DIR") else

@@ -4,6 +4,7 @@ clients, so their OAuth rules are the MCP specification's (2025-11-25)."""
 from __future__ import annotations
 
 from netcheck.profiles.catalog import CLIENTS
+from netcheck.profiles.file_stores import go_cert_dirs, go_system_store
 from netcheck.profiles.rules import (
     CertFormat,
     ClientCertRules,
@@ -26,7 +27,12 @@ def curl_trust(env: Env) -> tuple[set[str], str]:
 
 
 def go_trust(env: Env) -> tuple[set[str], str]:
-    return {"system"}, "Go: the system store (SSL_CERT_FILE / SSL_CERT_DIR override it)"
+    return {"system"}, ("Go: the system store, SSL_CERT_FILE (or its first bundle file) and "
+                        "every file of SSL_CERT_DIR (or /etc/ssl/certs, /etc/pki/tls/certs)")
+
+
+CURL_CAVEAT = ("unless curl was built with a CA directory that holds them, as Debian's curl "
+               "7.88 is with /etc/ssl/certs (measured), and RHEL's is not")
 
 
 CURL = Profile(
@@ -40,7 +46,8 @@ CURL = Profile(
                      auth_schemes=("Basic", "Digest", "NTLM", "Negotiate"),
                      reads=frozenset({"http_proxy", "https_proxy", "all_proxy"})),
     trust=TrustRules(sources=curl_trust, ca_fix="CURL_CA_BUNDLE", ca_fix_adds=False,
-                     verification_off=lambda env: None, unusable_extra_ca=Reaction.STOPS),
+                     verification_off=lambda env: None, unusable_extra_ca=Reaction.STOPS,
+                     ca_fix_caveat=CURL_CAVEAT),
     client_cert=ClientCertRules(variables=None, formats=frozenset(CertFormat),
                                 given_by="--cert and --key"),
     oauth=SPEC_OAUTH,
@@ -56,7 +63,8 @@ GO = Profile(
     proxy=ProxyRules(model="go", schemes=("http", "https", "socks5"), auth_schemes=("Basic",),
                      reads=frozenset({"http_proxy", "https_proxy"})),
     trust=TrustRules(sources=go_trust, ca_fix="SSL_CERT_FILE", ca_fix_adds=False,
-                     verification_off=lambda env: None, unusable_extra_ca=Reaction.STOPS),
+                     verification_off=lambda env: None, unusable_extra_ca=Reaction.STOPS,
+                     system_store=go_system_store, ca_fix_keeps=go_cert_dirs),
     client_cert=ClientCertRules(variables=None,
                                 formats=frozenset({CertFormat.PEM, CertFormat.PEM_COMBINED}),
                                 given_by="the program's tls.Config (PEM)"),

@@ -56,6 +56,11 @@ class TrustRules:
     # the files the client's "system" store is read from, and where they came from; None: as
     # OpenSSL finds it (its default file, or SSL_CERT_FILE / SSL_CERT_DIR)
     system_store: Callable[[Env], tuple[list[str], str]] | None = None
+    # where ca_fix replaces: the directories the client still reads roots from with it set
+    # (OpenSSL's CA directory, Go's certificate directories), so that a file with the new
+    # root alone keeps the public roots on this machine; and what else the hint must say
+    ca_fix_keeps: Callable[[Env], list[str]] | None = None
+    ca_fix_caveat: str = ""
     # whether a certificate name like "m*.corp.test" (a wildcard inside the left-most label)
     # matches: Node's checkServerIdentity and Claude Code accept it, OpenSSL's clients
     # (Python, curl) and Go do not

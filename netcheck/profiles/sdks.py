@@ -26,7 +26,9 @@ def node_trust(env: Env) -> tuple[set[str], str]:
 
 def python_trust(env: Env) -> tuple[set[str], str]:
     """httpx2's default SSL context: OpenSSL's default paths (measured on Linux: the system
-    store, not certifi), which SSL_CERT_FILE / SSL_CERT_DIR replace."""
+    store, not certifi), which SSL_CERT_FILE / SSL_CERT_DIR replace (httpcore2 then builds
+    its context from that alone; on Windows and macOS it uses the platform's store through
+    truststore unless one is set)."""
     if env.get("SSL_CERT_FILE") or env.get("SSL_CERT_DIR"):
         return {"system"}, "httpx2: SSL_CERT_FILE / SSL_CERT_DIR replace the system store"
     return {"system"}, "httpx2: the system store (OpenSSL's default paths)"

@@ -12,7 +12,6 @@ import platform
 import ssl
 import sys
 from enum import Enum
-from importlib import metadata
 from importlib.resources import files
 from typing import Any
 
@@ -21,6 +20,7 @@ from netcheck.model import HopResult, Status, StepResult
 from netcheck.redaction import REDACTED, Secret, redact_url
 from netcheck.runner import CheckRun
 from netcheck.settings.gather import relevant_environment
+from netcheck.versions import installed_versions
 
 SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
 # release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop;
@@ -29,7 +29,10 @@ SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profi
 # "parallel"); a one-server report keeps its form;
 # also 1.4: step callback (hops remote_session, localhost_resolve, callback_port; codes
 # localhost_unresolved, localhost_mismatch, callback_port_in_use, callback_port_unavailable)
-# and oauth_redirect_uri_rejected
+# and oauth_redirect_uri_rejected;
+# also 1.4: each step's "status" (passed, warning, failed, not_run) and "not_run_reason";
+# also 1.4: "label" (check --label; in both forms) and environment.host_name, so two reports
+# can be told apart
 # also 1.4: "interrupted" (Ctrl-C: the steps done so far) and "internal_error" (a bug's type)
 
 
@@ -73,6 +76,8 @@ def _step(step: StepResult) -> dict[str, Any]:
         "step": step.step.value,
         "url": redact_url(step.url) if step.url else None,
         "ok": step.ok,
+        "status": step.status.value,
+        "not_run_reason": step.not_run_reason,
         "notes": list(step.notes),
         "attempts": _plain(step.attempts),
         "hops": [_hop(h) for h in step.hops],
@@ -86,13 +91,8 @@ def build_step(run: CheckRun, step: StepResult) -> dict[str, Any]:
 
 
 def _versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for dist in ("httpx", "pyOpenSSL", "cryptography", "dnspython", "h11", "certifi"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = None
-    return out
+    return installed_versions(("httpx", "pyOpenSSL", "cryptography", "dnspython", "h11",
+                               "certifi"))
 
 
 def build_report(run: CheckRun) -> dict[str, Any]:
@@ -125,6 +125,7 @@ def build_report(run: CheckRun) -> dict[str, Any]:
         "environment": {
             "os": f"{platform.system()} {platform.release()}",
             "machine": platform.machine(),
+            "host_name": platform.node(),
             "python": sys.version.split()[0],
             "openssl": ssl.OPENSSL_VERSION,
             "packages": _versions(),

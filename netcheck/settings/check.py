@@ -146,7 +146,8 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
         if settings.key is not None:
             return failed(Hop.CLIENT_CERT, Code.CERT_INVALID,
                           f"a client key is set ({settings.key.source}) but no certificate",
-                          "set CLAUDE_CODE_CLIENT_CERT or --cert too"), None, None
+                          f"set {rules.variables[0]} or --cert too" if rules.variables
+                          else "pass --cert too"), None, None
         unread = rules.variables is None and settings.env.get("CLAUDE_CODE_CLIENT_CERT")
         return HopResult(hop=Hop.CLIENT_CERT, status=Status.OK,
                          message="no client certificate configured",
@@ -159,7 +160,7 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
     details["stored_as"] = stored.value if stored else None
     unusable = None if stored is None or stored in rules.formats else \
         f"{profile.label} cannot use a {stored.value}"
-    fix = conversion(stored, cert, key, rules.variables) if stored else ""
+    fix = conversion(stored, cert, key, rules.variables, rules.given_by) if stored else ""
     if unusable and rules.unusable is Reaction.STOPS:
         return failed(Hop.CLIENT_CERT, Code.CERT_FORMAT_UNSUPPORTED,
                       f"{unusable}: it fails before any request", fix, **details), None, None
@@ -174,7 +175,10 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
                              message=f"the client certificate is set but {why}; it says so "
                                      "only in its debug log",
                              notes=[f"fix: {exc.hint}"]), None, NotSent(why, exc.hint or "")
-        return failed(Hop.CLIENT_CERT, exc.code, exc.message, exc.hint, **details), None, None
+        hint = exc.hint
+        if exc.code is Code.KEY_MISSING and rules.variables is None and hint:
+            hint = hint.replace(" or CLAUDE_CODE_CLIENT_KEY", "")  # this client reads no variable
+        return failed(Hop.CLIENT_CERT, exc.code, exc.message, hint, **details), None, None
     verdict = check_identity(identity, now)
     details.update(identity.summary())
     if verdict.failure:
@@ -191,7 +195,7 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
 
 def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
     trust = load_trust(settings.profile.trust, settings.env, settings.cacerts,
-                       settings.public_roots)
+                       settings.public_roots, client=settings.profile.client)
     details = {"sources": [s.to_json() for s in trust.sources], "client_uses": trust.why}
     label = settings.profile.label
     # the stores found on this machine may be missing; files the user named are judged as the

@@ -21,26 +21,22 @@ settings file gives.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from netcheck.redaction import SECRET_VARIABLES, redact_proxy, redact_url
+from netcheck.settings.platform_paths import managed_settings_dir
 
 PROCESS_ONLY = frozenset({"SSL_CERT_FILE", "SSL_CERT_DIR"})
 NEC = "NODE_EXTRA_CA_CERTS"
 
 
-def managed_dir() -> Path:
+def managed_dir(platform: str | None = None) -> Path:
     """Where this platform keeps managed settings (Linux measured; the others are the paths
-    the 2.1.332 binary names)."""
-    if sys.platform == "darwin":
-        return Path("/Library/Application Support/ClaudeCode")
-    if sys.platform == "win32":
-        return Path(r"C:\Program Files") / "ClaudeCode"
-    return Path("/etc/claude-code")
+    the 2.1.332 binary names): see :mod:`netcheck.settings.platform_paths`."""
+    return Path(managed_settings_dir(platform))
 
 
 @dataclass(frozen=True)

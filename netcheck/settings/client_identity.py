@@ -108,10 +108,14 @@ def stored_as(cert_path: str, key_path: str | None) -> CertFormat | None:
 
 
 def conversion(stored: CertFormat, cert_path: str, key_path: str | None,
-               variables: tuple[str, str, str] | None) -> str:
-    """The commands (or setting) that turn ``stored`` into a PEM certificate and key."""
+               variables: tuple[str, str, str] | None, given_by: str = "") -> str:
+    """The commands (or setting) that turn ``stored`` into a PEM certificate and key, then
+    how the client takes them: its variables, or ``given_by`` (a client without variables,
+    e.g. "the program's ssl context (load_cert_chain: PEM)")."""
     cert_var, key_var = (variables[0], variables[1]) if variables else ("--cert", "--key")
-    then = f"then set {cert_var}=client.pem and {key_var}=client.key"
+    then = (f"then set {cert_var}=client.pem and {key_var}=client.key" if variables else
+            f"then give the client client.pem and client.key ({given_by or 'PEM'}), and "
+            "check them with netcheck --cert client.pem --key client.key")
     if stored is CertFormat.PKCS12:
         return (f"convert it: openssl pkcs12 -in {cert_path} -clcerts -nokeys -out client.pem "
                 f"&& openssl pkcs12 -in {cert_path} -nocerts -out client.key; {then}")

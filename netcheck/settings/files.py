@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from cryptography import x509
 
+T = TypeVar("T")
 MAX_FILE_BYTES = 16 * 1024 * 1024
 PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 
@@ -83,3 +87,51 @@ def certificate_files_in(directory: str) -> list[str]:
     hashed = [n for n in names if re.fullmatch(r"[0-9a-f]{8}\.\d+", n)]
     chosen = hashed or [n for n in names if n.endswith((".pem", ".crt"))]
     return [os.path.join(directory, n) for n in chosen]
+
+
+class UnchangedFileCache:
+    """What was worked out from a file, kept while the file is unchanged (same inode, size
+    and modification time). One process may run several checks (every configured server, the
+    demo's two runs) that read the same trust stores: a store of a few hundred certificates
+    costs tens of milliseconds to read each time."""
+
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[object, ...], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, paths: Sequence[str], tag: object, work: Callable[[], T]) -> T:
+        """``work()``, or its earlier result for the same ``tag`` and unchanged ``paths``;
+        raising is never remembered."""
+        stamps: list[object] = [tag]
+        for path in paths:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return work()
+            stamps.append((os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns))
+        key = tuple(stamps)
+        with self._lock:
+            if key in self._known:
+                return cast(T, self._known[key])
+        value = work()
+        with self._lock:
+            if len(self._known) >= self.MAX_ENTRIES:
+                self._known.clear()
+            self._known[key] = value
+        return value
+
+
+unchanged = UnchangedFileCache()  # the process's one cache
+
+
+def certificates_in_file(path: str, what: str) -> tuple[list[x509.Certificate], int]:
+    """:func:`parse_certificates` of ``path``, read once while it is unchanged."""
+    return unchanged.get([path], "certificates",
+                         lambda: parse_certificates(read_local_file(path, what)))
+
+
+def certificate_bodies_in_file(path: str, what: str) -> set[bytes]:
+    """:func:`pem_bodies` of ``path``, read once while it is unchanged."""
+    return unchanged.get([path], "bodies", lambda: pem_bodies(read_local_file(path, what)))

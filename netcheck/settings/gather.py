@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
+from netcheck.net.address import authority
 from netcheck.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from netcheck.proxy.models import is_http_url
+from netcheck.proxy.url_checks import proxy_flag_problem
 from netcheck.redaction import SECRET_VARIABLES, Secret, redact_proxy, redact_url
 from netcheck.settings import claude_settings
 from netcheck.settings.claude_settings import ClaudeSettings
+from netcheck.settings.platform_paths import home_dir
 
 PASSPHRASE_VARIABLE = "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"
 CERT_VARIABLES = ("CLAUDE_CODE_CLIENT_CERT", "CLAUDE_CODE_CLIENT_KEY", PASSPHRASE_VARIABLE)
@@ -100,7 +103,7 @@ class Settings:
             "key_passphrase": {"set": True, "source": self.passphrase_source}
             if self.passphrase else None,
             "extra_ca_files": [{"value": p, "source": "flag --cacert"} for p in self.cacerts],
-            "dns_server": f"{self.dns_server[0]}:{self.dns_server[1]}" if self.dns_server
+            "dns_server": authority(*self.dns_server) if self.dns_server
             else "system resolver",
             "timeout_seconds": self.timeout,
             "deadline_seconds": self.deadline,
@@ -134,10 +137,12 @@ def gather(options: Options, environ: Mapping[str, str], cwd: Path | None = None
     if options.claude_settings and not profile.reads_claude_settings:
         raise UsageError(f"--claude-settings is for the claude-code profile, not {profile.name}")
     if profile.reads_claude_settings:
-        home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
+        home = Path(home_dir(environ))
         claude = claude_settings.read(environ, home, cwd or Path.cwd(), options.claude_settings)
         env, origins = claude.apply(environ)
     if options.proxy is not None:
+        if (problem := proxy_flag_problem(options.proxy)) is not None:
+            raise UsageError(problem)
         for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
             env[name] = options.proxy
             origins[name] = "flag --proxy"

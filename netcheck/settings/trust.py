@@ -18,13 +18,15 @@ from typing import Any
 from cryptography import x509
 
 from netcheck.profiles.rules import TrustRules
+from netcheck.settings.ca_fix import CaFix, windows_platform
 from netcheck.settings.files import (
     LocalFileError,
+    certificate_bodies_in_file,
     certificate_files_in,
-    parse_certificates,
-    pem_bodies,
-    read_local_file,
+    certificates_in_file,
+    unchanged,
 )
+from netcheck.settings.platform_stores import PlatformStore, StoreReader
 
 # Variables that name a CA file, and the profiles that read them.
 CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE")
@@ -51,6 +53,8 @@ class TrustSource:
         """Sources read from the same files and directories hold the same certificates
         (NODE_EXTRA_CA_CERTS, CURL_CA_BUNDLE and SSL_CERT_FILE often name one file): they
         share a store."""
+        if not self.files and not self.dirs:  # a platform's store (Windows, macOS): its own
+            return (f"<{self.name}: {self.origin}>",), ()
         return tuple(self.files), tuple(self.dirs)
 
     def to_json(self) -> dict[str, Any]:
@@ -82,7 +86,7 @@ def load_source(name: str, origin: str, paths: list[str], *, public: bool,
         try:
             is_dir = (dirs is True or dirs == path) and os.path.isdir(path)
             if skip_bad and not is_dir:
-                bodies = pem_bodies(read_local_file(path, what))
+                bodies = certificate_bodies_in_file(path, what)
                 if bodies and bodies <= known:
                     continue
                 known |= bodies
@@ -90,7 +94,7 @@ def load_source(name: str, origin: str, paths: list[str], *, public: bool,
             for file in certificate_files_in(path) if is_dir else [path]:
                 key = os.path.abspath(file)
                 if key not in parsed:
-                    parsed[key] = parse_certificates(read_local_file(file, what))
+                    parsed[key] = certificates_in_file(file, what)
                 certs, bad = parsed[key]
                 source.certificates.extend(certs)
                 source.skipped_blocks += bad
@@ -131,6 +135,7 @@ class TrustSetup:
     sources: list[TrustSource]
     why: str  # how the profile's stores were chosen
     verification_off: str | None = None  # the setting that turns the client's checks off
+    fix: CaFix | None = None  # how to make the client trust one more CA
     _union: Any = None
     verdicts: dict[tuple[bytes, ...], Any] = field(default_factory=dict)  # per chain, see tls
 
@@ -155,6 +160,16 @@ class TrustSetup:
 
 
 def _store_of(sources: list[TrustSource]) -> Any:
+    """An OpenSSL store of ``sources`` (shared by the runs of one process while their files
+    are unchanged; OpenSSL's stores are safe to verify against from several threads)."""
+    if any(not source.files and not source.dirs for source in sources):
+        return _new_store_of(sources)  # a platform's store, read through its API: no files
+    paths = [path for source in sources for path in (*source.dirs, *source.files)]
+    tag = ("store", tuple(source.content_key for source in sources))
+    return unchanged.get(paths, tag, lambda: _new_store_of(sources))
+
+
+def _new_store_of(sources: list[TrustSource]) -> Any:
     """An OpenSSL store of ``sources``: OpenSSL reads their files itself (several times faster
     than converting parsed certificates one by one) and looks directories up by subject hash,
     as OpenSSL clients do; a file it refuses as a whole (a bad block among good ones) falls
@@ -163,6 +178,11 @@ def _store_of(sources: list[TrustSource]) -> Any:
 
     store = crypto.X509Store()
     for source in sources:
+        if not source.files and not source.dirs:  # a platform's store: certificates only
+            for cert in source.certificates:
+                with contextlib.suppress(crypto.Error):  # already added from another source
+                    store.add_cert(crypto.X509.from_cryptography(cert))
+            continue
         try:
             for directory in source.dirs:
                 store.load_locations(None, directory)
@@ -176,9 +196,13 @@ def _store_of(sources: list[TrustSource]) -> Any:
 
 
 def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
-               public_roots: str | None) -> TrustSetup:
-    """Load every trust source that exists here and mark those the profile uses."""
+               public_roots: str | None, client: str = "the client",
+               reader: StoreReader | None = None) -> TrustSetup:
+    """Load every trust source that exists here and mark those the profile uses. ``reader``
+    reads the platform's own store on Windows and macOS (default: this platform's)."""
     import certifi
+
+    reader = reader or StoreReader()
 
     parsed: Parsed = {}
     if public_roots:
@@ -188,16 +212,11 @@ def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
         bundled = load_source("bundled", f"certifi {certifi.__version__} (Mozilla roots)",
                               [certifi.where()], public=True, what="bundled roots",
                               parsed=parsed)
-    if rules.system_store is not None:
-        paths, origin = rules.system_store(env)
-        directory = None
+    if reader.reads_platform_store and not (env.get("SSL_CERT_FILE") or env.get("SSL_CERT_DIR")):
+        # the clients that read these variables there (httpx2, Go) then use them instead
+        system = _platform_source(reader.read())
     else:
-        paths, origin, directory = system_store_paths(env)
-    system = (load_source("system", origin, paths, public=False, what="system store",
-                          dirs=directory or False, parsed=parsed,
-                          skip_bad=rules.system_store is not None)
-              if paths else TrustSource("system", origin, [], public=False,
-                                        error="no system certificate store found"))
+        system = _file_system_source(rules, env, parsed)
     sources = [bundled, system]
     for var in CA_VARIABLES:
         if env.get(var):
@@ -210,4 +229,48 @@ def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
     used, why = rules.sources(env)
     for source in sources:
         source.used = source.name in used or source.name == "--cacert"
-    return TrustSetup(sources=sources, why=why, verification_off=rules.verification_off(env))
+    base = None if rules.ca_fix_adds else (
+        bundled.files[0] if reader.reads_platform_store and bundled.files
+        else _public_bundle(bundled))
+    keeps = rules.ca_fix_keeps(env) if rules.ca_fix_keeps and not reader.reads_platform_store \
+        else []
+    fix = CaFix(variable=rules.ca_fix, adds=rules.ca_fix_adds, client=client, base=base,
+                current=env.get(rules.ca_fix) or None,
+                windows=windows_platform(reader.platform), keeps=tuple(keeps),
+                caveat=rules.ca_fix_caveat)
+    return TrustSetup(sources=sources, why=why, verification_off=rules.verification_off(env),
+                      fix=fix)
+
+
+def _file_system_source(rules: TrustRules, env: Mapping[str, str], parsed: Parsed
+                        ) -> TrustSource:
+    """The system store where it is files (Linux): as the profile's client finds them, or as
+    OpenSSL does."""
+    if rules.system_store is not None:
+        paths, origin = rules.system_store(env)
+        directory = None
+    else:
+        paths, origin, directory = system_store_paths(env)
+    if not paths:
+        return TrustSource("system", origin, [], public=False,
+                           error="no system certificate store found")
+    return load_source("system", origin, paths, public=False, what="system store",
+                       dirs=directory or False, parsed=parsed,
+                       skip_bad=rules.system_store is not None)
+
+
+def _platform_source(store: PlatformStore) -> TrustSource:
+    """The system store where the platform keeps it (Windows, macOS)."""
+    return TrustSource("system", store.origin, store.paths, public=False,
+                       certificates=store.certificates, skipped_blocks=store.skipped,
+                       error=store.error)
+
+
+def _public_bundle(bundled: TrustSource) -> str | None:
+    """The file of public roots a client that reads OpenSSL's default store starts from: that
+    default file, else the public roots netcheck uses (certifi's)."""
+    paths, _origin, directory = system_store_paths({})
+    files = [p for p in paths if p != directory and os.path.isfile(p)]
+    if files:
+        return files[0]
+    return bundled.files[0] if bundled.files else None

@@ -5,7 +5,7 @@ every run is the resource step only (``--no-oauth``). Over repetitions it prints
 time of checking all N at ``max_workers`` 8, 4 and 1, and of the slowest server alone: with
 enough workers, N servers should take about as long as the slowest. Nothing leaves loopback.
 
-    python bench/side_by_side.py [--servers 8] [--runs 3]
+    python bench/side_by_side.py [--servers 8] [--runs 3] [--workers 8 4 1]
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--servers", type=int, default=8)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, nargs="+", default=[8, 4, 1],
+                        help="max_workers values to time (default 8 4 1; 8 is --parallel's)")
     args = parser.parse_args()
     pki = build(Path(tempfile.mkdtemp(prefix="netcheck-bench-")))
     delays = [0.1 + 0.05 * i for i in range(args.servers)]
@@ -64,7 +66,7 @@ def main() -> None:
     check_many(targets[:1], 1, environ={})  # imports and first loads out of the way
     alone = timed(targets[-1:], 1, args.runs)
     print(f"slowest server alone ({delays[-1] * 1000:.0f} ms delay): {alone:.0f} ms")
-    for workers in (8, 4, 1):
+    for workers in args.workers:
         took = timed(targets, workers, args.runs)
         print(f"{args.servers} servers, max_workers {workers}: {took:.0f} ms "
               f"({took / alone:.2f}x the slowest alone)")

@@ -1,5 +1,5 @@
 """The DuckDB queries the README offers for many reports run, and agree with ``summarize``.
-duckdb is not a dependency: the test runs where it is installed and is skipped elsewhere."""
+duckdb is a test dependency (the test extras), not one of netcheck's."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,13 @@ def missing_cert(pki: Pki) -> list[str]:
     """A check that fails at once, in the settings step (no network)."""
     return ["check", "https://mcp.test/mcp", "--cert", pki.path("missing.pem"), "--client",
             "curl"]
+
+
+def until(condition: Callable[[], bool], timeout: float = 30) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "netcheck never got there"
+        time.sleep(0.05)
 
 
 class Tty(io.StringIO):
@@ -101,11 +109,17 @@ def test_list_faults_first_word_is_the_name():
     assert names == list(FAULTS)
 
 
-def test_broken_pipe_still_writes_the_report(tmp_path, base_args, silent_listener):
-    """``netcheck check URL --json r.json | head -1``: the run goes on without its reader."""
+def test_broken_pipe_still_writes_the_report(tmp_path, pki, hostile_server):
+    """``netcheck check URL --json r.json | head -1``: the run goes on without its reader.
+    The metadata drips, so the first lines come well before the rest."""
+    from tests import hostile
+
+    prm = "/.well-known/oauth-protected-resource/mcp"
+    hostile_server.routes["/mcp"] = hostile.challenge(hostile_server.url(prm))
+    hostile_server.routes[prm] = hostile.drip(every=1.0)
     report = tmp_path / "r.json"
-    done = netcheck("check", f"https://127.0.0.1:{silent_listener.port}/mcp", *base_args,
-                    "--timeout", "1", "--json", str(report),
+    done = netcheck("check", hostile_server.url("/mcp"), "--cacert", pki.path("public-ca.pem"),
+                    "--timeout", "2", "--json", str(report),
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert done.stdout is not None and done.stderr is not None
     first = done.stdout.readline()
@@ -116,7 +130,8 @@ def test_broken_pipe_still_writes_the_report(tmp_path, base_args, silent_listene
     assert status == 1, err
     assert "Traceback" not in err and "Exception ignored" not in err
     assert "broken pipe" in err and str(report) in err
-    assert json.loads(report.read_text())["verdict"]["hop"] == "tls"
+    verdict = json.loads(report.read_text())["verdict"]
+    assert (verdict["step"], verdict["code"]) == ("protected_resource_metadata", "http_timeout")
 
 
 def test_report_path_is_checked_before_any_network_work(tmp_path, run_cli, base_args,
@@ -193,10 +208,12 @@ def test_ctrl_c_writes_the_steps_done_so_far(tmp_path, base_args, silent_listene
     import jsonschema
 
     report = tmp_path / "r.json"
+    before = len(silent_listener.held)
     done = netcheck("check", f"https://127.0.0.1:{silent_listener.port}/mcp", *base_args,
                     "--timeout", "20", "--json", str(report),
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(2)  # well into the TLS wait
+    until(lambda: len(silent_listener.held) > before)  # connected: the TLS wait is on
+    time.sleep(0.5)
     done.send_signal(signal.SIGINT)
     out, err = done.communicate(timeout=30)
     assert done.returncode == 130, out + err
@@ -411,7 +428,8 @@ def test_ctrl_c_while_steps_wait_side_by_side(tmp_path, pki, hostile_server):
     done = netcheck("check", server.url("/mcp"), "--cacert", pki.path("public-ca.pem"),
                     "--timeout", "30", "--json", str(report), "--client-id", "pre-registered",
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(3)
+    until(lambda: sum(seen.path == "/token" for seen in server.seen) == 2)  # token, refresh
+    time.sleep(0.5)
     done.send_signal(signal.SIGINT)
     started = time.monotonic()
     out, err = done.communicate(timeout=40)

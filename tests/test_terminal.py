@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 import pexpect
 import pytest
@@ -30,10 +29,8 @@ def test_status_line_names_the_hop_being_waited_on(base_args, silent_listener, t
     args = [a for a in base_args if a not in ("--timeout", "3")]
     child = spawn("check", f"https://127.0.0.1:{silent_listener.port}/mcp", *args,
                   "--timeout", "4", "--json", str(tmp_path / "r.json"))
-    started = time.monotonic()
-    # the settings step is shown as soon as it finished, long before the TLS wait ends
+    # the settings step is shown as soon as it finished: before the TLS wait even shows
     child.expect(rf"✓ {SGR}settings")
-    assert time.monotonic() - started < 5
     child.expect(r"resource › tls: waiting (\d+\.\d) s of its 4 s bound \((\d+\.\d) s left\)")
     first = float(child.match.group(1))
     child.expect(r"resource › tls: waiting (\d+\.\d) s of its 4 s bound \((\d+\.\d) s left\)")

@@ -465,3 +465,15 @@ def test_anonymized_output_is_held_for_the_finished_report(tmp_path, pki):
          stdout=out, stderr=io.StringIO())
     assert "mcp.test" not in out.getvalue()
     assert "internal-1.example" in out.getvalue()
+
+
+def test_show_on_a_cp1252_console(tmp_path, pki):
+    """``netcheck show`` renders a received report as the check did: on a cp1252 console too."""
+    path = tmp_path / "r.json"
+    main([*missing_cert(pki), "--json", str(path)], environ={}, stdout=io.StringIO(),
+         stderr=io.StringIO())
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="cp1252", errors="strict", write_through=True)
+    status = main(["show", str(path)], environ={}, stdout=out, stderr=io.StringIO())
+    assert status == 1
+    assert "FAILED at settings › client_cert" in raw.getvalue().decode("cp1252")

@@ -169,6 +169,7 @@ class Redactor:
 
     def __init__(self) -> None:
         self._needles: set[str] = set()
+        self._longest_first: tuple[str, ...] = ()  # a secret inside another goes after it
 
     def add(self, value: str | Secret | None) -> None:
         if isinstance(value, Secret):
@@ -176,6 +177,7 @@ class Redactor:
         if not value or len(value) < self.MIN_LENGTH:
             return
         self._needles.update({value, quote(value, safe=""), quote(value)})
+        self._longest_first = tuple(sorted(self._needles, key=len, reverse=True))
 
     def add_basic_credentials(self, user: str, password: str) -> None:
         self.add(password)
@@ -184,7 +186,7 @@ class Redactor:
 
     def scrub(self, text: str) -> str:
         """``text`` without any known secret, nor any URL's query values."""
-        for needle in sorted(self._needles, key=len, reverse=True):
+        for needle in self._longest_first:
             if needle in text:
                 text = text.replace(needle, REDACTED)
         return redact_urls_in(text)

@@ -7,7 +7,6 @@ import re
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from cryptography import x509
@@ -22,21 +21,23 @@ class LocalFileError(Exception):
 
 
 def read_local_file(path: str, what: str) -> bytes:
-    """The bytes of ``path``, or a :class:`LocalFileError` saying why not."""
-    p = Path(path).expanduser()
+    """The bytes of ``path``, or a :class:`LocalFileError` saying why not (opened once and
+    checked through its handle: a store read file by file reads a few hundred)."""
     try:
-        if p.is_dir():
-            raise LocalFileError(f"{what} {path} is a directory, not a file")
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LocalFileError(
-                f"{what} {path} is {size // (1024 * 1024)} MiB, too large to be certificate "
-                "material")
-        with p.open("rb") as fh:
+        with open(os.path.expanduser(path), "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise LocalFileError(
+                    f"{what} {path} is {size // (1024 * 1024)} MiB, too large to be "
+                    "certificate material")
             data = fh.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        raise LocalFileError(f"{what} {path} is a directory, not a file") from None
     except FileNotFoundError:
         raise LocalFileError(f"{what} {path} does not exist") from None
     except PermissionError:
+        if os.path.isdir(os.path.expanduser(path)):  # what Windows says of a directory
+            raise LocalFileError(f"{what} {path} is a directory, not a file") from None
         raise LocalFileError(f"{what} {path} cannot be read (permission denied)") from None
     except OSError as exc:
         raise LocalFileError(f"{what} {path} cannot be read ({exc.strerror or exc})") from None
@@ -52,7 +53,7 @@ def pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
 
 def pem_bodies(data: bytes) -> set[bytes]:
     """The base64 bodies of the certificate blocks in ``data``, whitespace removed."""
-    return {re.sub(rb"\s", b"", m.group(2)) for m in PEM_BLOCK.finditer(data)
+    return {b"".join(m.group(2).split()) for m in PEM_BLOCK.finditer(data)
             if m.group(1) in (b"CERTIFICATE", b"TRUSTED CERTIFICATE")}
 
 

@@ -155,6 +155,7 @@ class Code(StrEnum):
     NETCHECK_UNSUPPORTED = "netcheck_unsupported"
     INTERNAL_ERROR = "internal_error"
     RUN_DEADLINE_EXCEEDED = "run_deadline_exceeded"
+    INTERRUPTED = "interrupted"  # the user stopped the run (Ctrl-C) while this hop waited
 
 
 @dataclass(frozen=True)

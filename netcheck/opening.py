@@ -22,6 +22,7 @@ from netcheck.hops import dns, proxy_connect, proxy_resolve, tcp
 from netcheck.model import Code, Hop, HopResult, Outcome, Step, failed, skipped
 from netcheck.net.address import is_ip
 from netcheck.net.deadline import Stopwatch, Timeout, call_bounded
+from netcheck.net.deadline import seconds as seconds_text
 from netcheck.net.pool import KeptConnection, PoolKey
 from netcheck.net.streams import HandshakeFacts, PlainStream, Stream
 from netcheck.proxy.models import Target
@@ -63,8 +64,8 @@ def out_of_time(run: RunContext, hop: Hop, when: str, cut: HopResult | None = No
     """The failure of a hop the run's ``--deadline`` cut short (``cut``: the result it had)."""
     seconds = run.deadline.seconds
     result = failed(hop, Code.RUN_DEADLINE_EXCEEDED,
-                    f"the run's deadline ({seconds:g} s) ran out {when}; the check stopped "
-                    "here", "run again with a larger --deadline; if this hop is slow every "
+                    f"the run's deadline ({seconds_text(seconds)} s) ran out {when}; the check "
+                    "stopped here", "run again with a larger --deadline; if this hop is slow every "
                     "time, it is the problem: see its timing", **(cut.details if cut else {}))
     return replace(result, duration_ms=cut.duration_ms) if cut else result
 
@@ -111,8 +112,11 @@ class Opener:
         opened = Opened()
 
         def hop(work: Callable[[], Outcome[T]]) -> T | None:
+            waiting = next_to_open(opened.hops)
+            self.run.progress.hop_started(self.step, waiting, self.timeout)
             watch = Stopwatch()
-            outcome = work()
+            outcome = work()  # interrupted, the wait stays known: the report names it
+            self.run.progress.hop_ended(self.step, waiting)
             result = settle(self.run, replace(outcome.result, duration_ms=watch.ms()))
             record(result)
             if result.failed:
@@ -245,6 +249,18 @@ class Opener:
             "does not resolve locally (fine when proxied)"
         note = f"the proxy resolves {host}; it {where}"
         return lambda result: result.noted(note, warn=False)
+
+
+OPENING_ORDER = (Hop.DNS, Hop.TCP, Hop.PROXY_TLS, Hop.PROXY_CONNECT, Hop.TLS, Hop.CLIENT_CERT)
+
+
+def next_to_open(recorded: list[HopResult]) -> Hop:
+    """The hop an opener waits on next: the one after the last recorded (skipped ones are
+    recorded as they are decided, so the order alone tells)."""
+    if not recorded:
+        return OPENING_ORDER[0]
+    after = OPENING_ORDER.index(recorded[-1].hop) + 1
+    return OPENING_ORDER[min(after, len(OPENING_ORDER) - 1)]
 
 
 def judge_client_cert(prepared: Prepared, facts: HandshakeFacts, failure: Any, *,

@@ -118,6 +118,11 @@ class Walk:
     def skip(self, hop: Hop, why: str) -> None:
         self.record(skipped(hop, why))
 
+    def waiting(self, hop: Hop) -> None:
+        """Tell the run's progress listener that ``hop`` starts waiting (it hears the end too;
+        a step's end clears any wait of it left open)."""
+        self.run_context.progress.hop_started(self.result.step.step, hop, self.timeout)
+
     # --- the walk --------------------------------------------------------------------------
 
     def run(self) -> UrlProbe:
@@ -192,8 +197,10 @@ class Walk:
         """Send over a connection an earlier step left open; False (nothing recorded) if the
         server had closed it before answering."""
         watch = Stopwatch()
+        self.waiting(Hop.HTTP)
         answer = http_hop.send(kept.stream, self.target, self.request, self.judge,
                                self.timeout, keep_alive=True)
+        self.run_context.progress.hop_ended(self.result.step.step, Hop.HTTP)
         got = answer.value
         if (got is None or got.response is None) and answer.result.code in (
                 Code.HTTP_CLOSED, Code.HTTP_PROTOCOL_ERROR):
@@ -220,8 +227,10 @@ class Walk:
     def exchange(self, kept: KeptConnection) -> bool:
         """Send the request over a new connection; whether it may be kept."""
         watch = Stopwatch()
+        self.waiting(Hop.HTTP)
         answer = http_hop.send(kept.stream, self.target, self.request, self.judge,
                                self.timeout, keep_alive=self.run_context.pool.enabled)
+        self.run_context.progress.hop_ended(self.result.step.step, Hop.HTTP)
         if kept.facts is not None and answer.value is not None and \
                 answer.value.cert_failure is None and kept.facts.cert_request_seen and \
                 answer.result.code is Code.HTTP_CLOSED:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from netcheck.net.deadline import Deadline
 from netcheck.net.pool import ConnectionPool
+from netcheck.progress import SILENT, Progress
 
 if TYPE_CHECKING:
     from netcheck.settings.client_identity import ClientIdentity
@@ -26,14 +27,17 @@ class RunContext:
     pool: ConnectionPool
     # OpenSSL client contexts by (purpose, our certificate offered): a key is loaded once a run
     tls_contexts: dict[tuple[str, bool], Any] = field(default_factory=dict)
+    progress: Progress = SILENT  # told of waits and finished steps (the CLI's status line)
     # work started once per key for the run (a local name lookup per host), shared by requests
     started: dict[str, Future[Any]] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _workers: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     @classmethod
-    def start(cls, deadline_s: float, reuse_connections: bool) -> RunContext:
-        return cls(Deadline(deadline_s), ConnectionPool(enabled=reuse_connections))
+    def start(cls, deadline_s: float, reuse_connections: bool,
+              progress: Progress = SILENT) -> RunContext:
+        return cls(Deadline(deadline_s), ConnectionPool(enabled=reuse_connections),
+                   progress=progress)
 
     def tls_context(self, purpose: str, identity: ClientIdentity | None) -> Any:
         """The run's OpenSSL client context for ``purpose`` (made once: loading the key

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urljoin
 from netcheck import warmup
 from netcheck.model import Code, Hop, NotSent, Step, StepResult, failed, skipped
 from netcheck.opening import open_ahead
+from netcheck.progress import SILENT, Progress
 from netcheck.proxy.models import Target, is_http_url
 from netcheck.proxy.url_checks import url_problem
 from netcheck.redaction import Redactor, proxy_userinfo, query_values, redact_url
@@ -39,6 +40,8 @@ class CheckRun:
     steps: list[StepResult] = field(default_factory=list)
     redactor: Redactor = field(default_factory=Redactor)
     deadline_reached: bool = False
+    interrupted: bool = False  # stopped by the user (Ctrl-C): the steps are those done so far
+    internal_error: str | None = None  # the type of a bug that ended the run early
 
 
 def validate_url(url: str) -> str:
@@ -76,15 +79,27 @@ def secrets_of(settings: Settings, environ: Mapping[str, str], options: Options)
     return redactor
 
 
-def run_check(options: Options, environ: Mapping[str, str], observer: Observer | None = None,
-              now: dt.datetime | None = None) -> CheckRun:
-    """Run every step for ``options.url``; raises :class:`UsageError` for bad input only."""
-    url = validate_url(options.url)
+def begin_check(options: Options, environ: Mapping[str, str],
+                now: dt.datetime | None = None) -> CheckRun:
+    """A run of ``options.url`` with no step done yet (no network used); raises
+    :class:`UsageError` for bad input."""
+    validate_url(options.url)
     settings = gather(options, environ)
     run = CheckRun(options=options, settings=settings, environ=environ,
                    started_at=now or dt.datetime.now(dt.UTC))
     run.redactor = secrets_of(settings, environ, options)
-    context = RunContext.start(settings.deadline, settings.reuse_connections)
+    return run
+
+
+def run_check(options: Options, environ: Mapping[str, str], observer: Observer | None = None,
+              now: dt.datetime | None = None, *, progress: Progress = SILENT,
+              begun: CheckRun | None = None) -> CheckRun:
+    """Run every step for ``options.url`` (or of ``begun``, from :func:`begin_check`); raises
+    :class:`UsageError` for bad input only. ``progress`` hears each wait and each finished
+    step."""
+    run = begun or begin_check(options, environ, now)
+    url, settings = run.options.url, run.settings
+    context = RunContext.start(settings.deadline, settings.reuse_connections, progress)
     # the MCP server's URL is known now: its connection opens while the rest of netcheck is
     # imported (certificates, TLS, the hops after the connection) and the settings checked
     ready: Future[Prepared] = Future()
@@ -106,11 +121,13 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     if observer:
         for hop in settings_step.hops:
             observer(Step.SETTINGS, hop)
+    progress.step_finished(settings_step)
     if not settings_step.ok:
         from netcheck.pipeline import ORDER
 
         run.steps.append(StepResult(step=Step.RESOURCE, url=url,
                                     hops=[skipped(h, "the settings step failed") for h in ORDER]))
+        progress.step_finished(run.steps[-1])
         context.close()
         run.finished_at = dt.datetime.now(dt.UTC)
         return run
@@ -118,17 +135,20 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     warmup.start()  # what comes after the first request, imported while it waits
     try:
         final = _resource(run, prepared, context, url, observer)
+        flow = False
         if final.step.ok and final.response is not None:
             if not run.options.oauth:
                 final.step.notes.append("--no-oauth: the OAuth flow was not checked")
             elif final.response.status == 401:
-                from netcheck.oauth.flow import run_flow
-
-                run.steps.extend(run_flow(_flow_context(run, prepared, context, final,
-                                                        observer)))
+                flow = True
             else:
                 final.step.notes.append(f"the server answered {final.response.status} without "
                                         "asking for authorization: no OAuth flow to check")
+        progress.step_finished(final.step)  # with its notes: final now
+        if flow:
+            from netcheck.oauth.flow import run_flow
+
+            run.steps.extend(run_flow(_flow_context(run, prepared, context, final, observer)))
     finally:
         context.close()
     run.deadline_reached = context.deadline.expired
@@ -209,6 +229,7 @@ def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,
             f"redirected to {redact_url(nxt)}; it is checked afresh (its own proxy decision)"
             + ("; it is not the configured server's origin, so neither the configured headers "
                "nor the client certificate are sent there" if moved else ""))
+        context.progress.step_finished(result.step)  # a redirect: the next one is checked
         seen.add(nxt)
         url = nxt
         skew = result.date_skew_s if result.date_skew_s is not None else skew

@@ -1,12 +1,14 @@
 """The command line: parse arguments, run, render. The only layer that prints.
 
 Exit status: 0 every hop passed (warnings allowed), 1 a hop failed (a diagnosis was delivered),
-2 usage error (bad flags, unusable URL).
+2 usage error (bad flags, unusable URL, unusable report path), 3 internal error (a bug in
+netcheck), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -25,6 +27,7 @@ class ExitStatus(IntEnum):
     OK = 0
     FAILED = 1
     USAGE = 2
+    INTERNAL = 3  # a bug in netcheck; the report (if the checks had started) says how far it got
     INTERRUPTED = 130
 
 
@@ -57,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=VersionAction,
                         help="show netcheck's version, Python's, OpenSSL's and its libraries'")
     parser.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-color", action="store_true",
+                        help="no colour (as does a non-empty NO_COLOR variable)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     check = sub.add_parser("check", help="walk every hop to an MCP server and diagnose",
@@ -136,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_network_options(proxy)
     proxy.add_argument("--json", metavar="PATH", help="'-' prints the decisions as JSON")
     _add_report_commands(sub)
+    for command in sub.choices.values():  # accepted after the command too
+        command.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
+                             help=argparse.SUPPRESS)
+        command.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS,
+                             help="no colour (as does a non-empty NO_COLOR variable)")
     return parser
 
 
@@ -184,6 +194,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return ExitStatus.USAGE
     if getattr(args, "client", "") is None and not _many(args):
         args.client = "claude-code"
+    from netcheck.cli.output import SafeStream
+
+    err = SafeStream(stderr)  # a message must reach a cp1252 console too
     try:
         if args.command == "servers":
             from netcheck.cli.servers_command import run_servers
@@ -198,7 +211,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         if args.command == "demo":
             from netcheck.cli.demo_command import run_demo
 
-            return run_demo(args, stdout)
+            return run_demo(args, stdout, environ)
         if args.command == "show":
             from netcheck.cli.show_command import run_show
 
@@ -219,20 +232,20 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
         return run_check_command(args, environ, stdout, stderr)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=stderr)
+        print(f"{PROG}: interrupted", file=err)
         return ExitStatus.INTERRUPTED
     except Exception as exc:  # the last line of defence: a diagnosis, not a traceback
         from netcheck.settings.gather import UsageError
 
         if isinstance(exc, UsageError):
-            print(f"{PROG}: error: {exc}", file=stderr)
+            print(f"{PROG}: error: {exc}", file=err)
             return ExitStatus.USAGE
         if args.traceback:
             raise
         # The message itself is not printed: it could hold a value we must not show.
         print(f"{PROG}: internal error ({exc.__class__.__name__}); this is a bug in netcheck: "
-              "run again with --traceback and report it", file=stderr)
-        return ExitStatus.FAILED
+              "run again with --traceback and report it", file=err)
+        return ExitStatus.INTERNAL
 
 
 def _many(args: argparse.Namespace) -> bool:
@@ -242,4 +255,15 @@ def _many(args: argparse.Namespace) -> bool:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    status = main()
+    try:
+        sys.stdout.flush()
+    except OSError:  # the reader left (| head; EINVAL on Windows): the rest goes nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if status == ExitStatus.INTERRUPTED:
+        # the report is written; threads still waiting on the network (steps sent side by
+        # side, connections opened ahead) would otherwise hold the exit until their bounds
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)

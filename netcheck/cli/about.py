@@ -18,7 +18,7 @@ EXIT_STATUSES = """\
 exit status:
   0    every hop passed (warnings allowed)
   1    a hop failed: the diagnosis was delivered (verdict and report)
-  2    usage error (bad flags or arguments, an unusable URL)
+  2    usage error (bad flags or arguments, an unusable URL or report path)
   3    internal error: a bug in netcheck (run again with --traceback and report it)
   130  interrupted (Ctrl-C)"""
 

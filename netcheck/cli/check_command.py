@@ -1,21 +1,31 @@
-"""``netcheck check URL``: run the pipeline, render it, write the report."""
+"""``netcheck check URL``: run the pipeline, show each step as it finishes, write the report.
+
+The report is written whatever happens once the checks started: when the output's reader goes
+away (a broken pipe: the run goes on silently), on Ctrl-C (the steps done so far, and
+``"interrupted": true``) and on a bug in netcheck (the steps done so far, and the bug's type).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import IO, Any
 
-from netcheck.cli import ExitStatus
-from netcheck.model import HopResult, Step
-from netcheck.settings.gather import Options
+from netcheck.cli import DEFAULT_REPORT, PROG, ExitStatus
+from netcheck.cli.output import SafeStream
+from netcheck.cli.report_file import ReportPath
+from netcheck.settings.gather import Options, UsageError
 
 
 def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[str],
                       stderr: IO[str]) -> int:
+    # rendering and the report are imported while the first request waits (warmup), except
+    # on a terminal, whose status line needs them from the start
+    from netcheck.cli.live import LiveRun
+    from netcheck.cli.report_file import check_report_path
     from netcheck.cli.show_command import refuse_two_stdouts
-    from netcheck.runner import run_check  # rendering and the report come later (warmup)
+    from netcheck.runner import begin_check, run_check
 
     refuse_two_stdouts(args.markdown, None if args.no_json else args.json)
     options = Options(url=args.url, client=args.client, proxy=args.proxy,
@@ -29,52 +39,102 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
                       reuse_connections=not args.no_reuse,
                       claude_settings=tuple(args.claude_settings),
                       callback_port=args.callback_port)
+    out, err = SafeStream(stdout), SafeStream(stderr)
     json_to_stdout = args.json == "-" and not args.no_json
-    out = stderr if json_to_stdout else stdout
-    status = None
-    if not args.quiet and out.isatty():
-        from rich.console import Console
+    shown = err if json_to_stdout else out
 
-        status = Console(file=out, highlight=False).status("starting")
+    def console() -> Any:
+        from netcheck.cli.output import make_console
 
-    def observe(step: Step, hop: HopResult) -> None:
-        if status is not None:
-            status.update(f"{step.value} › {hop.hop.value}: {hop.status.value}")
+        return make_console(shown, environ, no_color=getattr(args, "no_color", False))
 
-    if status is not None:
-        status.start()
+    # usage errors (exit 2) before any network work: the report's path, then the settings
+    target = None if args.no_json or json_to_stdout else \
+        check_report_path(args.json, default=DEFAULT_REPORT)
+    run = begin_check(options, environ)
+    # anonymized, nothing is shown before the whole report is known: its placeholders are
+    live = LiveRun(console, run, verbose=args.verbose, quiet=args.quiet,
+                   terminal=shown.isatty(), label=args.label, hold=args.anonymize)
+    delivery = Delivery(target, json_to_stdout, out, err, lambda: live.console)
+
+    def finish(done: Any) -> dict[str, Any]:
+        from netcheck.report import build_report
+        from netcheck.report.finish import finish_report
+
+        return finish_report(build_report(done), label=args.label, anonymize=args.anonymize)
+
+    def conclude(report: dict[str, Any]) -> None:
+        delivery.deliver(report)
+        live.verdict(report)
+        delivery.tell()
+        if args.markdown:
+            from netcheck.cli.show_command import write_markdown
+
+            write_markdown(report, args.markdown, stdout, live.console)
+
     try:
-        run = run_check(options, environ, observer=observe)
-    finally:
-        if status is not None:
-            status.stop()
-    from rich.console import Console
-
-    from netcheck.cli.render import render_report
-    from netcheck.cli.show_command import write_markdown
-    from netcheck.report import build_report
-    from netcheck.report.finish import finish_report
-
-    console = Console(file=out, highlight=False)
-    report = finish_report(build_report(run), label=args.label, anonymize=args.anonymize)
-    render_report(console, report, verbose=args.verbose, quiet=args.quiet)
-    write_report(report, None if args.no_json else args.json, stdout, console)
-    if args.markdown:
-        write_markdown(report, args.markdown, stdout, console)
+        with live:
+            finished = run_check(options, environ, observer=live.observe, progress=live,
+                                 begun=run)
+    except KeyboardInterrupt:
+        conclude(finish(live.cut_short(interrupted=True)))
+        return ExitStatus.INTERRUPTED
+    except UsageError:
+        raise
+    except Exception as exc:  # a bug: the report of the run so far, then main's message
+        delivery.deliver(finish(live.cut_short(internal_error=exc)))
+        delivery.tell()
+        raise
+    report = finish(finished)
+    conclude(report)
+    bug = next((h["code"] for s in report["steps"] for h in s["hops"]
+                if h["code"] == "internal_error"), None)
+    if bug is not None:
+        print(f"{PROG}: netcheck hit an internal error in a step (see the report); this is a "
+              "bug in netcheck: please report it", file=err)
+        return ExitStatus.INTERNAL
     return ExitStatus.OK if report["ok"] else ExitStatus.FAILED
 
 
-def write_report(report: dict[str, Any], path: str | None, stdout: IO[str], console: Any) -> None:
-    if path is None:
-        return
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    if path == "-":
-        print(text, file=stdout)
-        return
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-    except OSError as exc:
-        console.print(f"netcheck: could not write the report to {path}: {exc.strerror or exc}")
-        return
-    console.print(f"Report written to {path}: attach it to your ticket.")
+class Delivery:
+    """Writes the report once (to its file or stdout) and says where it went."""
+
+    def __init__(self, target: ReportPath | None, to_stdout: bool, out: SafeStream,
+                 err: SafeStream, console: Callable[[], Any]) -> None:
+        self.target, self.to_stdout, self.out, self.err = target, to_stdout, out, err
+        self.console = console
+        self.said: list[str] = []
+        self.written: Path | None = None
+
+    def deliver(self, report: dict[str, Any]) -> None:
+        from netcheck.cli.report_file import report_text, write_report_file
+
+        if self.to_stdout:
+            text = report_text(report)
+            if not self.out.can_encode(text):  # still valid JSON, every character escaped
+                text = report_text(report, ascii_only=True)
+            self.out.write(text)
+            self.out.flush()
+            return
+        if self.target is None:
+            return
+        try:
+            replaced = write_report_file(report, self.target)
+        except OSError as exc:
+            self.said.append(f"{PROG}: could not write the report to {self.target.path}: "
+                             f"{exc.strerror or exc}")
+            return
+        self.written = self.target.path
+        self.said.append(f"Report written to {self.target.path}: attach it to your ticket."
+                         + (f" ({replaced})" if replaced else ""))
+
+    def tell(self) -> None:
+        """Say where the report went (on the console, and on stderr if stdout was cut off)."""
+        for line in self.said:
+            self.console().print(line, soft_wrap=True, markup=False)
+        if self.out.closed_early:
+            where = "the report written to it was lost with it" if self.to_stdout else \
+                f"the checks went on and the report was written to {self.written}" \
+                if self.written else "the checks went on"
+            print(f"{PROG}: the output was closed before the end (broken pipe); {where}",
+                  file=self.err)

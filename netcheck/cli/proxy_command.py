@@ -31,15 +31,24 @@ def run_proxy(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[s
                 fh.write(text + "\n")
         return ExitStatus.OK
 
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=stdout)
+    from netcheck.cli.output import SafeStream, make_console
+
+    console = make_console(SafeStream(stdout), environ, no_color=getattr(args, "no_color", False))
+    chosen = settings.profile.proxy.model
+    if not console.is_terminal:  # one model a line, its name first, never wrapped
+        console.print(f"Proxy decision for {redact_url(url)}", markup=False)
+        for name, decision in decisions.items():
+            named = f"{name} ({settings.profile.name})" if name == chosen else name
+            picked = f"refuses: {decision.error}" if decision.error else \
+                decision.proxy_url or "DIRECT"
+            console.print(f"{named:<28} {picked}  {decision.reason}", markup=False)
+        return ExitStatus.OK
     table = Table(title=f"Proxy decision for {redact_url(url)}", title_justify="left")
     for column in ("client model", "proxy", "why"):
         table.add_column(column)
-    chosen = settings.profile.proxy.model
     for name, decision in decisions.items():
         proxy = (Text(f"refuses: {decision.error}", style="red") if decision.error else
                  Text(decision.proxy_url or "DIRECT"))

@@ -17,7 +17,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from netcheck.cli import PROG, ExitStatus
+from netcheck.cli import DEFAULT_REPORT, PROG, ExitStatus
+from netcheck.cli.output import SafeStream
+from netcheck.cli.report_file import ReportPath, check_report_path, write_report_file
 from netcheck.configs import Discovery, Place, discover
 from netcheck.many import (
     CheckTarget,
@@ -51,8 +53,14 @@ def options_from(args: argparse.Namespace) -> Options:
 
 
 def _console(file: IO[str], environ: Mapping[str, str]) -> Console:
+    """Printing through :class:`~netcheck.cli.output.SafeStream`: degrading what the stream
+    cannot encode, outliving a reader that left (the steps' lines are one record a line off a
+    terminal, as ``check URL`` prints them; the tables stay as ``show`` renders them)."""
+    from netcheck.cli.output import SafeStream
+
     columns = environ.get("COLUMNS", "")
-    return Console(file=file, highlight=False,
+    return Console(file=SafeStream(file),  # type: ignore[arg-type]  # a text stream
+                   highlight=False, no_color=bool(environ.get("NO_COLOR")),
                    width=int(columns) if columns.isdigit() and int(columns) > 40 else None)
 
 
@@ -145,6 +153,8 @@ def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str]
                              f"URL: {PROG} check https://mcp.example.com/mcp")
         targets = [target_for(s, base, args.client) for s in chosen]
     json_to_stdout = args.json == "-" and not args.no_json
+    target = None if args.no_json or json_to_stdout else \
+        check_report_path(args.json, default=DEFAULT_REPORT)  # before any network work
     console = _console(stderr if json_to_stdout else stdout, environ)
     started = dt.datetime.now(dt.UTC)
     checks = _check(targets, args.parallel, environ, console, quiet=args.quiet)
@@ -155,7 +165,10 @@ def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str]
     _print_warnings(console, found)
     render_many(console, report, verbose=args.verbose, quiet=args.quiet,
                 home=str(Place.here(environ).home))
-    _write(report, None if args.no_json else args.json, stdout, console)
+    if json_to_stdout:
+        print(json.dumps(report, indent=2, ensure_ascii=False), file=SafeStream(stdout))
+    elif target is not None:
+        _write(report, target, console)
     if args.markdown:
         write_markdown(report, args.markdown, stdout, console)
     return ExitStatus.OK if report["ok"] else ExitStatus.FAILED
@@ -235,17 +248,13 @@ def _print_warnings(console: Console, found: Discovery) -> None:
         console.print(Text(f"warning: {warning}", style="yellow"))
 
 
-def _write(report: dict[str, Any], path: str | None, stdout: IO[str], console: Console) -> None:
-    if path is None:
-        return
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    if path == "-":
-        print(text, file=stdout)
-        return
+def _write(report: dict[str, Any], target: ReportPath, console: Console) -> None:
+    """Atomically, never through a symlink (:mod:`netcheck.cli.report_file`)."""
     try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+        replaced = write_report_file(report, target)
     except OSError as exc:
-        console.print(f"{PROG}: could not write the report to {path}: {exc.strerror or exc}")
+        console.print(f"{PROG}: could not write the report to {target.path}: "
+                      f"{exc.strerror or exc}", markup=False)
         return
-    console.print(f"Report written to {path}: attach it to your ticket.")
+    console.print(f"Report written to {target.path}: attach it to your ticket."
+                  + (f" ({replaced})" if replaced else ""), markup=False, soft_wrap=True)

@@ -33,7 +33,11 @@ def run_show(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
               f"{received.newer_minor}); what this netcheck does not know of it is not shown",
               file=stderr)
     to_stdout = args.markdown == "-" or args.json == "-"
-    console = Console(file=stderr if to_stdout else stdout, highlight=False)
+    from netcheck.cli.output import SafeStream
+
+    # through a SafeStream: a cp1252 console or a closed pipe degrades the output, never fails
+    console = Console(file=SafeStream(stderr if to_stdout else stdout),  # type: ignore[arg-type]
+                      highlight=False)
     try:  # a report that passed the checks can still hold values of the wrong type
         if args.anonymize:
             from netcheck.report.anonymize import anonymize

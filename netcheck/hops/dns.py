@@ -17,7 +17,7 @@ from typing import Any
 
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
 from netcheck.net.address import authority, is_ip
-from netcheck.net.deadline import Timeout, call_bounded
+from netcheck.net.deadline import Timeout, call_bounded, seconds
 from netcheck.net.hostname import HostnameError, ascii_host
 
 Address = tuple[int, str]  # (socket family, IP)
@@ -68,7 +68,7 @@ def query(host: str, rdtype: str, timeout: float, server: tuple[str, int] | None
         result.detail = "; ".join(f"{e[0]}: {e[3]}" for e in errors[:3]) or str(exc)
     except dns.resolver.LifetimeTimeout:
         result.outcome = "timeout"
-        result.detail = f"no answer within {timeout:g} s"
+        result.detail = f"no answer within {seconds(timeout)} s"
     except dns.resolver.NoResolverConfiguration:
         result.outcome = "no_resolver"
         result.detail = f"no nameserver configured ({resolver_settings()})"
@@ -151,7 +151,7 @@ def resolve(host: str, port: int, timeout: float, server: tuple[str, int] | None
         try:
             addresses = call_bounded(lambda: _system_lookup(host, port), timeout)
         except Timeout:
-            system_error = f"the system resolver gave no answer within {timeout:g} s"
+            system_error = f"the system resolver gave no answer within {seconds(timeout)} s"
         except socket.gaierror as exc:
             gai_code = exc.errno
             system_error = GAI_MESSAGES.get(exc.errno or 0, exc.strerror or str(exc))
@@ -205,7 +205,7 @@ def _diagnose(host: str, role: str, queries: list[QueryResult], system_error: st
     if (outcomes and outcomes <= {"timeout"}) or (not outcomes and system_error and
                                                 "no answer" in system_error):
         return failed(Hop.DNS, Code.DNS_TIMEOUT,
-                      f"{where} gave no answer for {host} ({role}) within {timeout:g} s",
+                      f"{where} gave no answer for {host} ({role}) within {seconds(timeout)} s",
                       "a firewall may drop DNS to that server; check the resolver in "
                       f"{resolver_settings()} or pass --dns-server", **details)
     if "no_resolver" in outcomes and (system_error or server is None):

@@ -21,6 +21,7 @@ from netcheck.hops.tls import CLIENT_CERT_ALERTS
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed, skipped
 from netcheck.net.address import bracketed
 from netcheck.net.challenges import parse_challenges
+from netcheck.net.deadline import seconds
 from netcheck.net.hostname import wire_host
 from netcheck.net.http1 import ACCEPT_ENCODING, Enough, HttpProtocolError, HttpResponse, exchange
 from netcheck.net.mcp_messages import SSE, first_response, read_answer
@@ -105,7 +106,7 @@ def send(stream: Stream, target: Target, request: HttpRequest, judge: StatusJudg
         return _fail(Code.HTTP_PROTOCOL_ERROR, f"TLS error while reading the answer: "
                      f"{exc.reason}", "the server broke the TLS session", details)
     except StreamTimeout:
-        return _fail(Code.HTTP_TIMEOUT, f"no HTTP answer within {timeout:g} s",
+        return _fail(Code.HTTP_TIMEOUT, f"no HTTP answer within {seconds(timeout)} s",
                      "the server accepted the request but did not answer in time; a proxy or "
                      "WAF may hold it", details)
     except StreamClosed as exc:
@@ -118,7 +119,8 @@ def send(stream: Stream, target: Target, request: HttpRequest, judge: StatusJudg
     details.update(describe_response(response))
     if response.body_timed_out:
         return _fail(Code.HTTP_TIMEOUT,
-                     f"{response.status} came, but its body did not finish within {timeout:g} s "
+                     f"{response.status} came, but its body did not finish within "
+                     f"{seconds(timeout)} s "
                      f"({response.wire_bytes} bytes arrived)",
                      "the server (or a proxy in between) sends the answer too slowly or "
                      "stalls; clients time out the same way", details)

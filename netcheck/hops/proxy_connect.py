@@ -10,6 +10,7 @@ from netcheck import __version__
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
 from netcheck.net.address import authority
 from netcheck.net.challenges import parse_challenges
+from netcheck.net.deadline import seconds
 from netcheck.net.hostname import wire_host
 from netcheck.net.http1 import HttpProtocolError, HttpResponse, exchange
 from netcheck.net.streams import Stream, StreamClosed, StreamTimeout
@@ -47,7 +48,7 @@ def tunnel(stream: Stream, proxy: ProxyURL, host: str, port: int, profile: Profi
     except StreamTimeout:
         return Outcome(failed(
             Hop.PROXY_CONNECT, Code.PROXY_TIMEOUT,
-            f"the proxy {proxy.display} did not answer CONNECT within {timeout:g} s",
+            f"the proxy {proxy.display} did not answer CONNECT within {seconds(timeout)} s",
             "the proxy accepted the connection but stays silent: it may expect TLS "
             "(https:// proxy) or another protocol, or be overloaded", **details))
     except StreamClosed as exc:

@@ -7,7 +7,7 @@ from typing import Any
 
 from netcheck.model import Code, Hop, HopResult, Outcome, Status
 from netcheck.net.address import authority, is_ip
-from netcheck.net.deadline import Deadline, Stopwatch
+from netcheck.net.deadline import Deadline, Stopwatch, seconds
 from netcheck.net.socks import (
     USERNAME_PASSWORD,
     Kind,
@@ -147,17 +147,18 @@ def _diagnose(exc: SocksError, proxy: ProxyURL, label: str, target: str, timeout
         if first:
             return (Code.PROXY_TIMEOUT,
                     f"{who} did not answer the {label} "
-                    f"{'greeting' if label == 'SOCKS5' else 'request'} within {timeout:g} s",
+                    f"{'greeting' if label == 'SOCKS5' else 'request'} within {seconds(timeout)} s",
                     "the port accepts connections but does not answer SOCKS: it may be an HTTP "
                     "proxy waiting for a request line (then use http://), expect TLS, speak "
                     "another SOCKS version, or be overloaded")
         if exc.stage is Stage.AUTH:
             return (Code.PROXY_TIMEOUT,
-                    f"{who} did not answer the username/password within {timeout:g} s",
+                    f"{who} did not answer the username/password within {seconds(timeout)} s",
                     "the proxy stalls on authentication: it may check the credentials against "
                     "a directory that does not answer; ask IT")
         return (Code.PROXY_TIMEOUT,
-                f"{who} did not answer the request to connect to {target} within {timeout:g} s",
+                f"{who} did not answer the request to connect to {target} within "
+                f"{seconds(timeout)} s",
                 "the proxy is probably still trying to reach the server (a firewall dropping "
                 "its connection"
                 + (", or a slow name resolution on the proxy" if remote_dns else "")

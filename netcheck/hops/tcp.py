@@ -10,7 +10,7 @@ from typing import Any
 from netcheck.hops.dns import Address
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
 from netcheck.net.address import authority
-from netcheck.net.deadline import Deadline
+from netcheck.net.deadline import Deadline, seconds
 
 # Windows sockets report WSA codes (WSAENETUNREACH 10051, WSAEHOSTUNREACH 10065,
 # WSAEADDRNOTAVAIL 10049, WSAEAFNOSUPPORT 10047) where POSIX systems report errno values
@@ -39,7 +39,7 @@ def connect(addresses: list[Address], port: int, timeout: float,
         try:
             sock.connect((ip, port))
         except TimeoutError:
-            outcome, detail = "timeout", f"no answer within {timeout:g} s"
+            outcome, detail = "timeout", f"no answer within {seconds(timeout)} s"
         except ConnectionRefusedError:
             outcome, detail = "refused", "connection refused"
         except OSError as exc:
@@ -72,7 +72,7 @@ def _diagnose(attempts: list[dict[str, Any]], port: int, role: str,
                         **details)
     if outcomes <= {"timeout", "not tried"}:
         return failed(Hop.TCP, Code.TCP_TIMEOUT,
-                        f"no answer from {role} {where} within {timeout:g} s",
+                        f"no answer from {role} {where} within {seconds(timeout)} s",
                         "a firewall drops the traffic silently; this network may only allow "
                         "outbound connections through its proxy" if role != "proxy" else
                         "the proxy is unreachable from here: check the proxy address and VPN",

@@ -21,7 +21,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID
 from netcheck.hops.interception import product_in
 from netcheck.model import Code, Hop, HopResult, Outcome, Status, failed
 from netcheck.net.address import is_ip
-from netcheck.net.deadline import Deadline
+from netcheck.net.deadline import Deadline, seconds
 from netcheck.net.streams import (
     HandshakeFacts,
     Stream,
@@ -120,7 +120,7 @@ def _handshake_failure(exc: StreamError, host: str, via_proxy: bool, timeout: fl
                "error": str(exc)}
     if isinstance(exc, StreamTimeout):
         return failed(hop, Code.TLS_TIMEOUT,
-                      f"no TLS answer from {host} within {timeout:g} s",
+                      f"no TLS answer from {host} within {seconds(timeout)} s",
                       "the server (or the proxy tunnel) accepted the connection but does not "
                       "speak TLS, or a middlebox holds the handshake", **details)
     if isinstance(exc, StreamClosed):

@@ -10,6 +10,12 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
+def seconds(value: float) -> str:
+    """A duration for people: 2.97561 -> "3", 2.5 -> "2.5", 0.05 -> "0.05", 120 -> "120"."""
+    digits = 1 if value >= 1 else 2
+    return f"{round(value, digits):g}"
+
+
 class Deadline:
     """A point in (monotonic) time after which a wait must give up."""
 
@@ -62,7 +68,7 @@ def call_bounded(fn: Callable[[], T], timeout: float) -> T:
 
     threading.Thread(target=target, name="netcheck-bounded", daemon=True).start()
     if not outcome.done.wait(timeout):
-        raise Timeout(f"no answer within {timeout:g} s")
+        raise Timeout(f"no answer within {seconds(timeout)} s")
     if outcome.error is not None:
         raise outcome.error
     return outcome.value  # type: ignore[return-value]

@@ -45,7 +45,7 @@ from enum import StrEnum
 from typing import Literal
 
 from netcheck.net.address import ip as parse_ip
-from netcheck.net.deadline import Deadline
+from netcheck.net.deadline import Deadline, seconds
 from netcheck.net.hostname import HostnameError, ascii_host
 from netcheck.net.streams import Stream, StreamError, StreamTimeout
 
@@ -413,7 +413,7 @@ class _Exchange:
             self.stream.sendall(data, self.deadline)
         except StreamTimeout as exc:
             raise self.error(Kind.TIMEOUT, f"could not send the {_STAGE_TEXT[stage]} within "
-                             f"{self.deadline.seconds:g} s", stage) from exc
+                             f"{seconds(self.deadline.seconds)} s", stage) from exc
         except StreamError as exc:
             raise self.error(Kind.CLOSED, f"the connection was lost while sending the "
                              f"{_STAGE_TEXT[stage]} ({exc})", stage) from exc
@@ -426,7 +426,7 @@ class _Exchange:
                 chunk = self.stream.recv(size - len(data), self.deadline)
             except StreamTimeout as exc:
                 raise self.error(Kind.TIMEOUT, self._short(f"no complete answer to the "
-                                 f"{_STAGE_TEXT[stage]} within {self.deadline.seconds:g} s"),
+                                 f"{_STAGE_TEXT[stage]} within {seconds(self.deadline.seconds)} s"),
                                  stage) from exc
             except StreamError as exc:
                 raise self.error(Kind.CLOSED, self._short(f"the connection was reset while "

@@ -21,7 +21,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from netcheck.net.deadline import Deadline
+from netcheck.net.deadline import Deadline, seconds
 from netcheck.net.hostname import HostnameError, ascii_host
 
 
@@ -63,11 +63,11 @@ def _wait(sock: socket.socket, *, write: bool, deadline: Deadline) -> None:
     """Until ``sock`` is ready, or :class:`StreamTimeout`."""
     remaining = deadline.remaining()
     if remaining <= 0:
-        raise StreamTimeout(f"no answer within {deadline.seconds:g} s")
+        raise StreamTimeout(f"no answer within {seconds(deadline.seconds)} s")
     rlist, wlist = ([], [sock]) if write else ([sock], [])
     ready = select.select(rlist, wlist, [], remaining)
     if not any(ready):
-        raise StreamTimeout(f"no answer within {deadline.seconds:g} s")
+        raise StreamTimeout(f"no answer within {seconds(deadline.seconds)} s")
 
 
 class PlainStream:

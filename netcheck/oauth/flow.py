@@ -20,6 +20,7 @@ from netcheck.oauth import authorization_server, endpoints, protected_resource, 
 from netcheck.oauth.callback import run as run_callback
 from netcheck.oauth.context import FlowContext
 from netcheck.pipeline import guarded
+from netcheck.progress import InFlowOrder
 
 StepRun = Callable[[FlowContext], StepResult]
 
@@ -40,27 +41,33 @@ NOT_RUN = "not run: an earlier step failed"
 
 def run_flow(ctx: FlowContext) -> list[StepResult]:
     results: list[StepResult] = []
+    told = InFlowOrder(ctx.run.progress, [name for name, _run in STEPS])
     for name, run in CHAIN:
         results.append(guarded(name, lambda run=run: run(ctx)))  # type: ignore[misc]
+        told.add(results[-1])
         if not results[-1].ok:
-            return _in_flow_order(results, STEPS)
+            return told.close(_in_flow_order(results, STEPS))
     later = SIDE_BY_SIDE
     if ctx.options.register:  # a real registration gives the id the later requests carry
         name, run = later[0]
         results.append(guarded(name, lambda: run(ctx)))
+        told.add(results[-1])
         later = later[1:]
         if not results[-1].ok:
-            return _in_flow_order(results, STEPS)
+            return told.close(_in_flow_order(results, STEPS))
     else:
         registration.known_client(ctx)
     ctx.callback  # noqa: B018 - the redirect_uri's port is chosen once, before the copies
-    results += _side_by_side(ctx, later)
-    return _in_flow_order(results, STEPS)
+    results += _side_by_side(ctx, later, told.add)
+    return told.close(_in_flow_order(results, STEPS))
 
 
-def _side_by_side(ctx: FlowContext, steps: Sequence[tuple[Step, StepRun]]) -> list[StepResult]:
+def _side_by_side(ctx: FlowContext, steps: Sequence[tuple[Step, StepRun]],
+                  tell: Callable[[StepResult], None]) -> list[StepResult]:
     """Run ``steps`` at once, each on its own copy of the context (what one step learns is
-    its own); the observer hears their hops one at a time."""
+    its own); the observer hears their hops one at a time, ``tell`` each result in order.
+    Interrupted (Ctrl-C), it stops waiting for them at once (the report is written while
+    their hops time out)."""
     lock = threading.Lock()
     observer = ctx.observer
 
@@ -69,10 +76,19 @@ def _side_by_side(ctx: FlowContext, steps: Sequence[tuple[Step, StepRun]]) -> li
             with lock:
                 observer(step, hop)
 
-    with ThreadPoolExecutor(max_workers=len(steps), thread_name_prefix="netcheck-step") as pool:
+    pool = ThreadPoolExecutor(max_workers=len(steps), thread_name_prefix="netcheck-step")
+    finished = False
+    try:
         futures = [pool.submit(guarded, name, _on_own_copy(run, ctx, observe))
                    for name, run in steps]
-        return [future.result() for future in futures]
+        results = []
+        for future in futures:
+            results.append(future.result())
+            tell(results[-1])
+        finished = True
+        return results
+    finally:
+        pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
 def _on_own_copy(run: StepRun, ctx: FlowContext,

@@ -33,6 +33,7 @@ SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profi
 # also 1.4: each step's "status" (passed, warning, failed, not_run) and "not_run_reason";
 # also 1.4: "label" (check --label; in both forms) and environment.host_name, so two reports
 # can be told apart
+# also 1.4: "interrupted" (Ctrl-C: the steps done so far) and "internal_error" (a bug's type)
 
 
 def load_schema() -> dict[str, Any]:
@@ -83,6 +84,12 @@ def _step(step: StepResult) -> dict[str, Any]:
     }
 
 
+def build_step(run: CheckRun, step: StepResult) -> dict[str, Any]:
+    """One step as the report will show it, redacted: printed while the run goes on."""
+    scrubbed: dict[str, Any] = run.redactor.scrub_tree(_step(step))
+    return scrubbed
+
+
 def _versions() -> dict[str, str | None]:
     return installed_versions(("httpx", "pyOpenSSL", "cryptography", "dnspython", "h11",
                                "certifi"))
@@ -125,7 +132,9 @@ def build_report(run: CheckRun) -> dict[str, Any]:
             "variables": relevant_environment(run.environ),
         },
         "settings": _plain(run.settings.to_json()),
-        "ok": verdict is None,
+        "ok": verdict is None and not run.interrupted and run.internal_error is None,
+        "interrupted": run.interrupted,
+        "internal_error": run.internal_error,
         "verdict": verdict,
         "deadline": {"seconds": run.settings.deadline, "reached": run.deadline_reached},
         "steps": [_step(s) for s in run.steps],

@@ -48,15 +48,14 @@ class Run:
 # resident size (VmHWM, kB) to $PEAK_FILE. (A child's ru_maxrss would also count the forking
 # pytest process's pages from before exec, hundreds of MB late in a suite.)
 MEASURED_MAIN = """
-import atexit, os, runpy, sys
-def peak():
-    with open("/proc/self/status") as status:
-        kb = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
-    with open(os.environ["PEAK_FILE"], "w") as out:
-        out.write(kb)
-atexit.register(peak)
-sys.argv = ["netcheck", *sys.argv[1:]]
-runpy.run_module("netcheck", run_name="__main__", alter_sys=True)
+import os, sys
+from netcheck.cli import main
+status = main(sys.argv[1:])  # the entry point's own exit skips atexit: measure here
+with open("/proc/self/status") as status_file:
+    kb = next(line.split()[1] for line in status_file if line.startswith("VmHWM:"))
+with open(os.environ["PEAK_FILE"], "w") as out:
+    out.write(kb)
+sys.exit(status)
 """
 
 

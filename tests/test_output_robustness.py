@@ -325,12 +325,12 @@ def test_live_output_is_what_the_saved_report_renders(tmp_path, run_cli, base_ar
 def test_a_bug_inside_a_step_exits_3(run_cli, base_args, monkeypatch):
     """A step's bug is reported as its internal_error diagnosis, and the exit status says it
     was netcheck that failed, not the network."""
-    from netcheck import runner
+    from netcheck import pipeline
 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("sk-secret-in-the-message")
 
-    monkeypatch.setattr(runner, "probe", broken)
+    monkeypatch.setattr(pipeline, "probe", broken)  # the runner takes it from there
     result = run_cli("check", "https://mcp.test/mcp", *base_args)
     assert result.status == 3
     assert result.verdict == ("resource", "http", "internal_error")

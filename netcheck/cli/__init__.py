@@ -260,10 +260,10 @@ def run() -> None:
         sys.stdout.flush()
     except OSError:  # the reader left (| head; EINVAL on Windows): the rest goes nowhere
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    if status == ExitStatus.INTERRUPTED:
-        # the report is written; threads still waiting on the network (steps sent side by
-        # side, connections opened ahead) would otherwise hold the exit until their bounds
-        with contextlib.suppress(OSError, ValueError):
-            sys.stderr.flush()
-        os._exit(status)
-    sys.exit(status)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    # Everything is said and the report is written: leave without tearing the interpreter
+    # down. Threads still waiting on the network after Ctrl-C (steps sent side by side,
+    # connections opened ahead) would hold the exit until their bounds, and finalizing the
+    # modules a check loads costs tens of milliseconds on every run.
+    os._exit(status)

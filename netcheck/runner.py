@@ -115,6 +115,8 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     prepared = dataclasses.replace(prepared, origin=Target.parse(url).origin)
     if settings_step.ok:
         ready.set_result(prepared)
+        # the stores chains are checked against: built while the first handshake waits
+        context.background(prepared.trust.build_stores)
     else:
         ready.set_exception(RuntimeError("the settings step failed"))
     run.steps.append(settings_step)

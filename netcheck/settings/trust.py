@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import ssl
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,19 +145,30 @@ class TrustSetup:
         return [s for s in self.sources if s.used and not s.error]
 
     _stores: dict[ContentKey, Any] = field(default_factory=dict)
+    _building: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def union_store(self) -> Any:
         """One OpenSSL store with every certificate the client trusts (built once a run)."""
-        if self._union is None:
-            self._union = _store_of(self.used)
-        return self._union
+        with self._building:
+            if self._union is None:
+                self._union = _store_of(self.used)
+            return self._union
 
     def store_of(self, source: TrustSource) -> Any:
         """An OpenSSL store of one source (built once a run for each distinct content)."""
         key = source.content_key
-        if key not in self._stores:
-            self._stores[key] = _store_of([source])
-        return self._stores[key]
+        with self._building:
+            if key not in self._stores:
+                self._stores[key] = _store_of([source])
+            return self._stores[key]
+
+    def build_stores(self) -> None:
+        """Build every store the TLS hop verifies chains against: called in the background
+        while the first handshake waits for the server, so the chain's check finds them."""
+        self.union_store()
+        for source in self.sources:
+            if not source.error and source.certificates:
+                self.store_of(source)
 
 
 def _store_of(sources: list[TrustSource]) -> Any:
@@ -195,13 +207,29 @@ def _new_store_of(sources: list[TrustSource]) -> Any:
     return store
 
 
+def certifi_bundle() -> tuple[str, str]:
+    """certifi's version and the path of its bundle, found without importing it (its import
+    brings importlib.resources and tempfile: ten milliseconds of every check)."""
+    import importlib.util
+
+    from netcheck.versions import installed_versions
+
+    spec = importlib.util.find_spec("certifi")
+    if spec is not None and spec.origin:
+        bundle = os.path.join(os.path.dirname(spec.origin), "cacert.pem")
+        version = installed_versions(["certifi"])["certifi"]
+        if os.path.isfile(bundle) and version:
+            return version, bundle
+    import certifi  # an unusual install (a zip): ask it
+
+    return certifi.__version__, certifi.where()
+
+
 def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
                public_roots: str | None, client: str = "the client",
                reader: StoreReader | None = None) -> TrustSetup:
     """Load every trust source that exists here and mark those the profile uses. ``reader``
     reads the platform's own store on Windows and macOS (default: this platform's)."""
-    import certifi
-
     reader = reader or StoreReader()
 
     parsed: Parsed = {}
@@ -209,9 +237,9 @@ def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
         bundled = load_source("bundled", "--public-roots", [public_roots], public=True,
                               what="public roots file", parsed=parsed)
     else:
-        bundled = load_source("bundled", f"certifi {certifi.__version__} (Mozilla roots)",
-                              [certifi.where()], public=True, what="bundled roots",
-                              parsed=parsed)
+        version, bundle = certifi_bundle()
+        bundled = load_source("bundled", f"certifi {version} (Mozilla roots)", [bundle],
+                              public=True, what="bundled roots", parsed=parsed)
     if reader.reads_platform_store and not (env.get("SSL_CERT_FILE") or env.get("SSL_CERT_DIR")):
         # the clients that read these variables there (httpx2, Go) then use them instead
         system = _platform_source(reader.read())

@@ -516,6 +516,30 @@ def test_the_oauth_settings_of_the_entry_drive_the_flow(run_cli, sdk_lab, pki, d
     assert len(sdk_lab.provider.registrations) == before
 
 
+def test_the_callback_port_of_the_entry_reaches_the_callback_step(run_cli, sdk_lab, pki,
+                                                                  dns_server, tmp_path,
+                                                                  monkeypatch):
+    """Claude Code's oauth.callbackPort is the port the callback step checks: held by another
+    program, the server's check fails there, with that port."""
+    import socket
+
+    monkeypatch.chdir(tmp_path)
+    holder = socket.create_server(("127.0.0.1", 0))
+    port = holder.getsockname()[1]
+    write(tmp_path / ".mcp.json", json.dumps({"mcpServers": {"sdk": {
+        "type": "http", "url": sdk_lab.mcp_url, "oauth": {"callbackPort": port}}}}))
+    try:
+        result = run_cli("check", "--server", "sdk", "--public-roots", pki.path("public-ca.pem"),
+                         "--dns-server", dns_server.address, "--timeout", "3",
+                         "--cert", pki.path("client.pem"), "--key", pki.path("client.key"),
+                         env={"HOME": str(tmp_path / "home")})
+    finally:
+        holder.close()
+    verdict = result.report["servers"][0]["report"]["verdict"]
+    assert (verdict["step"], verdict["code"]) == ("callback", "callback_port_in_use")
+    assert str(port) in verdict["message"]
+
+
 @pytest.mark.parametrize(("content_type", "body", "status", "says"), [
     ("text/event-stream", b"event: endpoint\r\ndata: /m?s=abcdefgh12\r\n\r\n", "ok",
      "endpoint event names /m?s=<redacted>"),

@@ -109,3 +109,20 @@ def test_identity_expiry_warning(pki):
     verdict = check_identity(identity, soon)
     assert verdict.failure is None
     assert "expires in" in verdict.warnings[0]
+
+
+@pytest.mark.parametrize("digits", ["²", "٣٣", "３１２８"])
+def test_digits_that_are_not_ascii_are_not_ports(digits: str) -> None:
+    """str.isdigit() accepts them, int() does not (Hypothesis found '0:²' in HTTPS_PROXY):
+    each is a bad port, never a ValueError."""
+    from netcheck.net.address import port_problem
+    from netcheck.proxy.claude_code import decide_session
+    from netcheck.proxy.models import Target
+    from netcheck.proxy.url import ProxyURL, ProxyURLError
+
+    with pytest.raises(ProxyURLError):
+        ProxyURL.parse(f"proxy.corp:{digits}")
+    assert port_problem(digits) is not None
+    decide_session({"HTTPS_PROXY": f"http://proxy.corp:{digits}",
+                    "NO_PROXY": f"corp.example:{digits},10.0.0.0/{digits}"},
+                   Target.parse("https://mcp.corp.example/mcp"))  # decides, never raises

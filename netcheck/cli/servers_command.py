@@ -61,7 +61,8 @@ def _console(file: IO[str], environ: Mapping[str, str]) -> Console:
     columns = environ.get("COLUMNS", "")
     return Console(file=SafeStream(file),  # type: ignore[arg-type]  # a text stream
                    highlight=False, no_color=bool(environ.get("NO_COLOR")),
-                   width=int(columns) if columns.isdigit() and int(columns) > 40 else None)
+                   width=int(columns) if columns.isascii() and columns.isdigit()
+                   and int(columns) > 40 else None)
 
 
 def run_servers(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[str]) -> int:

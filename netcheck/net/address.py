@@ -35,7 +35,7 @@ def authority(host: str, port: int) -> str:
 
 def port_problem(text: str) -> str | None:
     """Why ``text`` (a URL's or a proxy's port, as written) is not a TCP port, or None."""
-    if text.isdigit() and 0 < int(text) < 65536:
+    if text.isascii() and text.isdigit() and 0 < int(text) < 65536:
         return None
     return f"port {text!r} is not a port number (1 to 65535)"
 

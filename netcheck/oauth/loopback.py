@@ -84,7 +84,7 @@ class CallbackPlan:
 
 def port_from_variable(rules: CallbackRules, env: Mapping[str, str]) -> int | None:
     value = (env.get(rules.port_variable) or "").strip() if rules.port_variable else ""
-    return int(value) if value.isdigit() and 0 < int(value) <= 65535 else None
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= 65535 else None
 
 
 def plan_callback(rules: CallbackRules, fixed_port: int | None, env: Mapping[str, str],

@@ -165,7 +165,8 @@ def _whatwg_host(value: str) -> str | None:
             return None
     if tail:
         port = tail[1:]
-        if not tail.startswith(":") or (port and (not port.isdigit() or int(port) > 65535)):
+        digits = port.isascii() and port.isdigit()
+        if not tail.startswith(":") or (port and (not digits or int(port) > 65535)):
             return None
     return host.lower()
 

@@ -395,7 +395,7 @@ def _is_requests_cidr(entry: str) -> bool:
         ipaddress.IPv4Address(addr)
     except ValueError:
         return False
-    return bits.isdigit() and 1 <= int(bits) <= 32
+    return bits.isascii() and bits.isdigit() and 1 <= int(bits) <= 32
 
 
 def httpx_without_cli() -> None:

@@ -87,6 +87,6 @@ def _split_hostport(authority: str, default_port: int) -> tuple[str, int]:
         raise ProxyURLError("no proxy host")
     if port_text == "":
         return host.lower(), default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
         raise ProxyURLError(f"invalid proxy port {port_text!r}")
     return host.lower(), int(port_text)

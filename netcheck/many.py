@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from netcheck.configs import BY_NAME
 from netcheck.configs.model import ConfiguredServer
+from netcheck.defaults import DEFAULT_PARALLEL
 from netcheck.redaction import Redactor, redact_url
 from netcheck.runner import CheckRun, run_check
 from netcheck.settings.gather import Options, UsageError
 
-DEFAULT_PARALLEL = 8
 COMMAND_LINE = "command line"
 
 

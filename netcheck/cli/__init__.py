@@ -16,7 +16,7 @@ from enum import IntEnum
 from typing import IO, Any
 
 from netcheck.cli.about import EPILOG, EXIT_STATUSES, VersionAction
-from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
+from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_PARALLEL, DEFAULT_TIMEOUT
 from netcheck.profiles.catalog import help_text
 
 PROG = "netcheck"
@@ -70,8 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_network_options(check, many=True)
     check.add_argument("--server", metavar="NAME",
                        help="check the configured server of this name (see netcheck servers)")
-    check.add_argument("--parallel", type=int, default=8, metavar="N",
-                       help="check at most N servers at a time (default 8)")
+    check.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL, metavar="N",
+                       help=f"check at most N servers at a time (default {DEFAULT_PARALLEL})")
     check.add_argument("--cert", metavar="PATH", help="client certificate (PEM, DER, .p12/.pfx)")
     check.add_argument("--key", metavar="PATH", help="client private key, if not in --cert")
     check.add_argument("--key-passphrase-env", metavar="NAME",

@@ -6,32 +6,37 @@ node           the MCP TypeScript SDK on undici's EnvHttpProxyAgent
 python         the MCP Python SDK (httpx2)
 curl, go       raw HTTP clients' proxy and trust rules; OAuth as the MCP specification says
 =============  =================================================================
+
+Importing this package costs nothing: ``--help`` reads the client catalog
+(:mod:`netcheck.profiles.catalog`) without building the profiles, which
+:mod:`netcheck.profiles.every` does when one of them is first asked for.
 """
 
 from __future__ import annotations
 
-from netcheck.profiles.claude_code import CLAUDE_CODE
-from netcheck.profiles.raw_clients import CURL, GO
-from netcheck.profiles.rules import (
-    CertFormat,
-    ClientCertRules,
-    OAuthRules,
-    Profile,
-    ProxyRules,
-    Reaction,
-    TrustRules,
-)
-from netcheck.profiles.sdks import MCP_PYTHON, MCP_TYPESCRIPT
+from typing import TYPE_CHECKING, Any
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (CLAUDE_CODE, MCP_TYPESCRIPT, MCP_PYTHON,
-                                                     CURL, GO)}
-DEFAULT_PROFILE = CLAUDE_CODE.name
+if TYPE_CHECKING:
+    from netcheck.profiles.every import (
+        DEFAULT_PROFILE,
+        PROFILES,
+        CertFormat,
+        ClientCertRules,
+        OAuthRules,
+        Profile,
+        ProxyRules,
+        Reaction,
+        TrustRules,
+        clients_that_stop,
+    )
 
 
-def clients_that_stop(rule: str) -> list[str]:
-    """The measured clients that refuse a deviation (an :class:`OAuthRules` field name)."""
-    return [p.label for p in PROFILES.values()
-            if p.is_mcp_client and getattr(p.oauth, rule) is Reaction.STOPS]
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from netcheck.profiles import every
+
+        return getattr(every, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["DEFAULT_PROFILE", "PROFILES", "CertFormat", "ClientCertRules", "OAuthRules",

@@ -477,3 +477,34 @@ def test_show_on_a_cp1252_console(tmp_path, pki):
     status = main(["show", str(path)], environ={}, stdout=out, stderr=io.StringIO())
     assert status == 1
     assert "FAILED at settings › client_cert" in raw.getvalue().decode("cp1252")
+
+
+def test_ctrl_c_over_several_servers_writes_those_finished(tmp_path, base_args,
+                                                          silent_listener, schema):
+    """Several URLs, one refused at once and one that never answers: Ctrl-C keeps the
+    finished server's result and names the other as cut short, in a report that is written."""
+    import socket
+
+    import jsonschema
+
+    closed = socket.create_server(("127.0.0.1", 0))
+    refused = closed.getsockname()[1]
+    closed.close()
+    report = tmp_path / "r.json"
+    before = len(silent_listener.held)
+    done = netcheck("check", f"https://127.0.0.1:{refused}/mcp",
+                    f"https://127.0.0.1:{silent_listener.port}/mcp", *base_args,
+                    "--timeout", "20", "--json", str(report),
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    until(lambda: len(silent_listener.held) > before)
+    time.sleep(0.5)
+    done.send_signal(signal.SIGINT)
+    out, err = done.communicate(timeout=30)
+    assert done.returncode == 130, out + err
+    got = json.loads(report.read_text())
+    jsonschema.validate(got, schema)
+    assert got["interrupted"] is True and got["ok"] is False
+    first, second = got["servers"]
+    assert first["report"]["verdict"]["code"] == "tcp_refused"
+    assert second["report"] is None and "interrupted" in second["problem"]
+    assert "Traceback" not in err

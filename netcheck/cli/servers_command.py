@@ -158,10 +158,13 @@ def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str]
         check_report_path(args.json, default=DEFAULT_REPORT)  # before any network work
     console = _console(stderr if json_to_stdout else stdout, environ)
     started = dt.datetime.now(dt.UTC)
-    checks = _check(targets, args.parallel, environ, console, quiet=args.quiet)
+    checks, interrupted = _check(targets, args.parallel, environ, console, quiet=args.quiet)
     report = build_many_report(checks, started_at=started, finished_at=dt.datetime.now(dt.UTC),
                                parallel=args.parallel, warnings=found.warnings,
                                files=found.files)
+    if interrupted:
+        report["interrupted"] = True
+        report["ok"] = False
     report = finish_report(report, label=args.label, anonymize=args.anonymize)
     _print_warnings(console, found)
     render_many(console, report, verbose=args.verbose, quiet=args.quiet,
@@ -172,29 +175,45 @@ def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str]
         _write(report, target, console)
     if args.markdown:
         write_markdown(report, args.markdown, stdout, console)
+    if interrupted:
+        return ExitStatus.INTERRUPTED
     return ExitStatus.OK if report["ok"] else ExitStatus.FAILED
 
 
 def _check(targets: Sequence[CheckTarget], parallel: int, environ: Mapping[str, str],
-           console: Console, quiet: bool) -> list[ServerCheck]:
+           console: Console, quiet: bool) -> tuple[list[ServerCheck], bool]:
+    """Every server's check, and whether the user stopped the run (Ctrl-C): then the servers
+    finished so far, and the others marked as cut short, so the report is still written."""
     total = sum(1 for t in targets if t.options is not None)
     status = console.status(f"checking {total} server(s)") \
         if console.is_terminal and not quiet else None
     lock, done = threading.Lock(), [0]
+    finished_checks: dict[int, ServerCheck] = {}
 
     def finished(check: ServerCheck) -> None:
-        if status is not None and check.target.options is not None:
-            with lock:
+        with lock:
+            finished_checks[id(check.target)] = check
+            if status is not None and check.target.options is not None:
                 done[0] += 1
                 status.update(f"checked {done[0]} of {total} server(s)")
 
     if status is not None:
         status.start()
     try:
-        return check_many(targets, parallel, environ=environ, on_done=finished)
+        return check_many(targets, parallel, environ=environ, on_done=finished), False
+    except KeyboardInterrupt:
+        with lock:
+            return [finished_checks.get(id(t)) or _cut_short(t) for t in targets], True
     finally:
         if status is not None:
             status.stop()
+
+
+def _cut_short(target: CheckTarget) -> ServerCheck:
+    check = ServerCheck(target)
+    if target.options is not None:
+        check.error = "interrupted (Ctrl-C) before this server's check finished"
+    return check
 
 
 def render_many(console: Console, report: dict[str, Any], *, verbose: bool = False,

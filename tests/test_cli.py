@@ -93,3 +93,19 @@ def test_proxy_table():
     assert result.returncode == 0
     assert "claude-code (claude-code)" in result.stdout
     assert "refuses" in result.stdout
+
+
+def test_proxy_json_file_is_checked_first_and_written_whole(tmp_path):
+    """netcheck proxy --json FILE follows the report's rules: a folder is a usage error, an
+    existing symlink is replaced, not followed."""
+    folder = netcheck("proxy", "https://mcp.corp.example/mcp", "--json", str(tmp_path))
+    assert folder.returncode == 2 and "folder" in folder.stderr
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me")
+    link = tmp_path / "decisions.json"
+    link.symlink_to(target)
+    done = netcheck("proxy", "https://mcp.corp.example/mcp", "--json", str(link),
+                    env={"HTTPS_PROXY": "http://proxy.corp:8080"})
+    assert done.returncode == 0, done.stderr
+    assert target.read_text() == "keep me" and not link.is_symlink()
+    assert json.loads(link.read_text())["url"] == "https://mcp.corp.example/mcp"

@@ -16,19 +16,21 @@ from netcheck.settings.gather import Options, gather
 
 
 def run_proxy(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[str]) -> int:
+    from netcheck.cli.report_file import check_report_path, write_report_file
+
     url = validate_url(args.url)
+    target = check_report_path(args.json, default="netcheck-proxy.json") \
+        if args.json and args.json != "-" else None  # as a report: checked first, written whole
     settings = gather(Options(url=url, client=args.client, proxy=args.proxy,
                               no_proxy=args.no_proxy), environ)
     decisions = decide_all(settings.env, url)
     if args.json:
         payload = {"url": redact_url(url),
                    "decisions": {name: d.to_json() for name, d in decisions.items()}}
-        text = json.dumps(payload, indent=2)
-        if args.json == "-":
-            print(text, file=stdout)
+        if target is None:
+            print(json.dumps(payload, indent=2), file=stdout)
         else:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
+            write_report_file(payload, target)
         return ExitStatus.OK
 
     from rich.table import Table

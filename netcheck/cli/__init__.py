@@ -203,7 +203,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
             return run_servers(args, environ, stdout)
         if args.command == "check" and _many(args):
-            from netcheck.cli.servers_command import options_from, run_many
+            from netcheck.cli.check_command import options_from
+            from netcheck.cli.servers_command import run_many
 
             return run_many(args, options_from(args), environ, stdout, stderr)
         if args.command == "check":

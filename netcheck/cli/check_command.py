@@ -28,17 +28,7 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
     from netcheck.runner import begin_check, run_check
 
     refuse_two_stdouts(args.markdown, None if args.no_json else args.json)
-    options = Options(url=args.url, client=args.client, proxy=args.proxy,
-                      no_proxy=args.no_proxy, cert=args.cert, key=args.key,
-                      key_passphrase_env=args.key_passphrase_env, cacert=tuple(args.cacert),
-                      dns_server=args.dns_server, timeout=args.timeout,
-                      public_roots=args.public_roots, headers=tuple(args.header),
-                      client_id=args.client_id, client_metadata_url=args.client_metadata_url,
-                      auth_server_metadata=args.auth_server_metadata, register=args.register,
-                      oauth=not args.no_oauth, deadline=args.deadline,
-                      reuse_connections=not args.no_reuse,
-                      claude_settings=tuple(args.claude_settings),
-                      callback_port=args.callback_port)
+    options = options_from(args, args.url)
     out, err = SafeStream(stdout), SafeStream(stderr)
     json_to_stdout = args.json == "-" and not args.no_json
     shown = err if json_to_stdout else out
@@ -138,3 +128,18 @@ class Delivery:
                 if self.written else "the checks went on"
             print(f"{PROG}: the output was closed before the end (broken pipe); {where}",
                   file=self.err)
+
+
+def options_from(args: argparse.Namespace, url: str = "") -> Options:
+    """The command line's options (for several servers, ``url`` is set per server)."""
+    return Options(url=url, client=args.client or "claude-code", proxy=args.proxy,
+                   no_proxy=args.no_proxy, cert=args.cert, key=args.key,
+                   key_passphrase_env=args.key_passphrase_env, cacert=tuple(args.cacert),
+                   dns_server=args.dns_server, timeout=args.timeout,
+                   public_roots=args.public_roots, headers=tuple(args.header),
+                   client_id=args.client_id, client_metadata_url=args.client_metadata_url,
+                   auth_server_metadata=args.auth_server_metadata, register=args.register,
+                   oauth=not args.no_oauth, deadline=args.deadline,
+                   reuse_connections=not args.no_reuse,
+                   claude_settings=tuple(args.claude_settings),
+                   callback_port=args.callback_port)

@@ -37,21 +37,6 @@ OUTCOME_STYLE = {"ok": "green", "failed": "bold red", "not_checked": "yellow",
                  "not_applicable": "dim"}
 
 
-def options_from(args: argparse.Namespace) -> Options:
-    """The command line's options, shared by every server checked (``url`` set per server)."""
-    return Options(url="", client=args.client or "claude-code", proxy=args.proxy,
-                   no_proxy=args.no_proxy, cert=args.cert, key=args.key,
-                   key_passphrase_env=args.key_passphrase_env, cacert=tuple(args.cacert),
-                   dns_server=args.dns_server, timeout=args.timeout,
-                   public_roots=args.public_roots, headers=tuple(args.header),
-                   client_id=args.client_id, client_metadata_url=args.client_metadata_url,
-                   auth_server_metadata=args.auth_server_metadata, register=args.register,
-                   oauth=not args.no_oauth, deadline=args.deadline,
-                   reuse_connections=not args.no_reuse,
-                   claude_settings=tuple(args.claude_settings),
-                   callback_port=getattr(args, "callback_port", None))
-
-
 def _console(file: IO[str], environ: Mapping[str, str]) -> Console:
     """Printing through :class:`~netcheck.cli.output.SafeStream`: degrading what the stream
     cannot encode, outliving a reader that left (the steps' lines are one record a line off a

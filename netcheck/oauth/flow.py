@@ -57,7 +57,7 @@ def run_flow(ctx: FlowContext) -> list[StepResult]:
             return told.close(_in_flow_order(results, STEPS))
     else:
         registration.known_client(ctx)
-    ctx.callback  # noqa: B018 - the redirect_uri's port is chosen once, before the copies
+    _ = ctx.callback  # the redirect_uri's port, chosen once before the steps' copies are made
     results += _side_by_side(ctx, later, told.add)
     return told.close(_in_flow_order(results, STEPS))
 

@@ -13,7 +13,20 @@ import threading
 
 LATER = ("netcheck.oauth.flow", "netcheck.report.build", "netcheck.cli.render")
 
+# One import at a time off the main thread. Two threads importing modules that import each
+# other deadlock, which Python breaks by failing one of them (_DeadlockError): dnspython
+# imports importlib.metadata, which imports importlib.resources, which httpx (through
+# certifi) imports too, and these run in different threads of one check.
+IMPORTS = threading.RLock()
+
 _started: threading.Thread | None = None
+
+
+def load(*names: str) -> None:
+    """Import ``names`` (from a thread that is not the main one) one import at a time."""
+    with IMPORTS:
+        for name in names:
+            importlib.import_module(name)
 
 
 def start(modules: tuple[str, ...] = LATER) -> None:
@@ -26,8 +39,7 @@ def start(modules: tuple[str, ...] = LATER) -> None:
 
 
 def _import_all(modules: tuple[str, ...]) -> None:
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # the importer that needs it will raise it where it belongs
-            return
+    try:
+        load(*modules)
+    except ImportError:  # the importer that needs it will raise it where it belongs
+        return

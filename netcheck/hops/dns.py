@@ -39,6 +39,9 @@ class QueryResult:
 
 def query(host: str, rdtype: str, timeout: float, server: tuple[str, int] | None) -> QueryResult:
     """One direct DNS query with dnspython, classified."""
+    from netcheck import warmup
+
+    warmup.load("dns.exception", "dns.resolver")  # it runs in threads: one import at a time
     import dns.exception
     import dns.resolver
 

@@ -404,7 +404,10 @@ def httpx_without_cli() -> None:
     syntax highlighting) are a third of httpx's import time. A ``None`` in ``sys.modules``
     makes that one import fail, and httpx falls back to a stub ``main``."""
     if "httpx" not in sys.modules:
+        from netcheck import warmup
+
         sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+        warmup.load("httpx")  # the other clients' decisions run in the background
 
 
 def decide_python_httpx(env: Env, target: Target) -> ProxyDecision:

@@ -12,7 +12,6 @@ import platform
 import ssl
 import sys
 from enum import Enum
-from importlib.resources import files
 from typing import Any
 
 from netcheck import __version__
@@ -38,6 +37,8 @@ SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profi
 
 def load_schema() -> dict[str, Any]:
     """The JSON Schema of the report, as shipped in the package."""
+    from importlib.resources import files  # only when asked: see netcheck.warmup.IMPORTS
+
     text = files("netcheck.report").joinpath("schema.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema

@@ -5,21 +5,15 @@ project entry win over a global entry of the same name."""
 from __future__ import annotations
 
 from netcheck.configs.claude_code import first_wins
-from netcheck.configs.entries import Source, servers_in
+from netcheck.configs.entries import servers_in_files
 from netcheck.configs.model import ConfiguredServer, ConfigWarning
 from netcheck.configs.places import Place
-from netcheck.configs.reading import read_json
 
 CLIENT = "Cursor"
 
 
 def find(place: Place, warnings: list[ConfigWarning], files: list[str]) -> list[ConfiguredServer]:
-    found = []
-    for scope, path in (("project", place.cwd / ".cursor" / "mcp.json"),
-                        ("global", place.home / ".cursor" / "mcp.json")):
-        doc = read_json(path, warnings, comments=True)
-        if doc is not None:
-            files.append(str(path))
-            found += servers_in(doc, "mcpServers", Source(CLIENT, str(path), scope), place,
-                                warnings)
-    return first_wins(found)
+    scoped = [("project", place.cwd / ".cursor" / "mcp.json"),
+              ("global", place.home / ".cursor" / "mcp.json")]
+    return first_wins(servers_in_files(CLIENT, "mcpServers", scoped, place, warnings, files,
+                                       comments=True))

@@ -4,12 +4,15 @@ Code, Claude Desktop, VS Code, Cursor and Windsurf share, to a :class:`Configure
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from netcheck.configs.expand import expand
 from netcheck.configs.model import REMOTE, ConfiguredServer, ConfigWarning
 from netcheck.configs.places import Place
+from netcheck.configs.reading import read_json
 from netcheck.redaction import Secret
 
 
@@ -46,6 +49,22 @@ def servers_in(doc: Any, key: str, source: Source, place: Place,
         if raw.get("disabled") is True:
             server = dataclasses.replace(server, unused="disabled in its configuration")
         found.append(server)
+    return found
+
+
+def servers_in_files(client: str, key: str, scoped_paths: Sequence[tuple[str, Path]],
+                     place: Place, warnings: list[ConfigWarning], files: list[str], *,
+                     comments: bool = False, url_keys: tuple[str, ...] = ("url",)
+                     ) -> list[ConfiguredServer]:
+    """The entries under ``key`` of each file that exists, in the order given (the first scope
+    first); each file read is added to ``files``."""
+    found: list[ConfiguredServer] = []
+    for scope, path in scoped_paths:
+        doc = read_json(path, warnings, comments=comments)
+        if doc is not None:
+            files.append(str(path))
+            found += servers_in(doc, key, Source(client, str(path), scope, url_keys), place,
+                                warnings)
     return found
 
 

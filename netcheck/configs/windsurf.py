@@ -3,19 +3,14 @@
 
 from __future__ import annotations
 
-from netcheck.configs.entries import Source, servers_in
+from netcheck.configs.entries import servers_in_files
 from netcheck.configs.model import ConfiguredServer, ConfigWarning
 from netcheck.configs.places import Place
-from netcheck.configs.reading import read_json
 
 CLIENT = "Windsurf"
 
 
 def find(place: Place, warnings: list[ConfigWarning], files: list[str]) -> list[ConfiguredServer]:
     path = place.home / ".codeium" / "windsurf" / "mcp_config.json"
-    doc = read_json(path, warnings)
-    if doc is None:
-        return []
-    files.append(str(path))
-    return servers_in(doc, "mcpServers", Source(CLIENT, str(path), "user", ("serverUrl", "url")),
-                      place, warnings)
+    return servers_in_files(CLIENT, "mcpServers", [("user", path)], place, warnings, files,
+                            url_keys=("serverUrl", "url"))

@@ -36,20 +36,17 @@ class Client:
     nearest: str | None = None  # why, when the profile is not the client itself
 
 
+_ELECTRON = ("{} is not modelled; it is an Electron (Node) app: the node profile is the "
+             "nearest")
+
 CLIENTS = (
     Client(claude_code.CLIENT, claude_code.find, "claude-code"),
     Client(claude_desktop.CLIENT, claude_desktop.find, "node",
            "Claude Desktop is not modelled; its remote servers go through mcp-remote, on the "
            "MCP TypeScript SDK: the node profile is the nearest"),
-    Client(vscode.CLIENT, vscode.find, "node",
-           "VS Code is not modelled; it is an Electron (Node) app: the node profile is the "
-           "nearest"),
-    Client(cursor.CLIENT, cursor.find, "node",
-           "Cursor is not modelled; it is an Electron (Node) app: the node profile is the "
-           "nearest"),
-    Client(windsurf.CLIENT, windsurf.find, "node",
-           "Windsurf is not modelled; it is an Electron (Node) app: the node profile is the "
-           "nearest"),
+    Client(vscode.CLIENT, vscode.find, "node", _ELECTRON.format(vscode.CLIENT)),
+    Client(cursor.CLIENT, cursor.find, "node", _ELECTRON.format(cursor.CLIENT)),
+    Client(windsurf.CLIENT, windsurf.find, "node", _ELECTRON.format(windsurf.CLIENT)),
     Client(codex.CLIENT, codex.find, "curl",
            "Codex is not modelled; it is a Rust client that reads http(s)_proxy, all_proxy and "
            "no_proxy and trusts the system roots: the curl profile is the nearest"),

@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -204,13 +205,15 @@ def test_the_default_report_keeps_the_previous_one(tmp_path, pki, monkeypatch):
 # --- interruptions and bugs ------------------------------------------------------------------
 
 
-def test_ctrl_c_writes_the_steps_done_so_far(tmp_path, base_args, silent_listener, schema):
+def interrupted_at_the_silent_listener(tmp_path, silent_listener, schema, *args: str
+                                      ) -> tuple[dict[str, Any], str, str]:
+    """Run ``check`` with ``args``, press Ctrl-C once it waits at the silent listener; the
+    exit status must be 130 and the report written, valid and marked interrupted."""
     import jsonschema
 
     report = tmp_path / "r.json"
     before = len(silent_listener.held)
-    done = netcheck("check", f"https://127.0.0.1:{silent_listener.port}/mcp", *base_args,
-                    "--timeout", "20", "--json", str(report),
+    done = netcheck("check", *args, "--timeout", "20", "--json", str(report),
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     until(lambda: len(silent_listener.held) > before)  # connected: the TLS wait is on
     time.sleep(0.5)
@@ -220,6 +223,13 @@ def test_ctrl_c_writes_the_steps_done_so_far(tmp_path, base_args, silent_listene
     got = json.loads(report.read_text())
     jsonschema.validate(got, schema)
     assert got["interrupted"] is True and got["ok"] is False
+    return got, out, err
+
+
+def test_ctrl_c_writes_the_steps_done_so_far(tmp_path, base_args, silent_listener, schema):
+    got, out, err = interrupted_at_the_silent_listener(
+        tmp_path, silent_listener, schema, f"https://127.0.0.1:{silent_listener.port}/mcp",
+        *base_args)
     assert [s["step"] for s in got["steps"]] == ["settings", "resource"]
     assert got["steps"][0]["ok"] is True
     tls = next(h for h in got["steps"][1]["hops"] if h["hop"] == "tls")
@@ -485,25 +495,12 @@ def test_ctrl_c_over_several_servers_writes_those_finished(tmp_path, base_args,
     finished server's result and names the other as cut short, in a report that is written."""
     import socket
 
-    import jsonschema
-
     closed = socket.create_server(("127.0.0.1", 0))
     refused = closed.getsockname()[1]
     closed.close()
-    report = tmp_path / "r.json"
-    before = len(silent_listener.held)
-    done = netcheck("check", f"https://127.0.0.1:{refused}/mcp",
-                    f"https://127.0.0.1:{silent_listener.port}/mcp", *base_args,
-                    "--timeout", "20", "--json", str(report),
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    until(lambda: len(silent_listener.held) > before)
-    time.sleep(0.5)
-    done.send_signal(signal.SIGINT)
-    out, err = done.communicate(timeout=30)
-    assert done.returncode == 130, out + err
-    got = json.loads(report.read_text())
-    jsonschema.validate(got, schema)
-    assert got["interrupted"] is True and got["ok"] is False
+    got, _out, err = interrupted_at_the_silent_listener(
+        tmp_path, silent_listener, schema, f"https://127.0.0.1:{refused}/mcp",
+        f"https://127.0.0.1:{silent_listener.port}/mcp", *base_args)
     first, second = got["servers"]
     assert first["report"]["verdict"]["code"] == "tcp_refused"
     assert second["report"] is None and "interrupted" in second["problem"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -10,24 +11,12 @@ from collections.abc import Sequence
 def installed_versions(names: Sequence[str],
                        paths: Sequence[str] | None = None) -> dict[str, str | None]:
     """The installed version of each distribution in ``names`` (None: not installed), read
-    from the names of the ``*.dist-info`` folders on ``paths`` (``sys.path``): one directory
-    listing each, where importing ``importlib.metadata`` alone would double the start-up time
+    from the names of the ``*.dist-info`` folders on ``paths`` (``sys.path``), listed once a
+    process, where importing ``importlib.metadata`` alone would double the start-up time
     of ``--version``. A distribution not found so is asked of ``importlib.metadata``."""
-    wanted = {_normalized(n): n for n in names}
-    found: dict[str, str | None] = {}
-    for path in sys.path if paths is None else paths:
-        try:
-            entries = os.listdir(path or ".")
-        except OSError:
-            continue
-        for entry in entries:
-            stem, dot, suffix = entry.rpartition(".")
-            if not dot or suffix not in ("dist-info", "egg-info"):
-                continue
-            dist, _, version = stem.partition("-")
-            name = wanted.get(_normalized(dist))
-            if name is not None and name not in found and version:
-                found[name] = version.partition("-")[0]
+    listed = _distributions(tuple(sys.path if paths is None else paths))
+    found: dict[str, str | None] = {n: listed[_normalized(n)] for n in names
+                                    if _normalized(n) in listed}
     missing = [n for n in names if n not in found]
     if missing:
         from importlib import metadata
@@ -38,6 +27,27 @@ def installed_versions(names: Sequence[str],
             except metadata.PackageNotFoundError:
                 found[name] = None
     return {name: found[name] for name in names}
+
+
+@functools.cache
+def _distributions(paths: tuple[str, ...]) -> dict[str, str]:
+    """Every distribution's version named by a ``*.dist-info`` (or ``*.egg-info``) folder on
+    ``paths``, the first one found winning as for imports; listed once a process (the trust
+    step and the report both ask)."""
+    found: dict[str, str] = {}
+    for path in paths:
+        try:
+            entries = os.listdir(path or ".")
+        except OSError:
+            continue
+        for entry in entries:
+            stem, dot, suffix = entry.rpartition(".")
+            if not dot or suffix not in ("dist-info", "egg-info"):
+                continue
+            dist, _, version = stem.partition("-")
+            if version:
+                found.setdefault(_normalized(dist), version.partition("-")[0])
+    return found
 
 
 def _normalized(name: str) -> str:

@@ -29,6 +29,7 @@ from netcheck.many import (
     secrets_of,
     target_for,
 )
+from netcheck.net.address import digits
 from netcheck.redaction import redact_url
 from netcheck.runner import validate_url
 from netcheck.settings.gather import Options, UsageError, gather
@@ -46,7 +47,7 @@ def _console(file: IO[str], environ: Mapping[str, str]) -> Console:
     columns = environ.get("COLUMNS", "")
     return Console(file=SafeStream(file),  # type: ignore[arg-type]  # a text stream
                    highlight=False, no_color=bool(environ.get("NO_COLOR")),
-                   width=int(columns) if columns.isascii() and columns.isdigit()
+                   width=int(columns) if digits(columns)
                    and int(columns) > 40 else None)
 
 

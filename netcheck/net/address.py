@@ -33,9 +33,15 @@ def authority(host: str, port: int) -> str:
     return f"{bracketed(host)}:{port}"
 
 
+def digits(text: str) -> bool:
+    """Whether ``text`` is a number ``int()`` reads: ASCII digits only (``str.isdigit`` also
+    accepts '²' and other scripts' digits, which ``int`` refuses)."""
+    return text.isascii() and text.isdigit()
+
+
 def port_problem(text: str) -> str | None:
     """Why ``text`` (a URL's or a proxy's port, as written) is not a TCP port, or None."""
-    if text.isascii() and text.isdigit() and 0 < int(text) < 65536:
+    if digits(text) and 0 < int(text) < 65536:
         return None
     return f"port {text!r} is not a port number (1 to 65535)"
 

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from netcheck.net.address import port_problem
 from netcheck.profiles.rules import CallbackRules
 
 RANDOM_TRIES = 100  # as Claude Code: this many random ports before its fallback
@@ -84,7 +85,7 @@ class CallbackPlan:
 
 def port_from_variable(rules: CallbackRules, env: Mapping[str, str]) -> int | None:
     value = (env.get(rules.port_variable) or "").strip() if rules.port_variable else ""
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= 65535 else None
+    return int(value) if port_problem(value) is None else None
 
 
 def plan_callback(rules: CallbackRules, fixed_port: int | None, env: Mapping[str, str],

@@ -28,6 +28,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
+from netcheck.net.address import digits
 from netcheck.proxy.models import ProxyDecision, Target, _direct, _first_set, _ip, _proxied
 
 Env = Mapping[str, str]
@@ -165,8 +166,7 @@ def _whatwg_host(value: str) -> str | None:
             return None
     if tail:
         port = tail[1:]
-        digits = port.isascii() and port.isdigit()
-        if not tail.startswith(":") or (port and (not digits or int(port) > 65535)):
+        if not tail.startswith(":") or (port and (not digits(port) or int(port) > 65535)):
             return None
     return host.lower()
 

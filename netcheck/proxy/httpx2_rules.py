@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from netcheck.net.address import bracketed
+from netcheck.net.address import bracketed, digits
 from netcheck.proxy.models import (
     Env,
     ProxyDecision,
@@ -93,7 +93,7 @@ class _Pattern:
         prefix = url.path.removeprefix("/")
         if prefix and (_is_ip(host, 4) or _is_ip(host, 6)):
             shown = bracketed(host)
-            if "@" in key or "%" in key or not (prefix.isascii() and prefix.isdigit()) or \
+            if "@" in key or "%" in key or not digits(prefix) or \
                     not key.endswith(f"{shown}/{prefix}"):
                 raise httpx.InvalidURL(f"Invalid network in {key!r}")
             try:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from netcheck.net.address import DEFAULT_PORTS, bracketed, ip
+from netcheck.net.address import DEFAULT_PORTS, bracketed, digits, ip
 from netcheck.proxy.url import ProxyURL, ProxyURLError
 from netcheck.redaction import Secret, redact_url
 
@@ -395,7 +395,7 @@ def _is_requests_cidr(entry: str) -> bool:
         ipaddress.IPv4Address(addr)
     except ValueError:
         return False
-    return bits.isascii() and bits.isdigit() and 1 <= int(bits) <= 32
+    return digits(bits) and 1 <= int(bits) <= 32
 
 
 def httpx_without_cli() -> None:

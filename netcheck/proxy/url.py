@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from netcheck.net.address import DEFAULT_PORTS, bracketed
+from netcheck.net.address import DEFAULT_PORTS, bracketed, port_problem
 from netcheck.redaction import Secret
 
 PROXY_SCHEMES = ("http", "https", "socks", "socks4", "socks4a", "socks5", "socks5h")
@@ -87,6 +87,6 @@ def _split_hostport(authority: str, default_port: int) -> tuple[str, int]:
         raise ProxyURLError("no proxy host")
     if port_text == "":
         return host.lower(), default_port
-    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
+    if port_problem(port_text) is not None:
         raise ProxyURLError(f"invalid proxy port {port_text!r}")
     return host.lower(), int(port_text)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
-from netcheck.net.address import authority
+from netcheck.net.address import authority, port_problem
 from netcheck.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from netcheck.proxy.models import is_http_url
 from netcheck.proxy.url_checks import proxy_flag_problem
@@ -213,7 +213,7 @@ def parse_dns_server(text: str) -> tuple[str, int]:
         ipaddress.ip_address(host)
     except ValueError:
         raise UsageError(f"--dns-server wants an IP address[:port], not {text!r}") from None
-    if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+    if port_problem(port) is not None:
         raise UsageError(f"--dns-server port {port!r} is not a port number")
     return host, int(port)
 

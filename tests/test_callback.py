@@ -159,6 +159,17 @@ def test_random_port_is_drawn_as_claude_code_draws_it(run_cli, lab_args, lab):
     assert bind_and_release("127.0.0.1", port_hop["details"]["port"]).ok
 
 
+def test_a_busy_stand_in_port_warns_and_a_given_one_fails():
+    """An SDK's callback is the application's: netcheck's stand-in port being held by some
+    program (a CI run found a lab server on it) says nothing about the login."""
+    busy = Machine(exists=lambda path: False, bind=lambda address, port: _bound(False))
+    stand_in = callback.check(plan_callback(NODE, None, {}, busy), {}, busy)
+    assert stand_in.ok and stand_in.hops[2].status is Status.WARNING
+    assert "--callback-port" in stand_in.hops[2].notes[0]
+    given = callback.check(plan_callback(NODE, 41000, {}, busy), {}, busy)
+    assert not given.ok and given.hops[2].code is Code.CALLBACK_PORT_IN_USE
+
+
 def test_port_choice_order():
     taken = iter([50001, 50002])
     machine = Machine(bind=lambda address, port: _bound(port != 50001),

@@ -145,6 +145,15 @@ def _port(plan: CallbackPlan, machine: Machine) -> HopResult:
         return HopResult(hop=Hop.CALLBACK_PORT, status=Status.OK, details=details,
                          message=f"{listen}:{plan.port} can be bound ({how})")
     details["error"] = bound.errno_name
+    if plan.stand_in:
+        # the port is netcheck's guess, not the application's: a program that happens to hold
+        # it says nothing about the login, so it cannot fail the step
+        return HopResult(
+            hop=Hop.CALLBACK_PORT, status=Status.WARNING, details=details,
+            message=f"netcheck's stand-in port {plan.port} cannot be bound on {listen} "
+                    f"({bound.errno_name}); the application chooses its own callback port",
+            notes=["pass --callback-port with the port your application listens on to check "
+                   "that one"])
     if bound.errno_name == "EADDRINUSE":
         return failed(
             Hop.CALLBACK_PORT, Code.CALLBACK_PORT_IN_USE,

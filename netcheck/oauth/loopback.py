@@ -77,6 +77,7 @@ class CallbackPlan:
     port: int
     fixed: bool  # False: the client draws a new port for every login
     source: str  # where the port comes from, for the report
+    stand_in: bool = False  # netcheck's guess at an application's port, not the user's
 
     @property
     def redirect_uri(self) -> str:
@@ -113,4 +114,5 @@ def plan_callback(rules: CallbackRules, fixed_port: int | None, env: Mapping[str
         return CallbackPlan(rules, machine.bind(rules.listen_address, 0).port, False,
                             "a port the system picked (no random port free)")
     return CallbackPlan(rules, rules.default_port or 0, rules.default_port is not None,
-                        "netcheck's stand-in for the application's port (set --callback-port)")
+                        "netcheck's stand-in for the application's port (set --callback-port)",
+                        stand_in=rules.owned_by_application)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 STEPS = ("settings", "resource", "protected_resource_metadata",
          "authorization_server_metadata", "client_registration", "authorization_endpoint",
-         "token_endpoint", "token_refresh")
+         "callback", "token_endpoint", "token_refresh")
 BROWSER_STEP = "client_registration"  # the drivers stop once the authorization URL is built
 
 

@@ -43,6 +43,12 @@ class Hop(StrEnum):
     CALLBACK_PORT = "callback_port"
 
 
+# the hops of a request, in the order a request crosses them (a step's report lists these)
+ORDER = (Hop.PROXY_RESOLVE, Hop.DNS, Hop.TCP, Hop.PROXY_TLS, Hop.PROXY_CONNECT, Hop.TLS,
+         Hop.CLIENT_CERT, Hop.HTTP)
+OAUTH_ORDER = (*ORDER, Hop.OAUTH)
+
+
 class Status(StrEnum):
     OK = "ok"
     WARNING = "warning"
@@ -275,3 +281,12 @@ class StepResult:
 
     def first_failure(self) -> HopResult | None:
         return next((h for h in self.hops if h.failed), None)
+
+
+def internal_error(step: Step, exc: Exception) -> StepResult:
+    """The step in which netcheck hit a bug: the error's type only (its text may hold
+    secrets)."""
+    return StepResult(step=step, url=None, hops=[failed(
+        Hop.HTTP, Code.INTERNAL_ERROR,
+        f"netcheck hit an internal error ({exc.__class__.__name__}) in this step",
+        "this is a bug in netcheck: please report it with this report attached")])

@@ -160,13 +160,15 @@ class Opener:
 
     def _over(self, sock: socket.socket, hop: Callable[[Callable[[], Outcome[Any]]], Any],
               record: Callable[[HopResult], None], opened: Opened) -> KeptConnection:
-        """The hops over the new TCP connection, up to TLS with the server."""
-        from netcheck.hops import proxy_tls, tls
-
+        """The hops over the new TCP connection, up to TLS with the server. TLS is imported
+        only when a hop needs it: the main thread is importing it while the tunnel opens, and
+        importing it here would wait for that instead of sending the CONNECT."""
         target, proxy = self.target, self.proxy
         tcp_stream = PlainStream(sock)
         stream: Stream = tcp_stream
         if proxy is not None and proxy.scheme == "https":
+            from netcheck.hops import proxy_tls
+
             prepared = self.prepared
             stream = hop(lambda: proxy_tls.establish(
                 tcp_stream, proxy, prepared, self.timeout, self._context("proxy")))
@@ -185,6 +187,8 @@ class Opener:
         facts: HandshakeFacts | None = None
         if target.scheme == "https":
             prepared = self.prepared
+            from netcheck.hops import tls
+
             handshake = hop(lambda: tls.establish(
                 stream, target.hostname, identity=prepared.identity, trust=prepared.trust,
                 profile=self.settings.profile, via_proxy=proxy is not None,

@@ -24,6 +24,8 @@ from netcheck.hops import http as http_hop
 from netcheck.hops import proxy_resolve
 from netcheck.hops.http import HttpRequest, StatusJudge
 from netcheck.model import (
+    OAUTH_ORDER,
+    ORDER,
     Code,
     Hop,
     HopResult,
@@ -31,7 +33,7 @@ from netcheck.model import (
     Status,
     Step,
     StepResult,
-    failed,
+    internal_error,
     skipped,
 )
 from netcheck.net.deadline import Stopwatch
@@ -51,10 +53,6 @@ from netcheck.proxy.models import Target
 from netcheck.proxy.url import ProxyURL
 from netcheck.run_context import RunContext
 from netcheck.settings.check import Prepared
-
-ORDER = (Hop.PROXY_RESOLVE, Hop.DNS, Hop.TCP, Hop.PROXY_TLS, Hop.PROXY_CONNECT, Hop.TLS,
-         Hop.CLIENT_CERT, Hop.HTTP)
-OAUTH_ORDER = (*ORDER, Hop.OAUTH)
 
 Observer = Callable[[Step, HopResult], None]
 T = TypeVar("T")
@@ -268,13 +266,6 @@ def guarded(step: Step, run: Callable[[], StepResult]) -> StepResult:
         return run()
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         return internal_error(step, exc)
-
-
-def internal_error(step: Step, exc: Exception) -> StepResult:
-    return StepResult(step=step, url=None, hops=[failed(
-        Hop.HTTP, Code.INTERNAL_ERROR,
-        f"netcheck hit an internal error ({exc.__class__.__name__}) in this step",
-        "this is a bug in netcheck: please report it with this report attached")])
 
 
 __all__ = ["OAUTH_ORDER", "ORDER", "Observer", "Status", "Stop", "UrlProbe", "Walk", "guarded",

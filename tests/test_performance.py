@@ -98,3 +98,28 @@ def test_relay_delays_each_round_trip_by_the_rtt():
     finally:
         relay.close()
         echo.close()
+
+
+OPENING_PROBE = """
+import sys
+import netcheck.runner as runner
+seen = []
+original = runner.open_ahead
+def recording(*args, **kwargs):
+    seen.append(sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[1].split(","))))
+    return original(*args, **kwargs)
+runner.open_ahead = recording
+from netcheck.cli import main
+status = main(["check", "https://127.0.0.1:1/mcp", "--no-json", "--quiet", "--timeout", "2"])
+print(status, seen)
+"""
+
+
+def test_the_first_connection_opens_before_tls_is_imported():
+    """The MCP server's connection starts opening before cryptography and pyOpenSSL (and the
+    rendering and the other clients' models) are imported: over a real network, their import
+    time then overlaps its round trips instead of preceding them."""
+    heavy = ("OpenSSL", "cryptography", "rich", "httpx", "dns", "certifi")
+    done = subprocess.run([sys.executable, "-c", OPENING_PROBE, ",".join(heavy)], env=_env(),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.stdout.splitlines()[-1] == "1 [[]]", done.stdout + done.stderr

@@ -22,10 +22,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from netcheck import __version__
-from netcheck.model import Code, Hop, HopResult, Step, StepResult, failed, skipped
+from netcheck.model import (
+    OAUTH_ORDER,
+    ORDER,
+    Code,
+    Hop,
+    HopResult,
+    Step,
+    StepResult,
+    failed,
+    skipped,
+)
+from netcheck.model import internal_error as pipeline_internal_error
 from netcheck.net.deadline import seconds
-from netcheck.pipeline import OAUTH_ORDER, ORDER
-from netcheck.pipeline import internal_error as pipeline_internal_error
 from netcheck.redaction import redact_url
 from netcheck.runner import CheckRun
 

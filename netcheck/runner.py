@@ -105,19 +105,27 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     ready: Future[Prepared] = Future()
     open_ahead(url, Step.RESOURCE, 1, ready, context, settings)
     try:
-        from netcheck.settings.check import check_settings
+        from netcheck.settings.check import begin_settings, finish_settings
 
-        settings_step, prepared = check_settings(settings, now)
+        settings_step, prepared = begin_settings(settings, now)
+        prepared = dataclasses.replace(prepared, origin=Target.parse(url).origin)
+        if settings_step.ok:
+            # the handshake may start now: it does not verify, and judging its chain waits
+            # for the trust stores, read next. Its OpenSSL context is made here, not in the
+            # opener's thread, where it would compete with that reading for the interpreter.
+            if url.startswith("https:"):
+                context.tls_context("server", prepared.identity)
+            ready.set_result(prepared)
+        finish_settings(settings_step, prepared)
     except BaseException as exc:
-        ready.set_exception(exc)
+        if not ready.done():
+            ready.set_exception(exc)
         context.close()
         raise
-    prepared = dataclasses.replace(prepared, origin=Target.parse(url).origin)
     if settings_step.ok:
-        ready.set_result(prepared)
         # the stores chains are checked against: built while the first handshake waits
         context.background(prepared.trust.build_stores)
-    else:
+    elif not ready.done():
         ready.set_exception(RuntimeError("the settings step failed"))
     run.steps.append(settings_step)
     if observer:

@@ -186,6 +186,17 @@ def test_bad_cacert_flag(run_cli, pki, base_args):
     assert result.diagnosis == ("settings", "tls", "ca_file_no_certificates")
 
 
+def test_a_bad_trust_file_stops_the_run_though_the_handshake_may_have_started(
+        run_cli, pki, base_args, plain_tls):
+    """The first handshake starts before the trust stores are read (it does not verify); a
+    trust file that fails still fails the settings step, and no request is sent."""
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args, "--cacert",
+                     pki.path("not-a-cert.pem"))
+    assert result.diagnosis == ("settings", "tls", "ca_file_no_certificates")
+    resource = next(s for s in result.report["steps"] if s["step"] == "resource")
+    assert resource["status"] == "not_run"
+
+
 def test_trust_sources_are_counted(run_cli, pki, base_args, plain_tls):
     result = run_cli("check", plain_tls.url("mcp.test"), *base_args, "--cacert",
                      pki.path("inspection-ca.pem"))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netcheck.model import Code, Hop, HopResult, NotSent, Status, Step, StepResult, failed
 from netcheck.net.deadline import Stopwatch
@@ -20,7 +21,9 @@ from netcheck.settings.client_identity import (
     stored_as,
 )
 from netcheck.settings.gather import Settings, is_proxy_variable
-from netcheck.settings.trust import TrustSetup, load_trust
+
+if TYPE_CHECKING:  # imported in finish_settings: after the handshake is free to start
+    from netcheck.settings.trust import TrustSetup
 
 
 @dataclass(frozen=True)
@@ -30,13 +33,30 @@ class Prepared:
 
     settings: Settings
     identity: ClientIdentity | None
-    trust: TrustSetup
+    # the trust stores, read after the certificate (see begin_settings): a handshake does not
+    # verify, so it can start before they are read, and only judging its chain waits for them
+    trust_ready: Future[TrustSetup]
     origin: str = ""  # the configured server's origin: configured headers go only there
     cert_not_sent: NotSent | None = None  # with identity None: why a configured one is not sent
+
+    @property
+    def trust(self) -> TrustSetup:
+        return self.trust_ready.result()
 
 
 def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[StepResult,
                                                                                Prepared]:
+    """The whole step: :func:`begin_settings`, then :func:`finish_settings`."""
+    step, prepared = begin_settings(settings, now)
+    finish_settings(step, prepared)
+    return step, prepared
+
+
+def begin_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[StepResult,
+                                                                               Prepared]:
+    """The proxy variables and the client certificate: what a handshake needs. The step and
+    ``prepared.trust`` are completed by :func:`finish_settings`, which the caller must call
+    (a handshake may be waiting on it)."""
     now = now or dt.datetime.now(dt.UTC)
     step = StepResult(step=Step.SETTINGS, url=None)
     watch = Stopwatch()
@@ -44,11 +64,20 @@ def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[
     watch = Stopwatch()
     identity_hop, identity, not_sent = _check_identity(settings, now)
     step.hops.append(_stamped(identity_hop, watch))
-    watch = Stopwatch()
-    trust_hop, trust = _check_trust(settings)
-    step.hops.append(_stamped(trust_hop, watch))
-    return step, Prepared(settings=settings, identity=identity, trust=trust,
+    return step, Prepared(settings=settings, identity=identity, trust_ready=Future(),
                           cert_not_sent=not_sent)
+
+
+def finish_settings(step: StepResult, prepared: Prepared) -> None:
+    """The trust hop of ``step``: reads the stores and hands them to ``prepared.trust``."""
+    watch = Stopwatch()
+    try:
+        trust_hop, trust = _check_trust(prepared.settings)
+    except BaseException as exc:
+        prepared.trust_ready.set_exception(exc)  # a handshake waiting on it must not hang
+        raise
+    prepared.trust_ready.set_result(trust)
+    step.hops.append(_stamped(trust_hop, watch))
 
 
 def _stamped(result: HopResult, watch: Stopwatch) -> HopResult:
@@ -194,6 +223,8 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
 
 
 def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
+    from netcheck.settings.trust import load_trust
+
     trust = load_trust(settings.profile.trust, settings.env, settings.cacerts,
                        settings.public_roots, client=settings.profile.client)
     details = {"sources": [s.to_json() for s in trust.sources], "client_uses": trust.why}

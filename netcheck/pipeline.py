@@ -118,8 +118,11 @@ class Walk:
 
     def waiting(self, hop: Hop) -> None:
         """Tell the run's progress listener that ``hop`` starts waiting (it hears the end too;
-        a step's end clears any wait of it left open)."""
+        a step's end clears any wait of it left open). The request goes out now: the work
+        held back for it starts (:meth:`RunContext.release`)."""
         self.run_context.progress.hop_started(self.result.step.step, hop, self.timeout)
+        if hop is Hop.HTTP:
+            self.run_context.release()
 
     # --- the walk --------------------------------------------------------------------------
 
@@ -142,6 +145,8 @@ class Walk:
     def amend(self) -> None:
         """Complete the results that were worked out while the request went on."""
         hops = self.result.step.hops
+        if self.amendments:
+            self.run_context.release()  # held work this waits for must have started
         for name, future in self.amendments:
             complete = future.result()
             at = next((i for i, result in enumerate(hops) if result.hop is name), None)
@@ -153,7 +158,7 @@ class Walk:
 
     def walk(self) -> None:
         settings, target, url = self.settings, self.target, self.request.url
-        self.amendments.append((Hop.PROXY_RESOLVE, self.run_context.background(
+        self.amendments.append((Hop.PROXY_RESOLVE, self.run_context.later(
             lambda: proxy_resolve.compare(settings.env, url, settings.profile))))
         proxy = self.hop(lambda: proxy_resolve.decide(settings.env, url, settings.profile,
                                                       settings.origins))

@@ -30,6 +30,10 @@ class RunContext:
     progress: Progress = SILENT  # told of waits and finished steps (the CLI's status line)
     # work started once per key for the run (a local name lookup per host), shared by requests
     started: dict[str, Future[Any]] = field(default_factory=dict)
+    # evidence-only work held back until the first request is on the wire (see later())
+    _held: list[tuple[Future[Any], Callable[[], Any]]] | None = field(default_factory=list,
+                                                                     repr=False)
+    _closed: bool = field(default=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _workers: ThreadPoolExecutor | None = field(default=None, repr=False)
 
@@ -58,15 +62,58 @@ class RunContext:
                                                    thread_name_prefix="netcheck-background")
             return self._workers.submit(work)
 
+    def later(self, work: Callable[[], T]) -> Future[T]:
+        """``work`` that no request waits for (evidence for the report, imports of later
+        steps), run in the background once the first request is on the wire
+        (:meth:`release`). Until then the interpreter is the first request's: with one core
+        for Python at a time, work started earlier delays its handshake."""
+        with self._lock:
+            if self._held is not None:
+                future: Future[T] = Future()
+                self._held.append((future, work))
+                return future
+        return self.background(work)
+
+    def release(self) -> None:
+        """Start the held work (once the first request is out, or when a caller waits for
+        it); the later modules' imports start too."""
+        with self._lock:
+            held, self._held = self._held, None
+            closed = self._closed
+        if held is None:
+            return
+        if not closed:
+            from netcheck import warmup
+
+            warmup.start()
+        for future, work in held:
+            if closed:
+                future.set_exception(RuntimeError("the run had ended"))
+            else:
+                self._start_held(future, work)
+
+    def _start_held(self, future: Future[T], work: Callable[[], T]) -> None:
+        self.background(lambda: _complete(future, work))
+
     def once(self, key: str, work: Callable[[], T]) -> Future[T]:
-        """``work`` started in the background the first time ``key`` is asked for; later
-        callers share its result."""
+        """``work`` started (as :meth:`later` work) the first time ``key`` is asked for;
+        later callers share its result."""
         with self._lock:
             if key not in self.started:
-                self.started[key] = self.background(work)
+                self.started[key] = self.later(work)
             return self.started[key]
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self.release()  # nothing new starts; held futures end, so no one waits on them
         self.pool.close_all()
         if self._workers is not None:
             self._workers.shutdown(wait=False, cancel_futures=True)
+
+
+def _complete(future: Future[T], work: Callable[[], T]) -> None:
+    try:
+        future.set_result(work())
+    except BaseException as exc:  # noqa: BLE001 - handed to whoever waits
+        future.set_exception(exc)

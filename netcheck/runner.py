@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin
 
-from netcheck import warmup
 from netcheck.model import Code, Hop, NotSent, Step, StepResult, failed, skipped
 from netcheck.opening import open_ahead
 from netcheck.progress import SILENT, Progress
@@ -142,7 +141,6 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         run.finished_at = dt.datetime.now(dt.UTC)
         return run
 
-    warmup.start()  # what comes after the first request, imported while it waits
     try:
         final = _resource(run, prepared, context, url, observer)
         flow = False

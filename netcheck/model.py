@@ -5,10 +5,14 @@ Everything here is plain data. The report module turns it into JSON; the CLI ren
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 
 class Step(StrEnum):
@@ -249,6 +253,27 @@ class StepResult:
     # every URL tried for this step, in order (discovery tries several); the hops above are
     # those of the decisive one
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    # evidence for some hops still being worked out in the background (the other clients'
+    # proxy decisions, a local lookup): notes and details, never a failure, so the flow goes
+    # on without it; settle() adds it before the step is shown or reported
+    pending: list[tuple[Hop, Future[Callable[[HopResult], HopResult]]]] = field(
+        default_factory=list, repr=False, compare=False)
+    _settling: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                      compare=False)
+
+    def settle(self, timeout: float | None = None) -> None:
+        """Add the pending evidence to its hops, waiting at most ``timeout`` seconds for each
+        piece (what is not there by then, or failed, is left out)."""
+        with self._settling:
+            while self.pending:
+                hop, future = self.pending.pop(0)
+                try:
+                    complete = future.result(timeout)
+                except Exception:  # noqa: BLE001 - evidence only: the hop stands without it
+                    continue
+                at = next((i for i, result in enumerate(self.hops) if result.hop is hop), None)
+                if at is not None:
+                    self.hops[at] = complete(self.hops[at])
 
     @property
     def ran(self) -> bool:

@@ -139,19 +139,15 @@ class Walk:
             for hop in self.order:
                 if hop not in done:
                     self.skip(hop, why)
-        self.amend()
+        self.hand_over_evidence()
         return self.result
 
-    def amend(self) -> None:
-        """Complete the results that were worked out while the request went on."""
-        hops = self.result.step.hops
+    def hand_over_evidence(self) -> None:
+        """What is worked out while the request went on is added to the step later
+        (:meth:`StepResult.settle`): the flow does not wait for it."""
         if self.amendments:
-            self.run_context.release()  # held work this waits for must have started
-        for name, future in self.amendments:
-            complete = future.result()
-            at = next((i for i, result in enumerate(hops) if result.hop is name), None)
-            if at is not None:
-                hops[at] = complete(hops[at])
+            self.run_context.release()  # the held work it needs must have started
+            self.result.step.pending.extend(self.amendments)
 
     def _deadline_hit(self) -> bool:
         return any(h.code is Code.RUN_DEADLINE_EXCEEDED for h in self.result.step.hops)

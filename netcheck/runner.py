@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported in run_check, once the first connection is opening
     from netcheck.settings.check import Prepared
 
 MAX_REDIRECTS = 5
+EVIDENCE_WAIT = 0.5  # s, at least, for each piece of a step's evidence once the flow is done
 
 
 @dataclass
@@ -157,6 +158,9 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
             from netcheck.oauth.flow import run_flow
 
             run.steps.extend(run_flow(_flow_context(run, prepared, context, final, observer)))
+        # the evidence the flow did not wait for, before close() cancels what has not started
+        for step in run.steps:
+            step.settle(max(context.deadline.remaining(), EVIDENCE_WAIT))
     finally:
         context.close()
     run.deadline_reached = context.deadline.expired

@@ -45,3 +45,55 @@ def test_an_error_in_held_work_reaches_the_waiter():
     with pytest.raises(ZeroDivisionError):
         future.result(timeout=5)
     run.close()
+
+
+def test_settle_adds_evidence_and_leaves_out_what_failed_or_is_late():
+    from concurrent.futures import Future
+
+    from netcheck.model import Hop, HopResult, Status, Step, StepResult
+
+    step = StepResult(step=Step.RESOURCE, url="https://mcp.test/mcp", hops=[
+        HopResult(hop=Hop.PROXY_RESOLVE, status=Status.OK, message="direct"),
+        HopResult(hop=Hop.DNS, status=Status.OK, message="resolved")])
+    ready: Future = Future()
+    ready.set_result(lambda r: r.noted("other clients agree", warn=False))
+    broken: Future = Future()
+    broken.set_exception(RuntimeError("evidence failed"))
+    late: Future = Future()  # never completes
+    step.pending += [(Hop.PROXY_RESOLVE, ready), (Hop.DNS, broken), (Hop.DNS, late)]
+    step.settle(timeout=0.1)
+    assert list(step.hops[0].notes) == ["other clients agree"]
+    assert not step.hops[1].notes and step.ok and not step.pending
+
+
+def test_the_flow_does_not_wait_for_a_step_s_evidence(run_cli, pki, dns_server, monkeypatch):
+    """The other clients' proxy decisions for the MCP server's URL take 1.5 s here: the next
+    request goes out meanwhile, and the report still has them."""
+    import time
+
+    from netcheck.hops import proxy_resolve
+    from tests.conftest import client_cert_args
+    from tests.sdk_lab import SdkLab, Variant
+
+    original, calls = proxy_resolve.compare, []
+
+    def slow_for_the_resource(env, url, profile):  # type: ignore[no-untyped-def]
+        calls.append((time.monotonic(), url))
+        if url.endswith("/mcp"):
+            time.sleep(1.5)
+        return original(env, url, profile)
+
+    monkeypatch.setattr(proxy_resolve, "compare", slow_for_the_resource)
+    lab = SdkLab(pki, Variant())
+    try:
+        result = run_cli("check", lab.mcp_url, "--public-roots", pki.path("public-ca.pem"),
+                         "--dns-server", dns_server.address, "--timeout", "5",
+                         *client_cert_args(pki))
+    finally:
+        lab.close()
+    assert result.status == 0, result.stdout
+    first_at = calls[0][0]
+    metadata_at = next(at for at, url in calls if "/.well-known/" in url)
+    assert metadata_at - first_at < 1.0  # sent while the first step's evidence was worked out
+    resource = next(s for s in result.report["steps"] if s["step"] == "resource")
+    assert "all_clients" in resource["hops"][0]["details"]

@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 
+EVIDENCE_WAIT = 10.0  # s, at most, for a step's evidence before it is shown without it
+
+
 @dataclass
 class Wait:
     step: Step
@@ -99,10 +102,17 @@ class LiveRun:
             self.waits = [w for w in self.waits if w.step is not result.step]
         if self.quiet or self.hold:
             return
-        with self.printing:  # steps may finish in several threads; lines never interleave
+        with self.printing:
             self.unprinted.append(result)
-            if self.terminal or result.step is not Step.SETTINGS:
-                self.show()
+        if self.terminal or result.step is not Step.SETTINGS:
+            # printed by another thread: a step is shown with its evidence (StepResult.settle),
+            # which the flow does not wait for
+            threading.Thread(target=self._show_locked, daemon=True,
+                             name="netcheck-print").start()
+
+    def _show_locked(self) -> None:
+        with self.printing:  # steps may finish in several threads; lines never interleave
+            self.show()
 
     # --- the terminal ----------------------------------------------------------------------
 
@@ -124,6 +134,7 @@ class LiveRun:
                 "client_profile": {"name": self.run.settings.profile.name},
                 "label": self.label})
         for result in self.unprinted:
+            result.settle(EVIDENCE_WAIT)
             render_step(self.console, build_step(self.run, result), verbose=self.verbose)
         self.unprinted.clear()
 

@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ def check_report_path(value: str, *, default: str) -> ReportPath:
     if not folder.is_dir():
         raise UsageError(f"--json {value}: the folder {folder} does not exist")
     try:
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".netcheck-", suffix=".probe")
+        fd, probe = _new_file(folder, ".netcheck-", ".probe")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
@@ -51,6 +50,21 @@ def check_report_path(value: str, *, default: str) -> ReportPath:
                          f"({exc.strerror or exc}); name another path or use --no-json"
                          ) from exc
     return ReportPath(path, keep_previous=value == default)
+
+
+def _new_file(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """A file only this process has opened (created exclusively, mode 0600, never through a
+    link), as ``tempfile.mkstemp`` makes one; without importing tempfile and random, which
+    would delay the first connection (the report path is checked before it opens)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | \
+        getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}{suffix}")
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
 
 
 def _special(path: Path) -> bool:
@@ -78,7 +92,7 @@ def write_report_file(report: dict[str, Any], target: ReportPath) -> str:
         was = path.lstat().st_mode
     except OSError:
         was = None
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, temporary = _new_file(path.parent, f".{path.name}.", ".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

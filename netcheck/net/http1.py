@@ -12,7 +12,6 @@ encoding is left as it came.
 
 from __future__ import annotations
 
-import email.utils
 import html
 import re
 import time
@@ -73,6 +72,8 @@ class HttpResponse:
         value = self.header("date")
         if not value:
             return None
+        import email.utils  # here: the first connection opens before this is needed
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # (pattern over subject/issuer text, product name). Order: most specific first.
@@ -34,13 +35,19 @@ PRODUCTS: tuple[tuple[str, str], ...] = (
     (r"squid", "Squid (ssl-bump)"),
     (r"proxy\.py", "proxy.py"),
 )
-_COMPILED = tuple((re.compile(p, re.IGNORECASE), name) for p, name in PRODUCTS)
+
+
+@functools.cache
+def _compiled() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The patterns, compiled when a chain is first looked at (not when the TLS hop is
+    imported, which happens before the first handshake)."""
+    return tuple((re.compile(p, re.IGNORECASE), name) for p, name in PRODUCTS)
 
 
 def product_in(names: list[str]) -> str | None:
     """The inspection product named by any of ``names`` (subjects and issuers), if one is."""
     for text in names:
-        for pattern, product in _COMPILED:
+        for pattern, product in _compiled():
             if pattern.search(text):
                 return product
     return None

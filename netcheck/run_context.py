@@ -55,8 +55,14 @@ class RunContext:
             return self.tls_contexts[key]
 
     def background(self, work: Callable[[], T]) -> Future[T]:
-        """Run ``work`` while the caller goes on (its own waits are bounded)."""
+        """Run ``work`` while the caller goes on (its own waits are bounded); once the run is
+        closed, nothing starts (a request still in flight past the deadline gets an ended
+        future, not an error)."""
         with self._lock:
+            if self._closed:
+                ended: Future[T] = Future()
+                ended.set_exception(RuntimeError("the run had ended"))
+                return ended
             if self._workers is None:
                 self._workers = ThreadPoolExecutor(BACKGROUND_WORKERS,
                                                    thread_name_prefix="netcheck-background")

@@ -97,3 +97,11 @@ def test_the_flow_does_not_wait_for_a_step_s_evidence(run_cli, pki, dns_server, 
     assert metadata_at - first_at < 1.0  # sent while the first step's evidence was worked out
     resource = next(s for s in result.report["steps"] if s["step"] == "resource")
     assert "all_clients" in resource["hops"][0]["details"]
+
+
+def test_work_asked_for_after_the_run_closed_gets_an_ended_future():
+    run = RunContext.start(10.0, True)
+    run.close()
+    for future in (run.background(lambda: 1), run.later(lambda: 2)):
+        with pytest.raises(RuntimeError, match="ended"):
+            future.result(timeout=1)

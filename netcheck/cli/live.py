@@ -33,7 +33,7 @@ from netcheck.model import (
     failed,
     skipped,
 )
-from netcheck.model import internal_error as pipeline_internal_error
+from netcheck.model import internal_error as bug_in_step
 from netcheck.net.deadline import seconds
 from netcheck.redaction import redact_url
 from netcheck.runner import CheckRun
@@ -202,7 +202,7 @@ class LiveRun:
             if not flight:  # every step had finished: the report is whole
                 interrupted = False
             elif internal_error is not None:
-                steps.append(pipeline_internal_error(flight[0], internal_error))
+                steps.append(bug_in_step(flight[0], internal_error))
             elif interrupted:
                 steps += [self._in_flight(step) for step in flight]
         return dataclasses.replace(

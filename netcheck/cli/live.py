@@ -75,6 +75,7 @@ class LiveRun:
         self.finished: list[StepResult] = []
         self.seen: dict[Step, list[HopResult]] = {}  # hops of the steps in flight
         self.status: Any = None
+        self.evidence_wait = EVIDENCE_WAIT  # none once the run is cut short: show what is in
 
     # --- the run's notifications (from any thread) -----------------------------------------
 
@@ -134,7 +135,7 @@ class LiveRun:
                 "client_profile": {"name": self.run.settings.profile.name},
                 "label": self.label})
         for result in self.unprinted:
-            result.settle(EVIDENCE_WAIT)
+            result.settle(self.evidence_wait)
             render_step(self.console, build_step(self.run, result), verbose=self.verbose)
         self.unprinted.clear()
 
@@ -192,6 +193,7 @@ class LiveRun:
         """The run as far as it got: the finished steps, then each step in flight (or the next
         one, if none was): interrupted, with the hops it had done and the one it was waiting
         on; after a bug, as an ``internal_error`` diagnosis (the bug's type, not its text)."""
+        self.evidence_wait = 0.0
         with self.lock:
             steps = list(self.finished)
             flight = sorted({*self.seen, *(w.step for w in self.waits)},

@@ -247,4 +247,22 @@ def client_cert_args(pki: Pki, name: str = "client") -> list[str]:
     return ["--cert", pki.path(f"{name}.pem"), "--key", pki.path(f"{name}.key")]
 
 
+@pytest.fixture
+def lab_args(pki: Pki, dns_server: servers.DnsServer) -> list[str]:
+    """What a check of an :class:`~tests.sdk_lab.SdkLab` needs: its CA as the public roots,
+    the test's resolver and the client certificate."""
+    return ["--public-roots", pki.path("public-ca.pem"), "--dns-server", dns_server.address,
+            "--timeout", "3", *client_cert_args(pki)]
+
+
+@pytest.fixture(scope="session")
+def healthy_lab(pki: Pki) -> Iterator[Any]:
+    """One healthy MCP Python SDK lab for the session (tests that change it make their own)."""
+    from tests.sdk_lab import SdkLab
+
+    lab = SdkLab(pki)
+    yield lab
+    lab.close()
+
+
 __all__ = ["PASSPHRASE", "PROXY_PASSWORD", "PROXY_USER", "CliResult", "client_cert_args"]

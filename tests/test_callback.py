@@ -22,18 +22,11 @@ from netcheck.oauth import callback
 from netcheck.oauth.loopback import Machine, bind_and_release, plan_callback
 from netcheck.oauth.redirect_uri import rejection
 from netcheck.profiles import PROFILES
-from tests.conftest import client_cert_args
 from tests.sdk_lab import SdkLab, Variant
 
 CLAUDE = PROFILES["claude-code"].callback
 NODE = PROFILES["node"].callback
 NOTHING_REMOTE = Machine(exists=lambda path: False)
-
-
-@pytest.fixture
-def lab_args(pki, dns_server) -> list[str]:  # type: ignore[no-untyped-def]
-    return ["--public-roots", pki.path("public-ca.pem"), "--dns-server", dns_server.address,
-            "--timeout", "3", *client_cert_args(pki)]
 
 
 @pytest.fixture

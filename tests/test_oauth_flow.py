@@ -3,7 +3,6 @@ routes, behind TLS that requires client certificates, directly and through proxy
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,26 +11,13 @@ from mcp.client.auth.utils import (
     build_protected_resource_metadata_discovery_urls,
 )
 
-from tests.conftest import PROXY_PASSWORD, PROXY_USER, client_cert_args
+from tests.conftest import PROXY_PASSWORD, PROXY_USER
 from tests.sdk_lab import SdkLab, Variant
 
 OAUTH_STEPS = ["protected_resource_metadata", "authorization_server_metadata",
                "client_registration", "authorization_endpoint", "token_endpoint",
                "token_refresh"]  # the steps that send a request
 FLOW_STEPS = [*OAUTH_STEPS[:4], "callback", *OAUTH_STEPS[4:]]  # callback: checked locally
-
-
-@pytest.fixture
-def lab_args(pki, dns_server) -> list[str]:  # type: ignore[no-untyped-def]
-    return ["--public-roots", pki.path("public-ca.pem"), "--dns-server", dns_server.address,
-            "--timeout", "3", *client_cert_args(pki)]
-
-
-@pytest.fixture(scope="session")
-def healthy_lab(pki) -> Iterator[SdkLab]:  # type: ignore[no-untyped-def]
-    lab = SdkLab(pki)
-    yield lab
-    lab.close()
 
 
 @pytest.fixture

@@ -66,14 +66,13 @@ def test_settle_adds_evidence_and_leaves_out_what_failed_or_is_late():
     assert not step.hops[1].notes and step.ok and not step.pending
 
 
-def test_the_flow_does_not_wait_for_a_step_s_evidence(run_cli, pki, dns_server, monkeypatch):
+def test_the_flow_does_not_wait_for_a_step_s_evidence(run_cli, healthy_lab, lab_args,
+                                                       monkeypatch):
     """The other clients' proxy decisions for the MCP server's URL take 1.5 s here: the next
     request goes out meanwhile, and the report still has them."""
     import time
 
     from netcheck.hops import proxy_resolve
-    from tests.conftest import client_cert_args
-    from tests.sdk_lab import SdkLab, Variant
 
     original, calls = proxy_resolve.compare, []
 
@@ -84,13 +83,7 @@ def test_the_flow_does_not_wait_for_a_step_s_evidence(run_cli, pki, dns_server, 
         return original(env, url, profile)
 
     monkeypatch.setattr(proxy_resolve, "compare", slow_for_the_resource)
-    lab = SdkLab(pki, Variant())
-    try:
-        result = run_cli("check", lab.mcp_url, "--public-roots", pki.path("public-ca.pem"),
-                         "--dns-server", dns_server.address, "--timeout", "5",
-                         *client_cert_args(pki))
-    finally:
-        lab.close()
+    result = run_cli("check", healthy_lab.mcp_url, *lab_args)
     assert result.status == 0, result.stdout
     first_at = calls[0][0]
     metadata_at = next(at for at, url in calls if "/.well-known/" in url)

@@ -257,8 +257,8 @@ class StepResult:
     # proxy decisions, a local lookup): notes and details, never a failure, so the flow goes
     # on without it; settle() adds it before the step is shown or reported
     pending: list[tuple[Hop, Future[Callable[[HopResult], HopResult]]]] = field(
-        default_factory=list, repr=False, compare=False)
-    _settling: threading.Lock = field(default_factory=threading.Lock, repr=False,
+        default_factory=list, init=False, repr=False, compare=False)
+    _settling: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
                                       compare=False)
 
     def settle(self, timeout: float | None = None) -> None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # imported in run_check, once the first connection is opening
     from netcheck.settings.check import Prepared
 
 MAX_REDIRECTS = 5
-EVIDENCE_WAIT = 0.5  # s, at least, for each piece of a step's evidence once the flow is done
+EVIDENCE_AFTER_DEADLINE = 0.5  # s for each piece of evidence still out when the deadline passed
 
 
 @dataclass
@@ -160,7 +160,7 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
             run.steps.extend(run_flow(_flow_context(run, prepared, context, final, observer)))
         # the evidence the flow did not wait for, before close() cancels what has not started
         for step in run.steps:
-            step.settle(max(context.deadline.remaining(), EVIDENCE_WAIT))
+            step.settle(max(context.deadline.remaining(), EVIDENCE_AFTER_DEADLINE))
     finally:
         context.close()
     run.deadline_reached = context.deadline.expired

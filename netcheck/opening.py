@@ -136,6 +136,8 @@ class Opener:
             if sock is not None:
                 with contextlib.suppress(OSError):
                     sock.close()
+        finally:
+            self.run.first_flight.set()  # no ClientHello of ours to wait for any more
         return opened
 
     # --- the hops --------------------------------------------------------------------------
@@ -171,7 +173,8 @@ class Opener:
 
             prepared = self.prepared
             stream = hop(lambda: proxy_tls.establish(
-                tcp_stream, proxy, prepared, self.timeout, self._context("proxy")))
+                tcp_stream, proxy, prepared, self.timeout, self._context("proxy"),
+                on_first_flight=self.run.first_flight.set))
         else:
             record(skipped(Hop.PROXY_TLS, "no https:// proxy"))
         if proxy is not None and proxy.scheme.startswith("socks"):
@@ -190,10 +193,10 @@ class Opener:
             from netcheck.hops import tls
 
             handshake = hop(lambda: tls.establish(
-                stream, target.hostname, identity=prepared.identity, trust=prepared.trust,
+                stream, target.hostname, identity=prepared.identity, trust=lambda: prepared.trust,
                 profile=self.settings.profile, via_proxy=proxy is not None,
                 timeout=self.timeout, date_skew_s=opened.date_skew_s,
-                context=self._context("server")))
+                context=self._context("server"), on_first_flight=self.run.first_flight.set))
             if handshake.stream is None:  # the server ended the handshake over our certificate
                 hop(lambda: Outcome(judge_client_cert(self.prepared, handshake.facts,
                                                       handshake.cert_failure)))
@@ -294,12 +297,13 @@ def pool_key(proxy: ProxyURL | None, target: Target, offers_cert: bool) -> PoolK
 
 
 def open_ahead(url: str, step: Step, count: int, prepared: Prepared | Future[Prepared],
-               run: RunContext, settings: Settings | None = None) -> None:
+               run: RunContext, settings: Settings | None = None) -> bool:
     """Start opening ``count`` connections to ``url``'s origin, over the route its requests
     will take: for requests that go out side by side once an answer comes, or for the first
-    request while the settings step (``prepared``, then a future) runs."""
+    request while the settings step (``prepared``, then a future) runs. Returns whether any
+    started."""
     if not run.pool.enabled or run.deadline.expired:
-        return
+        return False
     if isinstance(prepared, Future):
         assert settings is not None
         offers_cert = settings.cert is not None
@@ -307,9 +311,9 @@ def open_ahead(url: str, step: Step, count: int, prepared: Prepared | Future[Pre
         settings, offers_cert = prepared.settings, prepared.identity is not None
     decided = proxy_resolve.decide(settings.env, url, settings.profile, settings.origins)
     if decided.result.failed:
-        return
+        return False
     target = Target.parse(url)
     bypass = decided.result.details.get("no_proxy_entry")
     timeout = min(settings.timeout, max(run.deadline.remaining(), 0.05))
     opener = Opener(target, step, decided.value, bypass, prepared, run, timeout, settings)
-    run.pool.ahead(pool_key(decided.value, target, offers_cert), count, opener.open)
+    return run.pool.ahead(pool_key(decided.value, target, offers_cert), count, opener.open) > 0

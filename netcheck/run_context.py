@@ -35,6 +35,9 @@ class RunContext:
                                                                      repr=False)
     _closed: bool = field(default=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # set once the first connection's ClientHello is on the wire, or once it stopped short of
+    # TLS: until then, CPU-bound work on the main thread would delay that handshake
+    first_flight: threading.Event = field(default_factory=threading.Event, repr=False)
     _workers: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     @classmethod

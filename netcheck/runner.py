@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported in run_check, once the first connection is opening
     from netcheck.settings.check import Prepared
 
 MAX_REDIRECTS = 5
+FIRST_FLIGHT_WAIT = 0.5  # s the trust stores wait for the first ClientHello to go out
 EVIDENCE_AFTER_DEADLINE = 0.5  # s for each piece of evidence still out when the deadline passed
 
 
@@ -103,7 +104,8 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     # the MCP server's URL is known now: its connection opens while the rest of netcheck is
     # imported (certificates, TLS, the hops after the connection) and the settings checked
     ready: Future[Prepared] = Future()
-    open_ahead(url, Step.RESOURCE, 1, ready, context, settings)
+    if not open_ahead(url, Step.RESOURCE, 1, ready, context, settings):
+        context.first_flight.set()  # no connection opening: nothing to make room for
     try:
         from netcheck.settings.check import begin_settings, finish_settings
 
@@ -116,6 +118,9 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
             if url.startswith("https:"):
                 context.tls_context("server", prepared.identity)
             ready.set_result(prepared)
+            # reading the trust stores is CPU the opener's thread would wait for: it starts
+            # once the ClientHello is out, and is done while the server's answer travels
+            context.first_flight.wait(FIRST_FLIGHT_WAIT)
         finish_settings(settings_step, prepared)
     except BaseException as exc:
         if not ready.done():

@@ -123,3 +123,42 @@ def test_the_first_connection_opens_before_tls_is_imported():
     done = subprocess.run([sys.executable, "-c", OPENING_PROBE, ",".join(heavy)], env=_env(),
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.stdout.splitlines()[-1] == "1 [[]]", done.stdout + done.stderr
+
+
+FIRST_FLIGHT_PROBE = """
+import socket, sys, threading, time
+import netcheck.settings.check as check
+listener = socket.create_server(("127.0.0.1", 0))
+hello = []
+def serve():
+    conn, _ = listener.accept()
+    conn.settimeout(5)
+    if conn.recv(5)[:1] == b"\\x16":  # a TLS handshake record: the ClientHello
+        hello.append(time.monotonic())
+    time.sleep(0.5)
+    conn.close()
+threading.Thread(target=serve, daemon=True).start()
+original = check._check_trust
+read_at = []
+def slow_trust(settings):
+    read_at.append(time.monotonic())
+    time.sleep(0.5)  # a large system store on a slow disk
+    return original(settings)
+check._check_trust = slow_trust
+from netcheck.cli import main
+main(["check", f"https://127.0.0.1:{listener.getsockname()[1]}/mcp", "--no-json", "--quiet",
+      "--timeout", "3"])
+# before the read ends: sent first (the listener's clock may see it a moment after the read
+# began); a handshake that waited for the stores would arrive 0.5 s after
+print(bool(hello) and bool(read_at) and hello[0] < read_at[0] + 0.25)
+"""
+
+
+def test_the_first_client_hello_leaves_before_the_trust_stores_are_read():
+    """The handshake does not verify, so its ClientHello goes out before the trust stores are
+    read (a slow read here: 0.5 s); reading them, CPU the sending thread would wait for,
+    starts once it is out and is done while the server's answer travels."""
+    env = {k: v for k, v in _env().items() if "proxy" not in k.lower()}
+    done = subprocess.run([sys.executable, "-c", FIRST_FLIGHT_PROBE], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.stdout.splitlines()[-1:] == ["True"], done.stdout + done.stderr

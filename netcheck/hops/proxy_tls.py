@@ -8,6 +8,7 @@ Code presents it to every TLS peer that asks (measured).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from netcheck.hops import tls
@@ -18,12 +19,13 @@ from netcheck.settings.check import Prepared
 
 
 def establish(inner: Stream, proxy: ProxyURL, prepared: Prepared, timeout: float,
-              context: Any) -> Outcome[TlsStream]:
+              context: Any, on_first_flight: Callable[[], None] | None = None
+              ) -> Outcome[TlsStream]:
     """TLS to ``proxy`` over ``inner`` (the TCP connection to it)."""
     outcome = tls.establish(inner, proxy.host, identity=prepared.identity,
-                            trust=prepared.trust, profile=prepared.settings.profile,
+                            trust=lambda: prepared.trust, profile=prepared.settings.profile,
                             via_proxy=False, timeout=timeout, context=context,
-                            hop=Hop.PROXY_TLS)
+                            hop=Hop.PROXY_TLS, on_first_flight=on_first_flight)
     handshake = outcome.value
     if outcome.result.failed or handshake is None:
         return Outcome(outcome.result)

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -74,14 +75,18 @@ class Handshake:
 
 
 def establish(inner: Stream, host: str, *, identity: ClientIdentity | None,
-              trust: TrustSetup, profile: Profile, via_proxy: bool, timeout: float,
-              date_skew_s: float | None = None, context: Any = None,
-              hop: Hop = Hop.TLS) -> Outcome[Handshake]:
+              trust: Callable[[], TrustSetup], profile: Profile, via_proxy: bool,
+              timeout: float, date_skew_s: float | None = None, context: Any = None,
+              hop: Hop = Hop.TLS, on_first_flight: Callable[[], None] | None = None
+              ) -> Outcome[Handshake]:
     """Handshake over ``inner`` (a TCP connection, or a TLS session to a proxy) and judge the
-    peer's chain. ``context``: one :func:`make_context` made for ``identity`` earlier in the
-    run, if there is one; ``hop``: TLS to the server, or to an https:// proxy."""
+    peer's chain. ``trust`` is asked for only once the chain is in: the stores may still be
+    being read while the handshake travels. ``context``: one :func:`make_context` made for
+    ``identity`` earlier in the run, if there is one; ``hop``: TLS to the server, or to an
+    https:// proxy; ``on_first_flight``: called once the ClientHello is sent."""
     sni = None if is_ip(host) else host
     stream = inner.start_tls(context or make_context(identity), sni, alpn=[b"http/1.1"])
+    stream.on_first_flight = on_first_flight
     try:
         stream.handshake(Deadline(timeout))
     except TlsFailure as exc:
@@ -89,14 +94,14 @@ def establish(inner: Stream, host: str, *, identity: ClientIdentity | None,
         stream.close()
         if not _is_client_cert_failure(exc, stream):
             return Outcome(_handshake_failure(exc, host, via_proxy, timeout, stream, hop))
-        result = judge_chain(stream, host, trust, profile, via_proxy, date_skew_s, hop).noted(
+        result = judge_chain(stream, host, trust(), profile, via_proxy, date_skew_s, hop).noted(
             f"the handshake then ended with the server's alert: {exc.reason}", warn=False)
         return Outcome(result, Handshake(None, stream.facts,
                                          cert_failure=None if result.failed else exc))
     except (StreamTimeout, StreamClosed) as exc:
         stream.close()
         return Outcome(_handshake_failure(exc, host, via_proxy, timeout, stream, hop))
-    result = judge_chain(stream, host, trust, profile, via_proxy, date_skew_s, hop)
+    result = judge_chain(stream, host, trust(), profile, via_proxy, date_skew_s, hop)
     if result.failed:
         stream.close()
         return Outcome(result)

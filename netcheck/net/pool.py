@@ -85,20 +85,22 @@ class ConnectionPool:
         for old in extra:
             old.close()
 
-    def ahead(self, key: PoolKey, count: int, open_one: Callable[[], Opened]) -> None:
+    def ahead(self, key: PoolKey, count: int, open_one: Callable[[], Opened]) -> int:
         """Start opening up to ``count`` connections for ``key`` in the background (fewer when
-        some are already on their way or idle); does nothing when reuse is off."""
+        some are already on their way or idle); does nothing when reuse is off. Returns how
+        many it started."""
         if not self.enabled or count <= 0:
-            return
+            return 0
         with self._lock:
             if self._closed:
-                return
+                return 0
             have = len(self._idle.get(key, [])) + len(self._ahead.get(key, []))
             futures: list[Future[Opened]] = [Future() for _ in range(count - have)]
             self._ahead.setdefault(key, []).extend(futures)
         for future in futures:
             threading.Thread(target=self._open, args=(future, open_one), daemon=True,
                              name="netcheck-open-ahead").start()
+        return len(futures)
 
     def _open(self, future: Future[Opened], open_one: Callable[[], Opened]) -> None:
         try:

@@ -18,6 +18,7 @@ import contextlib
 import re
 import select
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -153,6 +154,8 @@ class TlsStream:
         self.conn.set_app_data(self)  # for the context's info callback, see watch_handshakes
         self.conn.set_connect_state()
         self._eof = False
+        # called once, when the first flight (the ClientHello) has been handed to ``inner``
+        self.on_first_flight: Callable[[], None] | None = None
         if server_name:
             self.conn.set_tlsext_host_name(_sni_bytes(server_name))
         if alpn:
@@ -175,6 +178,9 @@ class TlsStream:
             if not data:
                 return
             self.inner.sendall(data, deadline)
+            if self.on_first_flight is not None:
+                told, self.on_first_flight = self.on_first_flight, None
+                told()
 
     def _call(self, op: Any, *args: Any, deadline: Deadline) -> Any:
         SSL = self._SSL

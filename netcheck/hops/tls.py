@@ -13,7 +13,7 @@ import hashlib
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -34,9 +34,11 @@ from netcheck.net.streams import (
     watch_handshakes,
 )
 from netcheck.profiles import Profile
-from netcheck.settings.ca_fix import CaFix
 from netcheck.settings.client_identity import ClientIdentity
-from netcheck.settings.trust import ContentKey, TrustSetup
+
+if TYPE_CHECKING:  # the trust stores' modules load after the first ClientHello is out
+    from netcheck.settings.ca_fix import CaFix
+    from netcheck.settings.trust import ContentKey, TrustSetup
 
 # Alerts a server sends when it does not like (or did not get) a client certificate.
 CLIENT_CERT_ALERTS = frozenset({"certificate required", "unknown ca", "bad certificate",
@@ -293,6 +295,8 @@ def _judge_chain(stream: TlsStream, host: str, trust: TrustSetup, profile: Profi
         names.append(verified[-1].subject.rfc4514_string())
     product = product_in(names)
     details["interception_product"] = product
+    from netcheck.settings.ca_fix import CaFix
+
     fix = trust.fix or CaFix(profile.trust.ca_fix, profile.trust.ca_fix_adds, profile.client)
     if not ok:
         return _untrusted(host, chain, code, error, product, via_proxy, fix, date_skew_s,

@@ -119,10 +119,10 @@ class Walk:
     def waiting(self, hop: Hop) -> None:
         """Tell the run's progress listener that ``hop`` starts waiting (it hears the end too;
         a step's end clears any wait of it left open). The request goes out now: the work
-        held back for it starts (:meth:`RunContext.release`)."""
+        held back for it starts (:meth:`RunContext.request_out`)."""
         self.run_context.progress.hop_started(self.result.step.step, hop, self.timeout)
         if hop is Hop.HTTP:
-            self.run_context.release()
+            self.run_context.request_out()
 
     # --- the walk --------------------------------------------------------------------------
 

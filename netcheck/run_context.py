@@ -35,6 +35,11 @@ class RunContext:
                                                                      repr=False)
     _closed: bool = field(default=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # requests sent before the step that needs them asks (see prefetch()), by URL
+    prefetched: dict[str, Future[Any]] = field(default_factory=dict, repr=False)
+    _held_prefetches: list[tuple[Future[Any], Callable[[], Any]]] = field(
+        default_factory=list, repr=False)
+    _requests_out: bool = field(default=False, repr=False)
     # set once the first connection's ClientHello is on the wire, or once it stopped short of
     # TLS: until then, CPU-bound work on the main thread would delay that handshake
     first_flight: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -83,6 +88,16 @@ class RunContext:
                 return future
         return self.background(work)
 
+    def request_out(self) -> None:
+        """A request is on the wire: the requests held for that moment (:meth:`prefetch`) go
+        out, then the held work starts (:meth:`release`)."""
+        with self._lock:
+            prefetches, self._held_prefetches = self._held_prefetches, []
+            self._requests_out = True
+        for future, work in prefetches:
+            _start_thread(future, work)
+        self.release()
+
     def release(self) -> None:
         """Start the held work (once the first request is out, or when a caller waits for
         it); the later modules' imports start too."""
@@ -104,6 +119,33 @@ class RunContext:
     def _start_held(self, future: Future[T], work: Callable[[], T]) -> None:
         self.background(lambda: _complete(future, work))
 
+    def prefetch(self, url: str, work: Callable[[], T]) -> None:
+        """Start ``work``, the request for ``url`` a later step will most likely make, on a
+        thread of its own (not behind evidence work) once a request is on the wire
+        (:meth:`request_out`); the step takes its result with :meth:`take_prefetched`."""
+        future: Future[T] = Future()
+        with self._lock:
+            if self._closed or url in self.prefetched:
+                return
+            self.prefetched[url] = future
+            if not self._requests_out:  # it goes out once the first request is out
+                self._held_prefetches.append((future, work))
+                return
+        _start_thread(future, work)
+
+    def take_prefetched(self, url: str) -> Future[Any] | None:
+        """The request for ``url`` started ahead by :meth:`prefetch`, once (None if none)."""
+        with self._lock:
+            return self.prefetched.pop(url, None)
+
+    def drop_prefetches(self) -> None:
+        """No step will take what was sent ahead: what has not started never does."""
+        with self._lock:
+            held, self._held_prefetches = self._held_prefetches, []
+            self.prefetched.clear()
+        for future, _work in held:
+            future.set_exception(RuntimeError("no step needs it"))
+
     def once(self, key: str, work: Callable[[], T]) -> Future[T]:
         """``work`` started (as :meth:`later` work) the first time ``key`` is asked for;
         later callers share its result."""
@@ -113,6 +155,7 @@ class RunContext:
             return self.started[key]
 
     def close(self) -> None:
+        self.drop_prefetches()
         with self._lock:
             self._closed = True
         self.release()  # nothing new starts; held futures end, so no one waits on them
@@ -126,3 +169,8 @@ def _complete(future: Future[T], work: Callable[[], T]) -> None:
         future.set_result(work())
     except BaseException as exc:  # noqa: BLE001 - handed to whoever waits
         future.set_exception(exc)
+
+
+def _start_thread(future: Future[T], work: Callable[[], T]) -> None:
+    threading.Thread(target=_complete, args=(future, work), daemon=True,
+                     name="netcheck-prefetch").start()

@@ -104,7 +104,11 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     # the MCP server's URL is known now: its connection opens while the rest of netcheck is
     # imported (certificates, TLS, the hops after the connection) and the settings checked
     ready: Future[Prepared] = Future()
-    if not open_ahead(url, Step.RESOURCE, 1, ready, context, settings):
+    # two connections when the OAuth flow is checked: the second carries the protected-resource
+    # metadata request sent beside the first (netcheck.oauth.prefetch)
+    connections = 2 if run.options.oauth else 1
+    opening = open_ahead(url, Step.RESOURCE, connections, ready, context, settings)
+    if not opening:
         context.first_flight.set()  # no connection opening: nothing to make room for
     try:
         from netcheck.settings.check import begin_settings, finish_settings
@@ -148,6 +152,10 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         return run
 
     try:
+        if run.options.oauth and opening:  # not with --no-reuse: no connection ahead for it
+            from netcheck.oauth import prefetch
+
+            prefetch.start(url, prepared, context)
         final = _resource(run, prepared, context, url, observer)
         flow = False
         if final.step.ok and final.response is not None:
@@ -159,6 +167,8 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
                 final.step.notes.append(f"the server answered {final.response.status} without "
                                         "asking for authorization: no OAuth flow to check")
         progress.step_finished(final.step)  # with its notes: final now
+        if not flow:
+            context.drop_prefetches()
         if flow:
             from netcheck.oauth.flow import run_flow
 

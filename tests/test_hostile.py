@@ -223,7 +223,8 @@ def test_redirect_to_another_origin_keeps_credentials_and_certificate(
                             "--header", "Authorization: Bearer tok-not-for-others")
     assert_diagnosis(run, ("resource", "client_cert", "client_cert_required"))
     assert "did not present yours" in run.report["verdict"]["message"]
-    assert hostile_server.seen[0].headers["authorization"] == "Bearer tok-not-for-others"
+    initialize = next(r for r in hostile_server.seen if r.path == "/mcp")
+    assert initialize.headers["authorization"] == "Bearer tok-not-for-others"
     assert all(r.client_cert_subject is None for r in other.requests)
     assert all("authorization" not in r.headers for r in other.requests)
     assert "tok-not-for-others" not in json.dumps(run.report) + run.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -12,6 +13,8 @@ from netcheck.net.http1 import HttpResponse
 from netcheck.oauth.context import FlowContext
 from netcheck.pipeline import UrlProbe, probe
 from netcheck.redaction import redact_url
+
+AHEAD_GRACE_S = 1.0  # past the deadline, for a request sent ahead to record that it ran out
 
 
 @dataclass
@@ -48,6 +51,23 @@ def _outcome(result: UrlProbe) -> dict[str, Any]:
             "code": failure.code.value if failure and failure.code else None, "outcome": text}
 
 
+def _taken(ahead: Future[UrlProbe], step: Step, ctx: FlowContext) -> UrlProbe | None:
+    """The answer of the request sent ahead for this URL (see :mod:`netcheck.oauth.prefetch`),
+    its hops shown now; None if it is not there soon after the run's deadline (its own waits
+    end at the deadline, and it records where), or failed in netcheck (the step then sends
+    its own)."""
+    try:
+        result: UrlProbe = ahead.result(timeout=ctx.run.deadline.remaining() + AHEAD_GRACE_S)
+    except Exception:  # noqa: BLE001 - the step's own request decides instead
+        return None
+    if result.step.step is not step:
+        return None
+    if ctx.observer is not None:
+        for hop in result.step.hops:
+            ctx.observer(step, hop)
+    return result
+
+
 def fetch_in_order(ctx: FlowContext, step: Step, urls: list[str],
                    build: Callable[[str], HttpRequest], judge: Callable[[str], StatusJudge],
                    move_on: Callable[[int], bool]) -> Fetched:
@@ -56,8 +76,11 @@ def fetch_in_order(ctx: FlowContext, step: Step, urls: list[str],
     attempts: list[dict[str, Any]] = []
     decisive: UrlProbe | None = None
     for index, url in enumerate(urls):
-        result = probe(step, build(url), judge(url), ctx.prepared, ctx.run, ctx.observer,
-                       date_skew_s=ctx.date_skew_s)
+        ahead = ctx.run.take_prefetched(url) if index == 0 else None
+        result = _taken(ahead, step, ctx) if ahead is not None else None
+        if result is None:
+            result = probe(step, build(url), judge(url), ctx.prepared, ctx.run, ctx.observer,
+                           date_skew_s=ctx.date_skew_s)
         if result.date_skew_s is not None:
             ctx.date_skew_s = result.date_skew_s
         attempts.append(_outcome(result))

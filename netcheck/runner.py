@@ -152,6 +152,12 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         return run
 
     try:
+        if run.options.oauth:
+            # the OAuth steps' modules, while the first handshake travels (before the first
+            # request: no evidence or end-of-run import runs yet)
+            from netcheck import warmup
+
+            warmup.load("netcheck.oauth.flow")
         if run.options.oauth and opening:  # not with --no-reuse: no connection ahead for it
             from netcheck.oauth import prefetch
 

@@ -1,9 +1,14 @@
 """Importing, while the first requests wait on the network, what a check needs only later.
 
 Over a real network a check spends most of its time waiting for answers; Python's imports are
-CPU. The modules the first request needs are imported before it; those needed after it (the
-OAuth steps, the report, the terminal rendering) are imported by a thread started when the
-first request goes out, so their cost hides in its round trips instead of adding to them.
+CPU. The modules the first request needs are imported before it (the OAuth steps too, while
+its handshake travels: see ``runner.run_check``); those needed at the end (the report, the
+terminal rendering) are imported by a thread started when the first request goes out, so their
+cost hides in its round trips instead of adding to them.
+
+Once that thread runs, any thread importing what background threads import (those modules,
+and what the evidence imports: httpx, dnspython, importlib.metadata) goes through :func:`load`,
+the main thread included.
 """
 
 from __future__ import annotations
@@ -11,21 +16,24 @@ from __future__ import annotations
 import importlib
 import threading
 
-LATER = ("netcheck.oauth.flow", "netcheck.report.build", "netcheck.cli.render")
+LATER = ("netcheck.report.build", "netcheck.cli.render")
 
-# One import at a time off the main thread. Two threads importing modules that import each
+# One import at a time once threads import. Two threads importing modules that import each
 # other deadlock, which Python breaks by failing one of them (_DeadlockError): dnspython
 # imports importlib.metadata, which imports importlib.resources, which httpx (through
-# certifi) imports too, and these run in different threads of one check.
+# certifi) imports too, and these run in different threads of one check; the main thread
+# building the report (netcheck.versions: importlib.metadata) while this module's thread
+# imports the report and the rendering is another such pair.
 IMPORTS = threading.RLock()
 
 _started: threading.Thread | None = None
 
 
 def load(*names: str) -> None:
-    """Import ``names`` (from a thread that is not the main one) one import at a time."""
-    with IMPORTS:
-        for name in names:
+    """Import ``names``, one module at a time across threads (a module already imported costs
+    a lock and a lookup)."""
+    for name in names:
+        with IMPORTS:
             importlib.import_module(name)
 
 

@@ -48,6 +48,9 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
     delivery = Delivery(target, json_to_stdout, out, err, lambda: live.console)
 
     def finish(done: Any) -> dict[str, Any]:
+        from netcheck import warmup
+
+        warmup.load("netcheck.report", "netcheck.report.finish")
         from netcheck.report import build_report
         from netcheck.report.finish import finish_report
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from netcheck import __version__
+from netcheck import __version__, warmup
 from netcheck.model import (
     OAUTH_ORDER,
     ORDER,
@@ -125,6 +125,7 @@ class LiveRun:
 
     def show(self) -> None:
         """Print the header (once) and the steps finished since the last call."""
+        warmup.load("netcheck.cli.render", "netcheck.report.build")
         from netcheck.cli.render import render_header, render_step
         from netcheck.report.build import build_step
 
@@ -141,6 +142,7 @@ class LiveRun:
 
     def verdict(self, report: dict[str, Any]) -> None:
         """The last lines (after any step not shown yet; held, the whole finished report)."""
+        warmup.load("netcheck.cli.render")
         from netcheck.cli.render import render_report, render_verdict
 
         if self.hold:
@@ -168,6 +170,7 @@ class LiveRun:
 
     def line(self) -> Text:
         """The status line's text now."""
+        warmup.load("rich.text")
         from rich.text import Text
 
         with self.lock:

@@ -93,6 +93,9 @@ class SafeStream:
 def make_console(stream: SafeStream, environ: Mapping[str, str], *, no_color: bool = False,
                  ) -> Any:
     """The rich console the CLI prints with (see the module's docstring)."""
+    from netcheck import warmup
+
+    warmup.load("rich.console")
     from rich.console import Console
 
     terminal = stream.isatty()

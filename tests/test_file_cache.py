@@ -48,3 +48,31 @@ def test_certificates_follow_the_file(tmp_path: Path, pki: Pki) -> None:
     bundle.write_bytes(Path(pki.path("public-ca.pem")).read_bytes() * 2)
     second, _bad = certificates_in_file(str(bundle), "CA file")
     assert len(second) == 2 * len(first)
+
+
+def test_a_bundle_several_variables_name_is_read_once_into_a_store(pki: Pki,
+                                                                   monkeypatch) -> None:
+    """SSL_CERT_FILE, NODE_EXTRA_CA_CERTS and the like often all name the system bundle: the
+    store of the client's sources reads it once, and still trusts every certificate."""
+    from OpenSSL import crypto
+
+    from netcheck.settings import trust
+
+    read: list[str] = []
+    original = crypto.X509Store.load_locations
+
+    def counting(self, cafile, capath=None):  # type: ignore[no-untyped-def]
+        read.append(str(cafile))
+        return original(self, cafile, capath)
+
+    monkeypatch.setattr(crypto.X509Store, "load_locations", counting)
+    bundle = pki.path("public-ca.pem")
+    sources = [trust.load_source(name, f"env {name}", [bundle], public=False, what="file")
+               for name in ("SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS")]
+    sources.append(trust.load_source("extra", "--cacert", [pki.path("client-ca.pem")],
+                                     public=False, what="file"))
+    store = trust._new_store_of(sources)
+    assert read == [bundle, pki.path("client-ca.pem")]
+    for source in sources:
+        cert = crypto.X509.from_cryptography(source.certificates[0])
+        crypto.X509StoreContext(store, cert).verify_certificate()  # a root: trusted as itself

@@ -185,10 +185,12 @@ def _new_store_of(sources: list[TrustSource]) -> Any:
     """An OpenSSL store of ``sources``: OpenSSL reads their files itself (several times faster
     than converting parsed certificates one by one) and looks directories up by subject hash,
     as OpenSSL clients do; a file it refuses as a whole (a bad block among good ones) falls
-    back to the certificates we parsed from it."""
+    back to the certificates we parsed from it. A path several sources name (variables often
+    all point at the system bundle) is read once."""
     from OpenSSL import crypto
 
     store = crypto.X509Store()
+    loaded: set[str] = set()
     for source in sources:
         if not source.files and not source.dirs:  # a platform's store: certificates only
             for cert in source.certificates:
@@ -197,13 +199,17 @@ def _new_store_of(sources: list[TrustSource]) -> Any:
             continue
         try:
             for directory in source.dirs:
-                store.load_locations(None, directory)
+                if os.path.abspath(directory) not in loaded:
+                    store.load_locations(None, directory)
             for file in source.files:
-                store.load_locations(file)
+                if os.path.abspath(file) not in loaded:
+                    store.load_locations(file)
         except crypto.Error:
             for cert in source.certificates:
                 with contextlib.suppress(crypto.Error):  # already added from a good file
                     store.add_cert(crypto.X509.from_cryptography(cert))
+        # read, or its certificates added one by one: either way in the store now
+        loaded.update(os.path.abspath(path) for path in (*source.dirs, *source.files))
     return store
 
 

@@ -18,7 +18,6 @@ is tested on any machine (the boundary is simulated, not the logic).
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import warnings
 from collections.abc import Callable, Iterable
@@ -117,11 +116,15 @@ def _read_windows(enum: EnumCertificates) -> PlatformStore:
 
 
 def _run(args: list[str]) -> bytes:
+    import subprocess  # here: macOS only, and the trust stores are read on every check
+
     done = subprocess.run(args, capture_output=True, timeout=SECURITY_TIMEOUT, check=True)
     return done.stdout
 
 
 def _read_macos(run: RunCommand) -> PlatformStore:
+    import subprocess
+
     found = PlatformStore(origin="macOS system roots + System keychain (security "
                                  "find-certificate)", paths=list(MACOS_KEYCHAINS))
     problems = []

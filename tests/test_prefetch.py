@@ -89,3 +89,30 @@ def test_nothing_is_sent_early_without_the_flow_or_without_reuse(run_cli, serve,
     else:
         arrived = dict(handler.seen)
         assert arrived["401"] < arrived[WELL_KNOWN], handler.seen
+
+
+def test_an_early_request_whose_own_connection_failed_is_not_the_verdict():
+    """The extra connection failed before an answer (a proxy limiting tunnels, say): the step
+    asks again as the client would, over the connection the first request left open."""
+    from concurrent.futures import Future
+    from types import SimpleNamespace
+
+    from netcheck.model import Code, Hop, Step, StepResult, failed
+    from netcheck.oauth.fetch import _taken
+    from netcheck.pipeline import UrlProbe
+
+    ctx: Any = SimpleNamespace(observer=None, run=SimpleNamespace(
+        deadline=SimpleNamespace(remaining=lambda: 5.0)))
+
+    def answered(hop: Hop) -> Future[UrlProbe]:
+        step = StepResult(step=Step.PROTECTED_RESOURCE_METADATA, url="https://mcp.test/x")
+        step.hops.append(failed(hop, Code.HTTP_NOT_FOUND if hop is Hop.HTTP
+                                else Code.PROXY_FORBIDDEN, "no", "fix"))
+        future: Future[UrlProbe] = Future()
+        future.set_result(UrlProbe(step=step))
+        return future
+
+    prm = Step.PROTECTED_RESOURCE_METADATA
+    assert _taken(answered(Hop.PROXY_CONNECT), prm, ctx) is None
+    taken = _taken(answered(Hop.HTTP), prm, ctx)
+    assert taken is not None and taken.step.hops[0].code is Code.HTTP_NOT_FOUND

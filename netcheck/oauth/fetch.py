@@ -53,14 +53,17 @@ def _outcome(result: UrlProbe) -> dict[str, Any]:
 
 def _taken(ahead: Future[UrlProbe], step: Step, ctx: FlowContext) -> UrlProbe | None:
     """The answer of the request sent ahead for this URL (see :mod:`netcheck.oauth.prefetch`),
-    its hops shown now; None if it is not there soon after the run's deadline (its own waits
-    end at the deadline, and it records where), or failed in netcheck (the step then sends
-    its own)."""
+    its hops shown now. None, and the step sends its own request as the client would (over
+    the connection the first request left open), when: it is not there soon after the run's
+    deadline (its own waits end at the deadline, and it records where); it failed in netcheck;
+    or its own connection failed before an answer (a proxy limiting tunnels, a dropped
+    connection): a failure of the extra connection is not the client's."""
     try:
         result: UrlProbe = ahead.result(timeout=ctx.run.deadline.remaining() + AHEAD_GRACE_S)
     except Exception:  # noqa: BLE001 - the step's own request decides instead
         return None
-    if result.step.step is not step:
+    failure = result.step.first_failure()
+    if result.step.step is not step or (failure is not None and failure.hop is not Hop.HTTP):
         return None
     if ctx.observer is not None:
         for hop in result.step.hops:

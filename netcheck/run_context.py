@@ -138,7 +138,7 @@ class RunContext:
         with self._lock:
             return self.prefetched.pop(url, None)
 
-    def drop_prefetches(self) -> None:
+    def _drop_prefetches(self) -> None:
         """No step will take what was sent ahead: what has not started never does."""
         with self._lock:
             held, self._held_prefetches = self._held_prefetches, []
@@ -155,7 +155,7 @@ class RunContext:
             return self.started[key]
 
     def close(self) -> None:
-        self.drop_prefetches()
+        self._drop_prefetches()
         with self._lock:
             self._closed = True
         self.release()  # nothing new starts; held futures end, so no one waits on them

@@ -177,8 +177,6 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
             from netcheck.oauth.flow import run_flow
 
             run.steps.extend(run_flow(_flow_context(run, prepared, context, final, observer)))
-        else:
-            context.drop_prefetches()  # what has not gone out yet never does
         # the evidence the flow did not wait for, before close() cancels what has not started
         for step in run.steps:
             step.settle(max(context.deadline.remaining(), EVIDENCE_AFTER_DEADLINE))

@@ -19,6 +19,9 @@ def installed_versions(names: Sequence[str],
                                     if _normalized(n) in listed}
     missing = [n for n in names if n not in found]
     if missing:
+        from netcheck import warmup  # importlib.metadata: dnspython imports it in a thread
+
+        warmup.load("importlib.metadata")
         from importlib import metadata
 
         for name in missing:

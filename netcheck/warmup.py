@@ -21,9 +21,10 @@ LATER = ("netcheck.report.build", "netcheck.cli.render")
 # One import at a time once threads import. Two threads importing modules that import each
 # other deadlock, which Python breaks by failing one of them (_DeadlockError): dnspython
 # imports importlib.metadata, which imports importlib.resources, which httpx (through
-# certifi) imports too, and these run in different threads of one check; the main thread
-# building the report (netcheck.versions: importlib.metadata) while this module's thread
-# imports the report and the rendering is another such pair.
+# certifi) imports too, and these run in different threads of one check. The main thread
+# importing the report while this module's thread imported the OAuth steps, the report and
+# the rendering ended in one such deadlock too (an agreement case; which two modules closed
+# the cycle was not pinned down): so every thread goes through load() for these.
 IMPORTS = threading.RLock()
 
 _started: threading.Thread | None = None

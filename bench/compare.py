@@ -13,7 +13,8 @@ interleaved runs:
   import floor       ``python -c "import <what a check needs>"``, the part no change to our
                      code can remove
 
-and prints the medians and the ratio netcheck / curl sequence. Nothing leaves loopback.
+and prints the medians (with the CPU time the contender's processes used: user + system, on
+every core) and the ratio netcheck / curl sequence. Nothing leaves loopback.
 
     python bench/compare.py [--runs 15]
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -47,10 +49,15 @@ def bench_environment(lab: Lab) -> dict[str, str]:
     return env
 
 
-def _timed(run: Callable[[], None]) -> float:
+def _timed_with_cpu(run: Callable[[], None]) -> tuple[float, float]:
+    """Wall-clock seconds of ``run`` and the CPU seconds (user + system) its child processes
+    used: a check whose CPU is close to its wall time is bound by CPU, not by round trips."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     run()
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _run(cmd: list[str], env: dict[str, str], expect: int = 0) -> None:
@@ -121,9 +128,12 @@ def main(argv: list[str] | None = None) -> int:
             for run in contenders.values():  # warm caches (pyc files, page cache) once
                 run()
             times: dict[str, list[float]] = {name: [] for name in contenders}
+            cpu: dict[str, list[float]] = {name: [] for name in contenders}
             for _ in range(args.runs):  # interleaved, so drift hits every contender alike
                 for name, run in contenders.items():
-                    times[name].append(_timed(run))
+                    wall, used = _timed_with_cpu(run)
+                    times[name].append(wall)
+                    cpu[name].append(used)
             steps = json.loads(report.read_text())["steps"]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -133,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
           f"({len(steps) - 1} steps after settings), lab on loopback")
     for name, values in times.items():
         print(f"  {name:<18} median {medians[name] * 1000:7.1f} ms   "
-              f"min {min(values) * 1000:7.1f}   max {max(values) * 1000:7.1f}")
+              f"min {min(values) * 1000:7.1f}   max {max(values) * 1000:7.1f}   "
+              f"CPU {statistics.median(cpu[name]) * 1000:7.1f}")
     ratio = medians["netcheck"] / medians["curl sequence"]
     print(f"ratio netcheck / curl sequence: {ratio:.2f}x "
           f"(without reuse {medians['netcheck-no-reuse'] / medians['curl sequence']:.2f}x; "

@@ -14,7 +14,9 @@ makes through the proxy costs one RTT. At each RTT, over interleaved repetitions
                  connection (3), then registration, authorization, token and refresh side by
                  side (3): 10 RTT
 
-and prints the medians and the ratios. Nothing leaves loopback.
+and prints the medians, the ratios, and the CPU time netcheck's process used (user + system,
+every thread): where that is close to its wall time, the check waits on the interpreter, not
+on round trips, and a slower machine moves the ratios. Nothing leaves loopback.
 
     python bench/wan.py [--runs 7] [--rtt 0 20 50 150]
 """
@@ -26,10 +28,9 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from compare import _run, bench_environment, curl_sequence, netcheck_command
+from compare import _run, _timed_with_cpu, bench_environment, curl_sequence, netcheck_command
 from relay import DelayRelay
 
 from netcheck.lab.lab import running_lab
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit("bench: curl is not installed (apt-get install curl)")
     workdir = Path(tempfile.mkdtemp(prefix="netcheck-wan-"))
     times: dict[tuple[float, str], list[float]] = {}
+    cpu: dict[tuple[float, str], list[float]] = {}
     try:
         with running_lab(None) as lab:
             relay = DelayRelay(("127.0.0.1", lab.proxy.port))
@@ -66,10 +68,9 @@ def main(argv: list[str] | None = None) -> int:
                     for rtt in args.rtt:
                         relay.rtt_ms = rtt
                         for name, run in contenders.items():
-                            started = time.perf_counter()
-                            run()
-                            times.setdefault((rtt, name), []).append(
-                                time.perf_counter() - started)
+                            wall, used = _timed_with_cpu(run)
+                            times.setdefault((rtt, name), []).append(wall)
+                            cpu.setdefault((rtt, name), []).append(used)
             finally:
                 relay.close()
     finally:
@@ -79,14 +80,15 @@ def main(argv: list[str] | None = None) -> int:
           "with a client certificate; floor = "
           f"{FLOOR_RTTS} RTT")
     print(f"{'RTT':>6}  {'netcheck':>10}  {'curl seq':>10}  {'floor':>7}  "
-          f"{'netcheck/curl':>13}  {'netcheck/floor':>14}")
+          f"{'netcheck/curl':>13}  {'netcheck/floor':>14}  {'netcheck CPU':>12}")
     for rtt in args.rtt:
         ours = statistics.median(times[rtt, "netcheck"]) * 1000
         curls = statistics.median(times[rtt, "curl sequence"]) * 1000
         floor = FLOOR_RTTS * rtt
         versus_floor = f"{ours / floor:13.2f}x" if floor else f"{'-':>14}"
+        used = statistics.median(cpu[rtt, "netcheck"]) * 1000
         print(f"{rtt:4g} ms  {ours:7.0f} ms  {curls:7.0f} ms  {floor:4.0f} ms  "
-              f"{ours / curls:12.2f}x  {versus_floor}")
+              f"{ours / curls:12.2f}x  {versus_floor}  {used:9.0f} ms")
     return 0
 
 

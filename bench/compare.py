@@ -10,8 +10,12 @@ interleaved runs:
   curl sequence      one curl per request of that flow (initialize POST, protected-resource
                      metadata, authorization-server metadata, registration probe,
                      authorization, token, refresh), with the same proxy, certificate and CA
-  import floor       ``python -c "import <what a check needs>"``, the part no change to our
-                     code can remove
+  import floor       ``python -c "import <the libraries a check uses>"``: pyOpenSSL,
+                     cryptography, dnspython, h11, rich
+  first-hello imports
+                     ``python -c`` importing every module netcheck holds when its first
+                     TLS ClientHello leaves (recorded by one probe run): the CPU before that
+                     handshake, which no round trip hides
 
 and prints the medians (with the CPU time the contender's processes used: user + system, on
 every core) and the ratio netcheck / curl sequence. Nothing leaves loopback.
@@ -37,6 +41,22 @@ from pathlib import Path
 from netcheck.lab.lab import Lab, running_lab
 
 IMPORTS = "import OpenSSL.SSL, cryptography.x509, dns.resolver, h11, rich.console"
+
+# Run as ``python -c PROBE OUT ARGS...``: netcheck's check with ARGS, writing to OUT the modules
+# it has imported when its first TLS ClientHello goes out (a record starting 16 03 01).
+PROBE = """
+import runpy, socket, sys
+out, sys.argv = sys.argv[1], ["netcheck", *sys.argv[2:]]
+send, seen = socket.socket.send, []
+def watching(self, data, *args):
+    if bytes(data[:3]) == b"\\x16\\x03\\x01" and not seen:
+        seen.append(data)
+        with open(out, "w") as fh:
+            fh.write("\\n".join(sys.modules))
+    return send(self, data, *args)
+socket.socket.send = watching
+runpy.run_module("netcheck", run_name="__main__")
+"""
 
 
 def bench_environment(lab: Lab) -> dict[str, str]:
@@ -64,6 +84,37 @@ def _run(cmd: list[str], env: dict[str, str], expect: int = 0) -> None:
     done = subprocess.run(cmd, env=env, capture_output=True, timeout=60, check=False)
     if done.returncode != expect:
         sys.exit(f"bench: {cmd[0]} exited {done.returncode}:\n{done.stderr.decode()[-2000:]}")
+
+
+def imports_at_first_client_hello(lab: Lab, env: dict[str, str], workdir: Path) -> str:
+    """A ``python -c`` program importing what a check has imported when its first ClientHello
+    leaves, beyond a bare interpreter's modules: the CPU no round trip can hide, since that
+    handshake cannot start before them."""
+    listed = workdir / "modules.txt"
+    check = netcheck_command(lab, workdir / "probe-report.json")
+    arguments = check[check.index("netcheck") + 1:]  # after python -m netcheck
+    _run([sys.executable, "-c", PROBE, str(listed), *arguments], env)
+    if not listed.exists():
+        sys.exit("bench: the probe run of netcheck sent no TLS ClientHello")
+    bare = subprocess.run([sys.executable, "-c", "import sys; print(*sys.modules)"], env=env,
+                          capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    wanted = [name for name in listed.read_text().split()
+              if name not in bare and name not in ("__main__", "runpy")
+              and not name.startswith("__editable__")]
+    return ("import importlib\n"
+            f"for name in {wanted!r}:\n"
+            "    try:\n"
+            "        importlib.import_module(name)\n"
+            "    except ImportError:\n"  # names an extension registers under its own name
+            "        pass\n")
+
+
+def run_all(commands: list[list[str]], env: dict[str, str]) -> Callable[[], None]:
+    """One contender that runs ``commands`` one after another (the curl sequence)."""
+    def run() -> None:
+        for command in commands:
+            _run(command, env)
+    return run
 
 
 def netcheck_command(lab: Lab, report: Path, *extra: str) -> list[str]:
@@ -118,12 +169,14 @@ def main(argv: list[str] | None = None) -> int:
             env = bench_environment(lab)
             report = workdir / "report.json"
             sequence = curl_sequence(lab, curl)
+            at_hello = imports_at_first_client_hello(lab, env, workdir)
             contenders: dict[str, Callable[[], None]] = {
                 "netcheck": lambda: _run(netcheck_command(lab, report), env),
                 "netcheck-no-reuse": lambda: _run(netcheck_command(lab, report, "--no-reuse"),
                                                   env),
-                "curl sequence": lambda: [_run(c, env) for c in sequence] and None,
+                "curl sequence": run_all(sequence, env),
                 "import floor": lambda: _run([sys.executable, "-c", IMPORTS], env),
+                "first-hello imports": lambda: _run([sys.executable, "-c", at_hello], env),
             }
             for run in contenders.values():  # warm caches (pyc files, page cache) once
                 run()
@@ -142,13 +195,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.runs} runs each, {len(sequence)} requests per check "
           f"({len(steps) - 1} steps after settings), lab on loopback")
     for name, values in times.items():
-        print(f"  {name:<18} median {medians[name] * 1000:7.1f} ms   "
+        print(f"  {name:<20} median {medians[name] * 1000:7.1f} ms   "
               f"min {min(values) * 1000:7.1f}   max {max(values) * 1000:7.1f}   "
               f"CPU {statistics.median(cpu[name]) * 1000:7.1f}")
     ratio = medians["netcheck"] / medians["curl sequence"]
     print(f"ratio netcheck / curl sequence: {ratio:.2f}x "
           f"(without reuse {medians['netcheck-no-reuse'] / medians['curl sequence']:.2f}x; "
-          f"import floor alone {medians['import floor'] / medians['curl sequence']:.2f}x)")
+          f"import floor alone {medians['import floor'] / medians['curl sequence']:.2f}x; "
+          "what is imported when the first ClientHello leaves "
+          f"{medians['first-hello imports'] / medians['curl sequence']:.2f}x)")
     return 0
 
 

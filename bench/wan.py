@@ -28,9 +28,17 @@ import shutil
 import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from compare import _run, _timed_with_cpu, bench_environment, curl_sequence, netcheck_command
+from compare import (
+    _run,
+    _timed_with_cpu,
+    bench_environment,
+    curl_sequence,
+    netcheck_command,
+    run_all,
+)
 from relay import DelayRelay
 
 from netcheck.lab.lab import running_lab
@@ -60,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
                 report = workdir / "report.json"
                 check = netcheck_command(lab, report)
                 sequence = curl_sequence(lab, curl)
-                contenders = {"netcheck": lambda: _run(check, env),
-                              "curl sequence": lambda: [_run(c, env) for c in sequence] and None}
+                contenders: dict[str, Callable[[], None]] = {
+                    "netcheck": lambda: _run(check, env),
+                    "curl sequence": run_all(sequence, env)}
                 for run in contenders.values():  # warm caches (pyc files, page cache) once
                     run()
                 for _ in range(args.runs):  # interleaved: drift hits every RTT and contender

@@ -55,10 +55,12 @@ def test_bench_prints_medians_and_the_ratio():
                           env={**_env(), "HOME": os.environ.get("HOME", "/tmp")},
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    for name in ("netcheck", "netcheck-no-reuse", "curl sequence", "import floor"):
+    for name in ("netcheck", "netcheck-no-reuse", "curl sequence", "import floor",
+                 "first-hello imports"):
         assert re.search(rf"{name}\s+median\s+\d+\.\d ms.*CPU\s+\d+\.\d$", done.stdout,
                          re.M), done.stdout
     assert re.search(r"ratio netcheck / curl sequence: \d+\.\d\dx", done.stdout)
+    assert re.search(r"when the first ClientHello leaves \d+\.\d\dx\)$", done.stdout, re.M)
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")

@@ -17,6 +17,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,8 @@ class Rig:
         self.root = Path(self._tmp.name)
         self.pki = pki or build(self.root / "pki")
         self._stack = contextlib.ExitStack()
+        # what close() asks to stop before it waits for anything (see SdkLab.stop_soon)
+        self._stop_soon: list[Callable[[], None]] = []
         self._proxies: dict[str, servers.ProxyProcess] = {}
         self._raw: hostile.RawHttpsServer | None = None
         self._paths = itertools.count()
@@ -60,6 +63,7 @@ class Rig:
     def sdk_lab(self, require_client_cert: bool = False, **variant: Any) -> SdkLab:
         lab = SdkLab(self.pki, Variant(require_client_cert=require_client_cert, **variant))
         self._stack.callback(lab.close)
+        self._stop_soon.append(lab.stop_soon)
         return lab
 
     def answering(self, script: hostile.Script) -> str:
@@ -93,10 +97,14 @@ class Rig:
             assert time.monotonic() < deadline, "uvicorn did not start"
             time.sleep(0.01)
 
-        def stop() -> None:
+        def stop_soon() -> None:
             server.should_exit = True
+
+        def stop() -> None:
+            stop_soon()
             thread.join(5)
         self._stack.callback(stop)
+        self._stop_soon.append(stop_soon)
         return f"https://{host}:{sock.getsockname()[1]}/mcp"
 
     def tls_server(self, handler: servers.Handler, **kwargs: Any) -> servers.TlsHttpServer:
@@ -130,5 +138,7 @@ class Rig:
         return url.replace("http://", "https://", 1) if kind == "tls" else url
 
     def close(self) -> None:
+        for stop_soon in self._stop_soon:  # every uvicorn server at once (a session has ~100)
+            stop_soon()
         self._stack.close()
         self._tmp.cleanup()

@@ -69,7 +69,7 @@ def bench_environment(lab: Lab) -> dict[str, str]:
     return env
 
 
-def _timed_with_cpu(run: Callable[[], None]) -> tuple[float, float]:
+def timed_with_cpu(run: Callable[[], None]) -> tuple[float, float]:
     """Wall-clock seconds of ``run`` and the CPU seconds (user + system) its child processes
     used: a check whose CPU is close to its wall time is bound by CPU, not by round trips."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             cpu: dict[str, list[float]] = {name: [] for name in contenders}
             for _ in range(args.runs):  # interleaved, so drift hits every contender alike
                 for name, run in contenders.items():
-                    wall, used = _timed_with_cpu(run)
+                    wall, used = timed_with_cpu(run)
                     times[name].append(wall)
                     cpu[name].append(used)
             steps = json.loads(report.read_text())["steps"]

@@ -33,11 +33,11 @@ from pathlib import Path
 
 from compare import (
     _run,
-    _timed_with_cpu,
     bench_environment,
     curl_sequence,
     netcheck_command,
     run_all,
+    timed_with_cpu,
 )
 from relay import DelayRelay
 
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                     for rtt in args.rtt:
                         relay.rtt_ms = rtt
                         for name, run in contenders.items():
-                            wall, used = _timed_with_cpu(run)
+                            wall, used = timed_with_cpu(run)
                             times.setdefault((rtt, name), []).append(wall)
                             cpu.setdefault((rtt, name), []).append(used)
             finally:

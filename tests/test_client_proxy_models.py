@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from netcheck.proxy.httpx2_rules import decide_python_httpx2
+from netcheck.proxy.models import decide_python_httpx
 from netcheck.proxy.models import ProxyDecision, Target
 
 TABLES = Path(__file__).parent / "real_clients"
@@ -194,3 +195,55 @@ def test_httpx2_model_agrees_with_httpx2(values, no_lower, no_upper, url):
     # a SOCKS proxy needs socksio installed beside the client, which netcheck cannot know
     assume(not any("socks" in v for v in env.values()))
     assert model_route(env, url) == httpx2_route(env, url), env
+
+
+# --- the httpx 0.28 model (evidence: "other clients would route differently") against httpx ---
+
+
+def httpx_route(env: dict[str, str], url: str) -> str:
+    """What httpx itself does, as :func:`httpx2_route` for httpx2."""
+    import httpx
+    from httpx._utils import get_environment_proxies
+
+    with environment(env):
+        try:
+            client = httpx.Client()
+        except Exception:  # noqa: BLE001 - any failure to create the client is the answer
+            return "ERR"
+        keys = get_environment_proxies()
+    target = httpx.URL(url)
+    for pattern, transport in client._mounts.items():
+        if pattern.matches(target):
+            return "DIRECT" if transport is None else str(keys[pattern.pattern])
+    return "DIRECT"
+
+
+def httpx_model_route(env: dict[str, str], url: str) -> str:
+    decision = decide_python_httpx(env, Target.parse(url))
+    if decision.error is not None:
+        return "ERR"
+    return "DIRECT" if decision.raw is None else decision.raw.reveal()
+
+
+def test_an_ipv6_no_proxy_entry_in_brackets_fails_httpx_at_creation_without_any_proxy():
+    """httpx cannot build the mount for ``[::1]``: the client is never created, so every
+    request fails, proxy or not (the model said "direct" when no proxy variable was set)."""
+    env = {"NO_PROXY": "[::1]"}
+    assert httpx_route(env, "https://mcp.test/mcp") == "ERR"
+    decision = decide_python_httpx(env, Target.parse("https://mcp.test/mcp"))
+    assert decision.error is not None and "NO_PROXY" in decision.reason
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.fixed_dictionaries({}, optional={v: proxy_values for v in VARIABLES}),
+       no_lower=st.one_of(st.none(), no_proxy_values), no_upper=st.one_of(st.none(),
+                                                                          no_proxy_values),
+       url=st.sampled_from(URLS))
+def test_httpx_model_agrees_with_httpx(values, no_lower, no_upper, url):
+    env = dict(values)
+    if no_lower is not None:
+        env["no_proxy"] = no_lower
+    if no_upper is not None:
+        env["NO_PROXY"] = no_upper
+    assume(not any("socks" in v for v in env.values()))  # needs socksio beside httpx
+    assert httpx_model_route(env, url) == httpx_route(env, url), env

@@ -410,10 +410,36 @@ def httpx_without_cli() -> None:
         warmup.load("httpx")  # the other clients' decisions run in the background
 
 
+def httpx_creation_error(env: Env) -> tuple[str | None, str] | None:
+    """``(variable, error)`` when ``httpx.Client()`` raises for ``env``: it makes every proxy
+    value an ``httpx.Proxy`` and every NO_PROXY entry a mount pattern when it is created, so
+    one unusable value fails every request, whatever its URL (a ``*`` among the entries drops
+    them all first)."""
+    proxies = _python_getproxies(env)
+    entries = [h.strip() for h in proxies.get("no", "").split(",")]
+    if "*" in entries:
+        return None
+    httpx_without_cli()
+    import httpx
+
+    for key in ("http", "https", "all"):
+        if proxies.get(key):
+            try:
+                httpx.Proxy(_with_scheme(proxies[key], "http"))
+            except (httpx.InvalidURL, ValueError) as exc:
+                return _python_variable(env, key), f"{type(exc).__name__}:{exc}"
+    for entry in filter(None, entries):
+        try:
+            httpx.URL(_httpx_no_proxy_pattern(entry))
+        except httpx.InvalidURL as exc:
+            return _python_variable(env, "no"), f"InvalidURL:{exc}"
+    return None
+
+
 def decide_python_httpx(env: Env, target: Target) -> ProxyDecision:
     """httpx 0.28 ``get_environment_proxies``: NO_PROXY entries become mount patterns.
 
-    httpx itself parses the patterns (it is imported only when there are NO_PROXY entries)."""
+    httpx itself parses the values (it is imported only when a proxy or NO_PROXY is set)."""
     model = "python-httpx"
     proxies = _python_getproxies(env)
     key = target.scheme if proxies.get(target.scheme) else ("all" if proxies.get("all") else None)
@@ -421,39 +447,44 @@ def decide_python_httpx(env: Env, target: Target) -> ProxyDecision:
     no_variable = _python_variable(env, "no")
     if "*" in no_entries:
         return _direct(model, f"{no_variable} entry '*'", "*")
+    if not any(proxies.get(k) for k in ("http", "https", "all")) and not any(no_entries):
+        return _direct(model, "no proxy variable set")
+    broken = httpx_creation_error(env)
+    if broken is not None:
+        return ProxyDecision(model=model, error=broken[1], variable=broken[0],
+                             reason=f"httpx cannot use {broken[0]} ({broken[1]}) and fails "
+                                    "when the client is created, before any request")
     if key is None:
         return _direct(model, "no proxy variable set")
-    entries = [entry for entry in no_entries if entry]
-    if entries:
-        httpx_without_cli()
-        import httpx
+    import httpx
 
-        other = httpx.URL(target.url)
-        for entry in entries:
-            try:
-                if _httpx_no_proxy_matches(entry, other):
-                    return _direct(model, f"{no_variable} entry {entry!r}", entry)
-            except httpx.InvalidURL as exc:
-                return ProxyDecision(model=model, error=f"InvalidURL:{exc}",
-                                     reason=f"httpx cannot parse {no_variable} entry {entry!r}")
+    other = httpx.URL(target.url)
+    for entry in filter(None, no_entries):
+        if _httpx_no_proxy_matches(entry, other):
+            return _direct(model, f"{no_variable} entry {entry!r}", entry)
     raw = proxies[key]
     return _proxied(model, _with_scheme(raw, "http"), _python_variable(env, key),
                     _with_scheme(raw, "http"))
+
+
+def _httpx_no_proxy_pattern(entry: str) -> str:
+    """The mount key ``get_environment_proxies`` makes of one NO_PROXY entry."""
+    if "://" in entry:
+        return entry
+    if _is_ip_prefix(entry, ipaddress.IPv4Address):
+        return f"all://{entry}"
+    if _is_ip_prefix(entry, ipaddress.IPv6Address):
+        return f"all://[{entry}]"
+    if entry.lower() == "localhost":
+        return f"all://{entry}"
+    return f"all://*{entry}"
 
 
 def _httpx_no_proxy_matches(entry: str, other: object) -> bool:
     import httpx
 
     assert isinstance(other, httpx.URL)
-    if "://" in entry:
-        pattern = entry
-    elif _is_ipv4_prefix(entry) or entry.lower() == "localhost":
-        pattern = f"all://{entry}"
-    elif _ip(entry) is not None:
-        pattern = f"all://[{entry}]"
-    else:
-        pattern = f"all://*{entry}"
-    url = httpx.URL(pattern)
+    url = httpx.URL(_httpx_no_proxy_pattern(entry))
     scheme = "" if url.scheme == "all" else url.scheme
     if scheme and scheme != other.scheme:
         return False
@@ -470,9 +501,11 @@ def _httpx_no_proxy_matches(entry: str, other: object) -> bool:
     return url.port is None or url.port == other.port
 
 
-def _is_ipv4_prefix(entry: str) -> bool:
+def _is_ip_prefix(entry: str, kind: type[ipaddress.IPv4Address | ipaddress.IPv6Address]
+                  ) -> bool:
+    """httpx's ``is_ipv4_hostname`` / ``is_ipv6_hostname``: the part before any ``/``."""
     try:
-        ipaddress.IPv4Address(entry.split("/")[0])
+        kind(entry.split("/")[0])
     except ValueError:
         return False
     return True

@@ -40,7 +40,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import trustme
@@ -293,6 +293,60 @@ class RunResult:
     seconds: float
 
 
+# --- the client's health check ----------------------------------------------------------------
+
+
+@dataclass
+class Listing:
+    """What one health check said: per server name, its state (``needs_auth``, ``connected``,
+    ``failed``) and the client's words; servers it printed nothing for are missing."""
+
+    states: dict[str, tuple[str, str]]
+    stdout: str
+    stderr: str
+    returncode: int
+
+
+class HealthCheck(Protocol):
+    """A real client's health check over several servers at once, in a sandbox."""
+
+    def trust_env(self, ca_file: str) -> dict[str, str]:
+        """The variables that make this client trust the lab's CA."""
+
+    def check(self, box: Sandbox, servers: dict[str, str], env: dict[str, str],
+              args: tuple[str, ...], timeout: float) -> Listing:
+        """Configure ``servers`` (name -> URL) as its users do, run the check with exactly
+        ``env`` (and the client's own base variables)."""
+
+
+class ClaudeCodeList:
+    """``claude mcp list``: every URL an ``http`` server in ``~/.claude.json``."""
+
+    def trust_env(self, ca_file: str) -> dict[str, str]:
+        return {"NODE_EXTRA_CA_CERTS": ca_file}  # 2.1.332 honours it
+
+    def check(self, box: Sandbox, servers: dict[str, str], env: dict[str, str],
+              args: tuple[str, ...], timeout: float) -> Listing:
+        box.write(".claude.json", claude_code.claude_json(
+            {n: {"type": "http", "url": u} for n, u in servers.items()}))
+        exe = claude_code.binary()
+        assert exe is not None, claude_code.missing()
+        # stdin a pipe, as stdout is: Claude Code repairs a scheme-less HTTPS_PROXY only when
+        # neither is a terminal (with a terminal it stops at start instead).
+        done = box.run([str(exe), *args, "mcp", "list"], {**claude_code.BASE_ENV, **env},
+                       timeout=timeout, stdin="")
+        lines = done.stdout.splitlines()
+        printed = [n for n in servers if any(line.startswith(n + ":") for line in lines)]
+        health: dict[str, claude_code.Health] = {}
+        with contextlib.suppress(claude_code.NoServerLine):
+            health = claude_code.parse_list(done, printed)
+        return Listing({n: (h.state, h.reason) for n, h in health.items()}, done.stdout,
+                       done.stderr, done.returncode)
+
+
+CLAUDE_CODE_LIST = ClaudeCodeList()
+
+
 # --- the lab ---------------------------------------------------------------------------------
 
 
@@ -370,11 +424,13 @@ class RouteLab:
 
     def run(self, env: dict[str, str], urls: list[str] | None = None, *,
             trust: bool = True, timeout: float = 90, settle: float = 0.3,
-            args: tuple[str, ...] = (), files: dict[str, Any] | None = None) -> RunResult:
-        """``claude mcp list`` with exactly ``env`` (plus the lab CA in NODE_EXTRA_CA_CERTS
-        unless ``trust`` is false, and claude_code.BASE_ENV); one :class:`Route` per URL
-        (default: every lab URL). ``files`` are written into the sandbox (HOME-relative or
-        /etc/...) before the run."""
+            args: tuple[str, ...] = (), files: dict[str, Any] | None = None,
+            client: HealthCheck | None = None) -> RunResult:
+        """One health check of ``client`` (default: ``claude mcp list``) with exactly ``env``
+        (plus what makes the client trust the lab CA, unless ``trust`` is false); one
+        :class:`Route` per URL (default: every lab URL). ``files`` are written into the
+        sandbox (HOME-relative or /etc/...) before the run."""
+        client = client or CLAUDE_CODE_LIST
         urls = urls or list(self.urls.values())
         names = [f"s{i}" for i in range(len(urls))]
         self._runs += 1
@@ -385,25 +441,14 @@ class RouteLab:
         box = Sandbox(box_root, hosts=self.hosts)
         for path, content in (files or {}).items():
             box.write(path, content)
-        box.write(".claude.json", claude_code.claude_json(
-            {n: {"type": "http", "url": u} for n, u in zip(names, urls, strict=True)}))
-        full_env = {**claude_code.BASE_ENV,
-                    **({"NODE_EXTRA_CA_CERTS": str(self.ca_file)} if trust else {}), **env}
+        full_env = {**(client.trust_env(str(self.ca_file)) if trust else {}), **env}
         before = {name: len(s.requests) for name, s in self.servers.items()}
         mark = time.time()
-        exe = claude_code.binary()
-        assert exe is not None, claude_code.missing()
         started = time.monotonic()
-        # stdin a pipe, as stdout is: Claude Code repairs a scheme-less HTTPS_PROXY only when
-        # neither is a terminal (with a terminal it stops at start instead).
-        done = box.run([str(exe), *args, "mcp", "list"], full_env, timeout=timeout, stdin="")
+        listing = client.check(box, dict(zip(names, urls, strict=True)), full_env, args,
+                               timeout)
         seconds = time.monotonic() - started
         time.sleep(settle)  # let the taps and proxy logs finish writing
-        lines = done.stdout.splitlines()
-        printed = [n for n in names if any(line.startswith(n + ":") for line in lines)]
-        health: dict[str, claude_code.Health] = {}
-        with contextlib.suppress(AssertionError):
-            health = claude_code.parse_list(done, printed)
         contacts = [e for p in self.proxies.values() for e in p.tap.since(mark)]
         records = {p.port: p.records_since(mark) for p in self.proxies.values()}
         ports = {urlsplit(u).port: u for u in urls}
@@ -430,13 +475,12 @@ class RouteLab:
                     proxied[str(proxy_port)] = count
                     auth += ([bool(e.get("proxy_authorization")) for e in clear] if clear
                              else [bool(r["proxy_authorization"]) for r in logged])
-            h = health.get(name)
-            if h is not None:
-                state, reason = h.state, h.reason
-            else:  # no line for this server: Claude Code stopped before (e.g. a bad proxy URL)
-                said = (done.stderr.strip() or done.stdout.strip()).splitlines()
+            if name in listing.states:
+                state, reason = listing.states[name]
+            else:  # no line for this server: the client stopped before (e.g. a bad proxy URL)
+                said = (listing.stderr.strip() or listing.stdout.strip()).splitlines()
                 state = "missing"
-                reason = f"exit {done.returncode}: {said[0] if said else ''}"
+                reason = f"exit {listing.returncode}: {said[0] if said else ''}"
             carried = sum(proxied.values())
             if carried and seen > carried:
                 route = "MIXED " + ",".join(f"PROXY {p}" for p in proxied) + " + DIRECT"
@@ -452,7 +496,8 @@ class RouteLab:
         foreign = sorted({r["target"] for recs in records.values() for r in recs
                           if int(r["target"].rsplit(":", 1)[1]) not in ports})
         shutil.rmtree(box_root, ignore_errors=True)
-        return RunResult(env, routes, contacts, foreign, done.stdout, done.stderr, seconds)
+        return RunResult(env, routes, contacts, foreign, listing.stdout, listing.stderr,
+                         seconds)
 
     def close(self) -> None:
         self._stack.close()

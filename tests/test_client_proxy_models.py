@@ -20,8 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from netcheck.proxy.httpx2_rules import decide_python_httpx2
-from netcheck.proxy.models import decide_python_httpx
-from netcheck.proxy.models import ProxyDecision, Target
+from netcheck.proxy.models import ProxyDecision, Target, decide_python_httpx
 
 TABLES = Path(__file__).parent / "real_clients"
 

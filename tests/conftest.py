@@ -18,10 +18,22 @@ from netcheck.cli import main
 from netcheck.lab.https import server_context
 from netcheck.report import load_schema
 from tests import hostile, servers
+from tests.confine import confine_to_loopback
 from tests.pki import PASSPHRASE, Pki, build
 
 PROXY_USER = "alice"
 PROXY_PASSWORD = "pr0xy-S3cret!"
+CONFINED: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The session's network is loopback only (:mod:`tests.confine`), before any test."""
+    if not CONFINED:
+        CONFINED.append(confine_to_loopback())
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"network: {CONFINED[0] if CONFINED else 'not confined'}"
 
 
 @pytest.fixture(autouse=True)

@@ -41,3 +41,11 @@ def confine_to_loopback() -> str:
 def interfaces() -> list[str]:
     """The network interfaces this process sees."""
     return [name for _index, name in socket.if_nameindex()]
+
+
+def confine_or_exit() -> None:
+    """For the re-measure scripts, which run real clients outside pytest: confined, or not
+    at all."""
+    said = confine_to_loopback()
+    if not said.startswith("confined"):
+        raise SystemExit(f"refusing to run real clients: {said}")

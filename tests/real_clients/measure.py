@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from tests.confine import confine_or_exit
 from tests.real_clients import claude_code
 from tests.real_clients.agreement import Outcome, agree, netcheck_outcome
 from tests.real_clients.cases import CASES, Case
@@ -104,6 +105,7 @@ def measure_routes(count: int, seed: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    confine_or_exit()  # before any thread: nothing a client does leaves loopback
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", default=[], metavar="CASE")
     parser.add_argument("--routes", type=int, default=0, metavar="N",

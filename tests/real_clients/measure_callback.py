@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from tests.confine import confine_or_exit
 from tests.real_clients import claude_code_auth
 from tests.real_clients.rig import Rig
 
@@ -55,6 +56,7 @@ def _held(family: socket.AddressFamily, address: str, port: int) -> socket.socke
 
 
 def main() -> None:
+    confine_or_exit()  # before any thread: nothing a client does leaves loopback
     rig = Rig()
     try:
         url = rig.sdk_lab().mcp_url

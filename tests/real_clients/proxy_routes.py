@@ -46,6 +46,7 @@ from urllib.parse import urlsplit
 import trustme
 
 from tests import servers
+from tests.confine import confine_or_exit
 from tests.real_clients import claude_code
 from tests.real_clients.sandbox import Sandbox
 
@@ -533,6 +534,7 @@ def route_lab(**kwargs: Any) -> Iterator[RouteLab]:
 
 
 def main() -> None:
+    confine_or_exit()  # before any thread: nothing a client does leaves loopback
     with route_lab() as lab:
         for env in ({}, {"HTTPS_PROXY": lab.proxy_url("p1"), "HTTP_PROXY": lab.proxy_url("p2"),
                          "NO_PROXY": "localhost"}):

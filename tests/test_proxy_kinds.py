@@ -5,6 +5,9 @@ as a SOCKS5/SOCKS4 server. The same hops, bounds and redaction as an ``http://``
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -16,11 +19,12 @@ def tls_proxy_url(proxy, password: str = PROXY_PASSWORD) -> str:  # type: ignore
     return proxy.url_with(PROXY_USER, password).replace("http://", "https://")
 
 
-@pytest.mark.parametrize("client", ["claude-code", "curl"])
-def test_through_an_https_proxy(run_cli, pki, base_args, mtls13, tls_proxy, client):
+@pytest.mark.parametrize(("client", "proxy_ca"), [
+    ("claude-code", ("--cacert",)), ("curl", ("--cacert", "--proxy-cacert"))])
+def test_through_an_https_proxy(run_cli, pki, base_args, mtls13, tls_proxy, client, proxy_ca):
+    ca = [arg for flag in proxy_ca for arg in (flag, pki.path("public-ca.pem"))]
     result = run_cli("check", mtls13.url("mcp.test"), *base_args, *client_cert_args(pki),
-                     "--client", client, "--cacert", pki.path("public-ca.pem"),
-                     "--proxy", tls_proxy_url(tls_proxy))
+                     "--client", client, *ca, "--proxy", tls_proxy_url(tls_proxy))
     assert result.status == 0, result.stdout
     proxy_tls = result.hop("resource", "proxy_tls")
     assert proxy_tls["status"] == "ok" and "chain verified" in proxy_tls["message"]
@@ -30,6 +34,36 @@ def test_through_an_https_proxy(run_cli, pki, base_args, mtls13, tls_proxy, clie
     assert tls["details"]["via_proxy"] is True and tls["details"]["sni"] == "mcp.test"
     assert result.hop("resource", "client_cert")["details"]["requested"] is True
     assert PROXY_PASSWORD not in json.dumps(result.report) + result.stdout
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_checks_an_https_proxy_against_proxy_cacert_never_cacert(run_cli, pki, base_args,
+                                                                      plain_tls, tls_proxy):
+    """Measured with curl itself, the curl profile's oracle: the proxy's CA in --cacert (or
+    CURL_CA_BUNDLE) does not make curl trust the proxy (exit 60); in --proxy-cacert it does."""
+    ca, url, proxy = pki.path("public-ca.pem"), plain_tls.url("mcp.test"), tls_proxy_url(tls_proxy)
+
+    def curl(*args: str) -> int:
+        return subprocess.run(["curl", "-sS", "-o", os.devnull, "--max-time", "5", "--proxy",
+                               proxy, *args, url], capture_output=True, timeout=20,
+                              env={"PATH": os.environ["PATH"]}).returncode
+
+    assert curl("--cacert", ca) == 60
+    result = run_cli("check", url, *base_args, "--client", "curl", "--cacert", ca,
+                     "--proxy", proxy)
+    assert result.diagnosis == ("resource", "proxy_tls", "tls_untrusted")
+    hint = result.report["verdict"]["hint"]
+    assert "--proxy-cacert /path/to/that-root.pem" in hint and "never against --cacert" in hint
+    assert curl("--cacert", ca, "--proxy-cacert", ca) == 0
+    result = run_cli("check", url, *base_args, "--client", "curl", "--cacert", ca,
+                     "--proxy-cacert", ca, "--proxy", proxy)
+    assert result.status == 0, result.stdout
+
+
+def test_proxy_cacert_is_for_the_curl_profile_only(run_cli, pki, base_args, plain_tls):
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args, "--proxy-cacert",
+                     pki.path("public-ca.pem"))
+    assert result.status == 2 and "--cacert" in result.stderr
 
 
 def test_the_whole_flow_through_an_https_proxy_reuses_its_tunnels(run_cli, pki, tls_proxy,

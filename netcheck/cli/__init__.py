@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE); never pass it as a flag")
     check.add_argument("--cacert", metavar="PATH", action="append", default=[],
                        help="extra trusted CA certificates (PEM); repeatable")
+    check.add_argument("--proxy-cacert", metavar="PATH", action="append", default=[],
+                       help="curl profile: CA certificates for an https:// proxy's own "
+                            "certificate, as curl's --proxy-cacert (curl never uses --cacert "
+                            "for the proxy); repeatable")
     check.add_argument("--public-roots", metavar="PATH",
                        help="treat this bundle as the public roots instead of certifi's")
     check.add_argument("--dns-server", metavar="IP[:PORT]",

@@ -138,6 +138,7 @@ def options_from(args: argparse.Namespace, url: str = "") -> Options:
     return Options(url=url, client=args.client or "claude-code", proxy=args.proxy,
                    no_proxy=args.no_proxy, cert=args.cert, key=args.key,
                    key_passphrase_env=args.key_passphrase_env, cacert=tuple(args.cacert),
+                   proxy_cacert=tuple(args.proxy_cacert),
                    dns_server=args.dns_server, timeout=args.timeout,
                    public_roots=args.public_roots, headers=tuple(args.header),
                    client_id=args.client_id, client_metadata_url=args.client_metadata_url,

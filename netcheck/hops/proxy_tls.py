@@ -1,8 +1,9 @@
 """Hop ``proxy_tls``: TLS to an ``https://`` proxy, before the CONNECT inside it.
 
 The proxy's chain is judged as the server's is: against the client's own stores (a corporate
-proxy's certificate often comes from the corporate CA the client does not know), host name,
-validity. Where the proxy asks for a client certificate, the client's is presented, as Claude
+proxy's certificate often comes from the corporate CA the client does not know), or the ones it
+keeps for proxies (curl: ``--proxy-cacert`` or its default bundle, never ``--cacert``), host
+name, validity. Where the proxy asks for a client certificate, the client's is presented, as Claude
 Code presents it to every TLS peer that asks (measured).
 """
 
@@ -23,7 +24,7 @@ def establish(inner: Stream, proxy: ProxyURL, prepared: Prepared, timeout: float
               ) -> Outcome[TlsStream]:
     """TLS to ``proxy`` over ``inner`` (the TCP connection to it)."""
     outcome = tls.establish(inner, proxy.host, identity=prepared.identity,
-                            trust=lambda: prepared.trust, profile=prepared.settings.profile,
+                            trust=lambda: prepared.proxy_trust, profile=prepared.settings.profile,
                             via_proxy=False, timeout=timeout, context=context,
                             hop=Hop.PROXY_TLS, on_first_flight=on_first_flight)
     handshake = outcome.value

@@ -31,6 +31,12 @@ def go_trust(env: Env) -> tuple[set[str], str]:
                         "every file of SSL_CERT_DIR (or /etc/ssl/certs, /etc/pki/tls/certs)")
 
 
+def curl_proxy_trust(env: Env) -> tuple[set[str], str]:
+    return {"system", "--proxy-cacert"}, (
+        "curl checks an https:// proxy's certificate against --proxy-cacert, else its default "
+        "bundle, never against --cacert or CURL_CA_BUNDLE; measured on curl 7.88.1")
+
+
 CURL_CAVEAT = ("unless curl was built with a CA directory that holds them, as Debian's curl "
                "7.88 is with /etc/ssl/certs (measured), and RHEL's is not")
 
@@ -47,7 +53,8 @@ CURL = Profile(
                      reads=frozenset({"http_proxy", "https_proxy", "all_proxy"})),
     trust=TrustRules(sources=curl_trust, ca_fix="CURL_CA_BUNDLE", ca_fix_adds=False,
                      verification_off=lambda env: None, unusable_extra_ca=Reaction.STOPS,
-                     ca_fix_caveat=CURL_CAVEAT),
+                     ca_fix_caveat=CURL_CAVEAT, proxy_sources=curl_proxy_trust,
+                     proxy_ca_flag="--proxy-cacert"),
     client_cert=ClientCertRules(variables=None, formats=frozenset(CertFormat),
                                 given_by="--cert and --key"),
     oauth=SPEC_OAUTH,

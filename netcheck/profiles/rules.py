@@ -65,6 +65,11 @@ class TrustRules:
     # matches: Node's checkServerIdentity and Claude Code accept it, OpenSSL's clients
     # (Python, curl) and Go do not
     partial_wildcards: bool = False
+    # the sources an https:// proxy's own certificate is checked against, where the client
+    # does not use the servers' (curl: --proxy-cacert or its default bundle), and the flag
+    # that gives it one more CA
+    proxy_sources: Callable[[Env], tuple[set[str], str]] | None = None
+    proxy_ca_flag: str | None = None
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,15 @@ class CaFix:
     windows: bool = False  # commands for cmd.exe instead of a POSIX shell
     keeps: tuple[str, ...] = ()  # directories the client still reads roots from, set or not
     caveat: str = ""  # what else holds for this client (a build that keeps a CA directory)
+    flag: str | None = None  # a command-line flag instead of the variable (curl's proxy CA)
 
     def trust(self, pem: str) -> str:
         """What to do so the client trusts the certificate(s) in the PEM file ``pem`` (a
         ``/path/to/...`` placeholder is written the platform's way)."""
         pem = self._path(pem)
+        if self.flag:
+            return f"give {self.client} {self.flag} {pem}" + (
+                f" ({self.caveat})" if self.caveat else "")
         if self.adds and not self.current:
             return f"set {self.variable}={pem} (it adds to the roots {self.client} trusts)"
         if self.adds and self.current:

@@ -43,6 +43,11 @@ class Prepared:
     def trust(self) -> TrustSetup:
         return self.trust_ready.result()
 
+    @property
+    def proxy_trust(self) -> TrustSetup:
+        """What the client checks an https:// proxy's own certificate against."""
+        return self.trust.for_proxy(self.settings.profile.trust, self.settings.env)
+
 
 def check_settings(settings: Settings, now: dt.datetime | None = None) -> tuple[StepResult,
                                                                                Prepared]:
@@ -226,7 +231,8 @@ def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
     from netcheck.settings.trust import load_trust
 
     trust = load_trust(settings.profile.trust, settings.env, settings.cacerts,
-                       settings.public_roots, client=settings.profile.client)
+                       settings.public_roots, client=settings.profile.client,
+                       proxy_cacerts=settings.proxy_cacerts)
     details = {"sources": [s.to_json() for s in trust.sources], "client_uses": trust.why}
     label = settings.profile.label
     # the stores found on this machine may be missing; files the user named are judged as the

@@ -46,6 +46,7 @@ class Options:
     key: str | None = None
     key_passphrase_env: str | None = None
     cacert: tuple[str, ...] = ()
+    proxy_cacert: tuple[str, ...] = ()  # for an https:// proxy only (curl's --proxy-cacert)
     dns_server: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     public_roots: str | None = None
@@ -82,6 +83,7 @@ class Settings:
     passphrase: Secret | None = None
     passphrase_source: str | None = None
     cacerts: list[str] = field(default_factory=list)
+    proxy_cacerts: tuple[str, ...] = ()
     dns_server: tuple[str, int] | None = None
     timeout: float = DEFAULT_TIMEOUT
     public_roots: str | None = None
@@ -102,7 +104,8 @@ class Settings:
             "client_key": self.key.to_json() if self.key else None,
             "key_passphrase": {"set": True, "source": self.passphrase_source}
             if self.passphrase else None,
-            "extra_ca_files": [{"value": p, "source": "flag --cacert"} for p in self.cacerts],
+            "extra_ca_files": [{"value": p, "source": "flag --cacert"} for p in self.cacerts]
+            + [{"value": p, "source": "flag --proxy-cacert"} for p in self.proxy_cacerts],
             "dns_server": authority(*self.dns_server) if self.dns_server
             else "system resolver",
             "timeout_seconds": self.timeout,
@@ -134,6 +137,9 @@ def gather(options: Options, environ: Mapping[str, str], cwd: Path | None = None
         raise UsageError("--callback-port must be a whole number from 1 to 65535")
     env, claude = dict(environ), None
     origins: dict[str, str] = {}
+    if options.proxy_cacert and profile.trust.proxy_ca_flag != "--proxy-cacert":
+        raise UsageError(f"--proxy-cacert is for the curl profile: {profile.client} checks a "
+                         "proxy's certificate against the same CAs as servers' (--cacert)")
     if options.claude_settings and not profile.reads_claude_settings:
         raise UsageError(f"--claude-settings is for the claude-code profile, not {profile.name}")
     if profile.reads_claude_settings:
@@ -153,7 +159,8 @@ def gather(options: Options, environ: Mapping[str, str], cwd: Path | None = None
 
     settings = Settings(profile=profile, env=env, origins=origins, claude=claude,
                         timeout=options.timeout,
-                        cacerts=list(options.cacert), public_roots=options.public_roots,
+                        cacerts=list(options.cacert), proxy_cacerts=options.proxy_cacert,
+                        public_roots=options.public_roots,
                         deadline=options.deadline,
                         reuse_connections=options.reuse_connections)
     reads_env = profile.client_cert.variables is not None

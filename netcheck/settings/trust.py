@@ -9,6 +9,7 @@ store would accept this, Claude Code's bundled store would not".
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import ssl
 import threading
@@ -146,6 +147,23 @@ class TrustSetup:
 
     _stores: dict[ContentKey, Any] = field(default_factory=dict)
     _building: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _proxy: TrustSetup | None = None
+
+    def for_proxy(self, rules: TrustRules, env: Mapping[str, str]) -> TrustSetup:
+        """What an https:// proxy's own certificate is checked against: the servers' trust,
+        unless the client checks proxies against other sources (``rules.proxy_sources``)."""
+        if rules.proxy_sources is None:
+            return self
+        with self._building:
+            if self._proxy is None:
+                used, why = rules.proxy_sources(env)
+                fix = self.fix and dataclasses.replace(self.fix, flag=rules.proxy_ca_flag,
+                                                       caveat=why)
+                self._proxy = TrustSetup(
+                    sources=[dataclasses.replace(s, used=s.name in used)
+                             for s in self.sources],
+                    why=why, verification_off=self.verification_off, fix=fix)
+            return self._proxy
 
     def union_store(self) -> Any:
         """One OpenSSL store with every certificate the client trusts (built once a run)."""
@@ -233,9 +251,11 @@ def certifi_bundle() -> tuple[str, str]:
 
 def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
                public_roots: str | None, client: str = "the client",
-               reader: StoreReader | None = None) -> TrustSetup:
+               reader: StoreReader | None = None,
+               proxy_cacerts: tuple[str, ...] = ()) -> TrustSetup:
     """Load every trust source that exists here and mark those the profile uses. ``reader``
-    reads the platform's own store on Windows and macOS (default: this platform's)."""
+    reads the platform's own store on Windows and macOS (default: this platform's);
+    ``proxy_cacerts`` are CAs the client is given for proxies only (curl's --proxy-cacert)."""
     reader = reader or StoreReader()
 
     parsed: Parsed = {}
@@ -260,6 +280,9 @@ def load_trust(rules: TrustRules, env: Mapping[str, str], cacerts: list[str],
     for path in cacerts:
         sources.append(load_source("--cacert", "flag --cacert", [path], public=False,
                                    what="--cacert file", parsed=parsed))
+    for path in proxy_cacerts:
+        sources.append(load_source("--proxy-cacert", "flag --proxy-cacert", [path],
+                                   public=False, what="--proxy-cacert file", parsed=parsed))
     used, why = rules.sources(env)
     for source in sources:
         source.used = source.name in used or source.name == "--cacert"

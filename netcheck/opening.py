@@ -192,11 +192,12 @@ class Opener:
             prepared = self.prepared
             from netcheck.hops import tls
 
-            handshake = hop(lambda: tls.establish(
+            handshake = hop(lambda: self._compared(tls.establish(
                 stream, target.hostname, identity=prepared.identity, trust=lambda: prepared.trust,
                 profile=self.settings.profile, via_proxy=proxy is not None,
                 timeout=self.timeout, date_skew_s=opened.date_skew_s,
-                context=self._context("server"), on_first_flight=self.run.first_flight.set))
+                context=self._context("server"), on_first_flight=self.run.first_flight.set),
+                opened))
             if handshake.stream is None:  # the server ended the handshake over our certificate
                 hop(lambda: Outcome(judge_client_cert(self.prepared, handshake.facts,
                                                       handshake.cert_failure)))
@@ -207,6 +208,32 @@ class Opener:
             record(skipped(Hop.CLIENT_CERT, "plain http:// URL, no TLS"))
         return KeptConnection(sock=sock, stream=stream, facts=facts, opened_by=self.step,
                               hops=list(opened.hops))
+
+    def _compared(self, outcome: Outcome[T], opened: Opened) -> Outcome[T]:
+        """Through a proxy, an untrusted chain that names no inspection product: the server's
+        certificate fetched directly, beside the flow, tells the proxy's from the server's own
+        (:mod:`netcheck.hops.direct_chain`)."""
+        result = outcome.result
+        if self.proxy is None or result.code is not Code.TLS_INTERCEPTION_UNTRUSTED or \
+                result.details.get("interception_product"):
+            return outcome
+        from netcheck.hops import direct_chain, tls
+        from netcheck.settings.ca_fix import CaFix
+
+        target, settings, prepared = self.target, self.settings, self.prepared
+        context, timeout = self._context("server"), self.timeout
+
+        def compare() -> Amend:
+            rules = settings.profile.trust
+            fix = prepared.trust.fix or CaFix(rules.ca_fix, rules.ca_fix_adds,
+                                              settings.profile.client)
+            found = direct_chain.fetch(target.hostname, target.effective_port, context,
+                                       timeout, settings.dns_server)
+            return direct_chain.amendment(found, target.hostname, target.effective_port,
+                                          fix.trust(tls.ROOT_PEM))
+
+        opened.amendments.append((Hop.TLS, self.run.later(compare)))
+        return outcome
 
     def _socks(self, stream: Stream, proxy: ProxyURL) -> Outcome[None]:
         """The SOCKS request; the client resolves the name first where the proxy does not."""

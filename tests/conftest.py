@@ -208,6 +208,22 @@ def intercepting_proxy(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture(scope="session")
+def egress_proxy(tmp_path_factory: pytest.TempPathFactory,
+                 pki: Pki) -> Iterator[servers.ProxyProcess]:
+    """A TLS-inspecting proxy whose root names no product ("Acme Egress Gateway")."""
+    work = tmp_path_factory.mktemp("proxy-egress")
+    (work / "certs").mkdir()
+    with servers.proxy_py(work, "--basic-auth", f"{PROXY_USER}:{PROXY_PASSWORD}",
+                          "--ca-cert-file", pki.path("egress-ca.pem"),
+                          "--ca-key-file", pki.path("egress-ca.key"),
+                          "--ca-signing-key-file", pki.path("inspection-signing.key"),
+                          "--ca-cert-dir", str(work / "certs"),
+                          "--ca-file", pki.path("public-ca.pem"),
+                          plugins=("tests.proxy_plugins.TestNames",)) as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="session")
 def tls_proxy(tmp_path_factory: pytest.TempPathFactory,
               pki: Pki) -> Iterator[servers.ProxyProcess]:
     """proxy.py serving its proxy port over TLS (an https:// proxy), with Basic auth; its

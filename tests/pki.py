@@ -187,6 +187,16 @@ def build(root: Path) -> Pki:
         serialization.NoEncryption()))
     _ca_with_awkward_name(root)
     _partial_wildcard_server(pki.public_ca, root)
+    # a server whose certificate comes from the company's own CA (no proxy involved), and a
+    # TLS-inspecting proxy's root that names no product: told apart by the chain fetched
+    # directly (netcheck.hops.direct_chain)
+    private = trustme.CA(organization_name="Acme Internal Server CA")
+    _write(root / "private-server-ca.pem", private.cert_pem.bytes())
+    private.issue_cert(*SERVER_NAMES).private_key_and_cert_chain_pem.write_to_path(
+        str(root / "server-private-ca.pem"))
+    egress = trustme.CA(organization_name="Acme Egress Gateway")
+    _write(root / "egress-ca.pem", egress.cert_pem.bytes())
+    _write(root / "egress-ca.key", egress.private_key_pem.bytes())
     # the proxy's signing key for intercepted leaf certificates (proxy.py needs its own)
     signing = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     _write(root / "inspection-signing.key", signing.private_bytes(

@@ -164,6 +164,48 @@ def test_intercepting_proxy_with_untrusted_root(run_cli, base_args, plain_tls,
     assert "NODE_EXTRA_CA_CERTS=" in result.report["verdict"]["hint"]
 
 
+def test_a_private_ca_seen_through_a_proxy_that_does_not_inspect_is_not_called_inspection(
+        run_cli, base_args, serve, pki, basic_proxy):
+    """The server's own certificate from the company's CA, through a plain proxy: fetched
+    directly it is the same, so the verdict is the server's CA, not the proxy's inspection
+    (which sent users to IT for a proxy root that does not exist)."""
+    server = serve(servers.mcp_401(), cert_file=pki.path("server-private-ca.pem"))
+    result = check(run_cli, server.url("mcp.test"), *base_args, "--proxy",
+                   basic_proxy.url_with(PROXY_USER, PROXY_PASSWORD))
+    assert result.diagnosis == ("resource", "tls", "tls_untrusted")
+    verdict = result.report["verdict"]
+    assert "Acme Internal Server CA" in verdict["message"]
+    assert "the proxy does not inspect TLS" in verdict["message"]
+    assert "NODE_EXTRA_CA_CERTS=" in verdict["hint"] and "proxy is not the cause" in verdict["hint"]
+    assert result.hop("resource", "tls")["details"]["direct_chain"]["same_as_through_proxy"]
+
+
+def test_an_inspecting_proxy_whose_root_names_no_product_is_confirmed_by_the_direct_chain(
+        run_cli, base_args, plain_tls, egress_proxy):
+    result = check(run_cli, plain_tls.url("mcp.test"), *base_args, "--proxy",
+                   egress_proxy.url_with(PROXY_USER, PROXY_PASSWORD))
+    assert result.diagnosis == ("resource", "tls", "tls_interception_untrusted")
+    tls = result.hop("resource", "tls")
+    assert tls["details"]["interception_product"] is None
+    assert tls["details"]["direct_chain"]["same_as_through_proxy"] is False
+    assert any("the proxy replaces it, so it inspects TLS" in n for n in tls["notes"])
+
+
+def test_an_untrusted_chain_through_a_proxy_with_no_direct_path_names_both_readings(
+        run_cli, base_args, serve, pki, basic_proxy):
+    """auth2.test resolves only at the proxy: netcheck cannot compare, so it says both
+    readings are possible, and how to tell them apart."""
+    server = serve(servers.mcp_401(), cert_file=pki.path("server-private-ca.pem"))
+    result = check(run_cli, server.url("auth2.test"), *base_args, "--proxy",
+                   basic_proxy.url_with(PROXY_USER, PROXY_PASSWORD))
+    assert result.diagnosis == ("resource", "tls", "tls_interception_untrusted")
+    verdict = result.report["verdict"]
+    assert "either the proxy inspects TLS or the server's own certificate" in verdict["message"]
+    tls = result.hop("resource", "tls")
+    assert tls["details"]["direct_chain"]["same_as_through_proxy"] is None
+    assert any("openssl s_client -connect auth2.test:" in n for n in tls["notes"])
+
+
 def test_intercepting_proxy_trusted_through_node_extra_ca_certs(run_cli, pki, base_args,
                                                                  plain_tls, intercepting_proxy):
     env = {"NODE_EXTRA_CA_CERTS": pki.path("inspection-ca.pem")}

@@ -15,7 +15,7 @@ import contextlib
 import socket
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from netcheck.hops import dns, proxy_connect, proxy_resolve, tcp
@@ -23,7 +23,7 @@ from netcheck.model import Code, Hop, HopResult, Outcome, Step, failed, skipped
 from netcheck.net.address import is_ip
 from netcheck.net.deadline import Stopwatch, Timeout, call_bounded
 from netcheck.net.deadline import seconds as seconds_text
-from netcheck.net.pool import KeptConnection, PoolKey
+from netcheck.net.pool import Amend, KeptConnection, Opened, PoolKey
 from netcheck.net.streams import HandshakeFacts, PlainStream, Stream
 from netcheck.proxy.models import Target
 from netcheck.proxy.url import ProxyURL
@@ -35,28 +35,12 @@ if TYPE_CHECKING:  # TLS and certificates are imported when a connection needs t
     from netcheck.settings.check import Prepared
 
 T = TypeVar("T")
-Amend = Callable[[HopResult], HopResult]  # completes a recorded hop's result
 TIMEOUT_CODES = frozenset({Code.DNS_TIMEOUT, Code.TCP_TIMEOUT, Code.PROXY_TIMEOUT,
                            Code.TLS_TIMEOUT, Code.HTTP_TIMEOUT})
 
 
 class Stop(Exception):
     """A hop failed: the walk ends, and the hops after it are recorded as skipped."""
-
-
-@dataclass
-class Opened:
-    """What opening a connection found: its hops, and the connection when every hop passed."""
-
-    hops: list[HopResult] = field(default_factory=list)
-    conn: KeptConnection | None = None
-    date_skew_s: float | None = None  # from the proxy's answer to CONNECT
-    # what finishes a hop's result after it was recorded, worked out while the request went on
-    amendments: list[tuple[Hop, Future[Amend]]] = field(default_factory=list)
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
 
 
 def out_of_time(run: RunContext, hop: Hop, when: str, cut: HopResult | None = None

@@ -38,10 +38,9 @@ from netcheck.model import (
 )
 from netcheck.net.deadline import Stopwatch
 from netcheck.net.http1 import HttpResponse
-from netcheck.net.pool import KeptConnection, PoolKey
+from netcheck.net.pool import Amend, KeptConnection, PoolKey
 from netcheck.net.streams import StreamClosed
 from netcheck.opening import (
-    Amend,
     Opener,
     Stop,
     judge_client_cert,

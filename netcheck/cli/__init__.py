@@ -12,23 +12,12 @@ import contextlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from enum import IntEnum
 from typing import IO, Any
 
 from netcheck.cli.about import EPILOG, EXIT_STATUSES, VersionAction
+from netcheck.cli.program import DEFAULT_REPORT, PROG, ExitStatus
 from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_PARALLEL, DEFAULT_TIMEOUT
 from netcheck.profiles.catalog import help_text
-
-PROG = "netcheck"
-DEFAULT_REPORT = "netcheck-report.json"
-
-
-class ExitStatus(IntEnum):
-    OK = 0
-    FAILED = 1
-    USAGE = 2
-    INTERNAL = 3  # a bug in netcheck; the report (if the checks had started) says how far it got
-    INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -272,3 +261,6 @@ def run() -> None:
     # connections opened ahead) would hold the exit until their bounds, and finalizing the
     # modules a check loads costs tens of milliseconds on every run.
     os._exit(status)
+
+
+__all__ = ["DEFAULT_REPORT", "PROG", "ExitStatus", "build_parser", "main", "run"]

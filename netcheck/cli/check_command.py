@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from netcheck.cli import DEFAULT_REPORT, PROG, ExitStatus
 from netcheck.cli.output import SafeStream
+from netcheck.cli.program import DEFAULT_REPORT, PROG, ExitStatus
 from netcheck.cli.report_file import ReportPath
 from netcheck.settings.gather import Options, UsageError
 
@@ -23,8 +23,7 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
     # rendering and the report are imported while the first request waits (warmup), except
     # on a terminal, whose status line needs them from the start
     from netcheck.cli.live import LiveRun
-    from netcheck.cli.report_file import check_report_path
-    from netcheck.cli.show_command import refuse_two_stdouts
+    from netcheck.cli.report_file import check_report_path, refuse_two_stdouts
     from netcheck.runner import begin_check, run_check
 
     refuse_two_stdouts(args.markdown, None if args.no_json else args.json)
@@ -61,7 +60,7 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
         live.verdict(report)
         delivery.tell()
         if args.markdown:
-            from netcheck.cli.show_command import write_markdown
+            from netcheck.cli.report_file import write_markdown
 
             write_markdown(report, args.markdown, stdout, live.console)
 

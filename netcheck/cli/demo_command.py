@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Mapping
 from typing import IO, Any
 
-from netcheck.cli import ExitStatus
+from netcheck.cli.program import ExitStatus
 
 DEMO_REPORT = "netcheck-demo-report.json"
 

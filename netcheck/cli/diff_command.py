@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from netcheck.cli import PROG, ExitStatus
+from netcheck.cli.program import PROG, ExitStatus
 from netcheck.redaction import REDACTED
 
 UNSET = "(not set)"

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import IO
 
-from netcheck.cli import ExitStatus
+from netcheck.cli.program import ExitStatus
 from netcheck.hops.proxy_resolve import source_of
 from netcheck.proxy.registry import decide_all
 from netcheck.redaction import redact_url

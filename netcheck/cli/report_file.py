@@ -1,6 +1,7 @@
 """Where the report goes, checked before any network work, and how it is written: whole or not
 at all (a temporary file in the same folder, then renamed over the path), never through a
 symlink already at the path (the rename replaces the link itself, not what it points to).
+Also the files written beside it: the Markdown summary, a report as ``show`` renders it.
 
 The default report keeps the one it replaces as ``netcheck-report.previous.json``; a path you
 name is replaced, and the run says so.
@@ -14,8 +15,9 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from netcheck.cli.program import PROG
 from netcheck.settings.gather import UsageError
 
 
@@ -119,3 +121,35 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def refuse_two_stdouts(markdown: str | None, json_path: str | None) -> None:
+    """A usage error when the Markdown and the JSON would both go to stdout."""
+    if markdown == "-" and json_path == "-":
+        raise UsageError("--markdown - and --json - both want stdout; write one to a file")
+
+
+def write_markdown(document: dict[str, Any], path: str, stdout: IO[str], console: Any) -> None:
+    """The Markdown of ``document`` to ``path`` (``-``: stdout)."""
+    from netcheck.report.markdown import to_markdown
+
+    write_text(to_markdown(document), path, stdout, console, "Markdown summary")
+
+
+def write_json(document: dict[str, Any], path: str, stdout: IO[str], console: Any) -> None:
+    write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", path, stdout, console,
+           "Report")
+
+
+def write_text(text: str, path: str, stdout: IO[str], console: Any, what: str) -> None:
+    if path == "-":
+        stdout.write(text)
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        console.print(f"{PROG}: could not write the {what.lower()} to {path}: "
+                      f"{exc.strerror or exc}")
+        return
+    console.print(f"{what} written to {path}.")

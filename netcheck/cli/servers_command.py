@@ -17,9 +17,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from netcheck.cli import DEFAULT_REPORT, PROG, ExitStatus
 from netcheck.cli.output import SafeStream
-from netcheck.cli.report_file import ReportPath, check_report_path, write_report_file
+from netcheck.cli.program import DEFAULT_REPORT, PROG, ExitStatus
+from netcheck.cli.render_many import render_many, where
+from netcheck.cli.report_file import (
+    ReportPath,
+    check_report_path,
+    refuse_two_stdouts,
+    write_markdown,
+    write_report_file,
+)
 from netcheck.configs import Discovery, Place, discover
 from netcheck.many import (
     CheckTarget,
@@ -33,9 +40,6 @@ from netcheck.net.address import digits
 from netcheck.redaction import redact_url
 from netcheck.runner import validate_url
 from netcheck.settings.gather import Options, UsageError, gather
-
-OUTCOME_STYLE = {"ok": "green", "failed": "bold red", "not_checked": "yellow",
-                 "not_applicable": "dim"}
 
 
 def _console(file: IO[str], environ: Mapping[str, str]) -> Console:
@@ -75,21 +79,10 @@ def run_servers(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO
     for row in rows:
         url = "(local command)" if row["transport"] == "stdio" else \
             f"{'SSE ' if row['transport'] == 'sse' else ''}{row['url']}"
-        table.add_row(row["name"], _where(row, home), url,
+        table.add_row(row["name"], where(row, home), url,
                       Text(row["status"], style="green" if row["status"] == "yes" else "dim"))
     console.print(table)
     return ExitStatus.OK
-
-
-def _where(entry: dict[str, Any], home: str) -> str:
-    """Where an entry is configured, for the terminal (the home shown as ~)."""
-    if entry["config_file"] is None:
-        return str(entry["scope"])
-    path = str(entry["config_file"])
-    home = home.rstrip("/\\")
-    if home and path.startswith(home) and path[len(home):][:1] in ("/", "\\"):
-        path = "~" + path[len(home):]
-    return f"{entry['client']}: {path} ({entry['scope']})"
 
 
 def _listed(target: CheckTarget) -> dict[str, Any]:
@@ -106,7 +99,6 @@ def _listed(target: CheckTarget) -> dict[str, Any]:
 def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str],
              stdout: IO[str], stderr: IO[str]) -> int:
     """``check`` over several servers; exit 0 when every checked one is OK, 1 otherwise."""
-    from netcheck.cli.show_command import refuse_two_stdouts, write_markdown
     from netcheck.report.finish import finish_report
     from netcheck.report.many import build_many_report
 
@@ -200,53 +192,6 @@ def _cut_short(target: CheckTarget) -> ServerCheck:
     if target.options is not None:
         check.error = "interrupted (Ctrl-C) before this server's check finished"
     return check
-
-
-def render_many(console: Console, report: dict[str, Any], *, verbose: bool = False,
-                quiet: bool = False, home: str = "") -> None:
-    """The summary table, then the details of every failure (of every server with -v);
-    paths under ``home`` are shown from ``~``."""
-    from netcheck.cli.render import render_report
-
-    table = Table(title="MCP servers checked", title_justify="left")
-    for column in ("server", "configured in", "verdict"):
-        table.add_column(column, overflow="fold")
-    for entry in report["servers"]:
-        table.add_row(entry["name"], _where(entry, home), _verdict(entry))
-    console.print(table)
-    for entry in report["servers"]:
-        if entry["report"] is None or quiet or (entry["outcome"] == "ok" and not verbose):
-            continue
-        console.print()
-        console.rule(Text(f"{entry['name']}  ({entry['client'] or entry['scope']})",
-                          style="bold"), align="left")
-        if entry["profile_note"]:
-            console.print(Text(f"profile {entry['profile']}: {entry['profile_note']}",
-                               style="dim"))
-        for note in entry["notes"]:
-            console.print(Text(f"note: {note}", style="dim"))
-        render_report(console, entry["report"], verbose=verbose)
-    checked = [e for e in report["servers"] if e["report"] is not None]
-    failed = [e for e in report["servers"] if e["outcome"] in ("failed", "not_checked")]
-    console.print()
-    summary = Text("OK" if report["ok"] else "FAILED",
-                   style="bold green" if report["ok"] else "bold red")
-    summary.append(f": {len(checked)} server(s) checked, {len(failed)} with a problem")
-    console.print(summary)
-
-
-def _verdict(entry: dict[str, Any]) -> Text:
-    style = OUTCOME_STYLE[entry["outcome"]]
-    report = entry["report"]
-    if report is None:
-        label = "n/a" if entry["outcome"] == "not_applicable" else "not checked"
-        return Text(f"{label}: {entry['problem']}", style=style)
-    verdict = report["verdict"]
-    if verdict is None:
-        warnings = len(report["warnings"])
-        return Text("OK" + (f" ({warnings} warning(s))" if warnings else ""), style=style)
-    return Text(f"FAILED at {verdict['step']} › {verdict['hop']} [{verdict['code']}]",
-                style=style)
 
 
 def _print_warnings(console: Console, found: Discovery) -> None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 from typing import IO, Any
 
-from netcheck.cli import PROG, ExitStatus
-from netcheck.settings.gather import UsageError
+from netcheck.cli.program import PROG, ExitStatus
+from netcheck.cli.report_file import refuse_two_stdouts, write_json, write_markdown
 
 
 def run_show(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
@@ -53,14 +52,8 @@ def run_show(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     if args.markdown:
         write_markdown(received.document, args.markdown, stdout, console)
     if args.json:
-        _write_json(received.document, args.json, stdout, console)
+        write_json(received.document, args.json, stdout, console)
     return ExitStatus.OK if _ok(received.document) else ExitStatus.FAILED
-
-
-def refuse_two_stdouts(markdown: str | None, json_path: str | None) -> None:
-    """A usage error when the Markdown and the JSON would both go to stdout."""
-    if markdown == "-" and json_path == "-":
-        raise UsageError("--markdown - and --json - both want stdout; write one to a file")
 
 
 # What the several-servers renderer reads of each entry (a report of that form has them all).
@@ -81,7 +74,7 @@ def render_document(console: Any, document: dict[str, Any], *, verbose: bool,
         render_report(console, document, verbose=verbose, quiet=quiet)
         return
     if all(all(f in s for f in _MANY_FIELDS) for s in document["servers"]):
-        from netcheck.cli.servers_command import render_many
+        from netcheck.cli.render_many import render_many
         from netcheck.configs.model import ConfigWarning
 
         for warning in document.get("config_warnings") or []:
@@ -119,29 +112,3 @@ def home_of(document: dict[str, Any]) -> str:
 
 def _ok(document: dict[str, Any]) -> bool:
     return bool(document.get("ok"))
-
-
-def write_markdown(document: dict[str, Any], path: str, stdout: IO[str], console: Any) -> None:
-    """The Markdown of ``document`` to ``path`` (``-``: stdout)."""
-    from netcheck.report.markdown import to_markdown
-
-    _write(to_markdown(document), path, stdout, console, "Markdown summary")
-
-
-def _write_json(document: dict[str, Any], path: str, stdout: IO[str], console: Any) -> None:
-    _write(json.dumps(document, indent=2, ensure_ascii=False) + "\n", path, stdout, console,
-           "Report")
-
-
-def _write(text: str, path: str, stdout: IO[str], console: Any, what: str) -> None:
-    if path == "-":
-        stdout.write(text)
-        return
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        console.print(f"{PROG}: could not write the {what.lower()} to {path}: "
-                      f"{exc.strerror or exc}")
-        return
-    console.print(f"{what} written to {path}.")

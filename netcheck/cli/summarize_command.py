@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from netcheck.cli import PROG, ExitStatus
+from netcheck.cli.program import PROG, ExitStatus
 
 SHOWN_MACHINES = 12  # per failure; the count says how many share it
 

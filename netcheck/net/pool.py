@@ -17,14 +17,11 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from netcheck.model import HopResult, Step
+from netcheck.model import Hop, HopResult, Step
 from netcheck.net.streams import HandshakeFacts, Stream
 
-if TYPE_CHECKING:
-    from netcheck.opening import Opened
-
+Amend = Callable[[HopResult], HopResult]  # completes a recorded hop's result
 PoolKey = tuple[str, str, bool]  # (route: proxy or "direct", origin, client certificate offered)
 MAX_IDLE = 8  # idle connections kept per key (a run sends at most four requests at once)
 
@@ -49,6 +46,21 @@ class KeptConnection:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.stream.close()
+
+
+@dataclass
+class Opened:
+    """What opening a connection found: its hops, and the connection when every hop passed."""
+
+    hops: list[HopResult] = field(default_factory=list)
+    conn: KeptConnection | None = None
+    date_skew_s: float | None = None  # from the proxy's answer to CONNECT
+    # what finishes a hop's result after it was recorded, worked out while the request went on
+    amendments: list[tuple[Hop, Future[Amend]]] = field(default_factory=list)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
 
 
 class ConnectionPool:

@@ -22,6 +22,7 @@ from netcheck.settings.gather import Options, Settings, UsageError, gather, is_p
 if TYPE_CHECKING:  # imported in run_check, once the first connection is opening
     from netcheck.oauth.context import FlowContext
     from netcheck.pipeline import Observer, UrlProbe
+    from netcheck.profiles.installed import Installed
     from netcheck.settings.check import Prepared
 
 MAX_REDIRECTS = 5
@@ -43,6 +44,7 @@ class CheckRun:
     deadline_reached: bool = False
     interrupted: bool = False  # stopped by the user (Ctrl-C): the steps are those done so far
     internal_error: str | None = None  # the type of a bug that ended the run early
+    installed: Installed | None = None  # the release of the profile's client found here
 
 
 def validate_url(url: str) -> str:
@@ -136,6 +138,7 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         context.background(prepared.trust.build_stores)
     elif not ready.done():
         ready.set_exception(RuntimeError("the settings step failed"))
+    installed = context.later(lambda: _installed_release(settings))
     run.steps.append(settings_step)
     if observer:
         for hop in settings_step.hops:
@@ -147,6 +150,8 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         run.steps.append(StepResult(step=Step.RESOURCE, url=url,
                                     hops=[skipped(h, "the settings step failed") for h in ORDER]))
         progress.step_finished(run.steps[-1])
+        context.release()  # no request goes out: the lookup starts now
+        run.installed = _waited(installed, EVIDENCE_AFTER_DEADLINE + 3)
         context.close()
         run.finished_at = dt.datetime.now(dt.UTC)
         return run
@@ -180,11 +185,28 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         # the evidence the flow did not wait for, before close() cancels what has not started
         for step in run.steps:
             step.settle(max(context.deadline.remaining(), EVIDENCE_AFTER_DEADLINE))
+        run.installed = _waited(installed, max(context.deadline.remaining(),
+                                               EVIDENCE_AFTER_DEADLINE))
     finally:
         context.close()
     run.deadline_reached = context.deadline.expired
     run.finished_at = dt.datetime.now(dt.UTC)
     return run
+
+
+def _installed_release(settings: Settings) -> Installed | None:
+    from netcheck.profiles.installed import find_release
+
+    return find_release(settings.profile, settings.env)
+
+
+def _waited(future: Future[Installed | None], timeout: float) -> Installed | None:
+    """What the lookup found, if it is in within ``timeout`` (evidence: the run stands
+    without it)."""
+    try:
+        return future.result(timeout)
+    except Exception:  # noqa: BLE001 - not found in time, or the run had ended
+        return None
 
 
 def _flow_context(run: CheckRun, prepared: Prepared, context: RunContext, resource: UrlProbe,

@@ -120,6 +120,10 @@ def _render_hop(console: Console, hop: dict[str, Any], verbose: bool) -> None:
 def render_verdict(console: Console, report: dict[str, Any], *, quiet: bool = False) -> None:
     """The last lines: OK, or where it failed and what to change (or that it was cut short)."""
     verdict = report["verdict"]
+    installed = (report.get("client_profile") or {}).get("installed") or {}
+    if installed.get("summary") and (not quiet or installed.get("measured_on_this_release")
+                                     is False):
+        emit(console, Text(installed["summary"], style="dim"), Text("client: ", style="dim"))
     stopped_here = verdict is not None and verdict["code"] == "interrupted"
     if report.get("interrupted") and not stopped_here:
         emit(console, Text.assemble(("INTERRUPTED", "bold yellow"), ": stopped by the user; "

@@ -7,7 +7,7 @@ CLIENTS: dict[str, tuple[str, str]] = {  # profile -> (client, release)
     "claude-code": ("Claude Code", "2.1.332"),
     "node": ("MCP TypeScript SDK", "1.32.2"),
     "python": ("MCP Python SDK", "2.3.0"),
-    "curl": ("curl", "7.88"),
+    "curl": ("curl", "7.88.1"),
     "go": ("Go", "net/http (x/net/http/httpproxy)"),
 }
 UNDICI_RELEASE = "7.30.2"  # the node profile's fetch dispatcher (EnvHttpProxyAgent)

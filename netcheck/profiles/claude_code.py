@@ -15,6 +15,7 @@ from netcheck.profiles.rules import (
     Profile,
     ProxyRules,
     Reaction,
+    ReleaseLookup,
     TrustRules,
 )
 
@@ -110,6 +111,8 @@ CLAUDE_CODE = Profile(
                      pkce_without_s256=Reaction.STOPS, uses_client_metadata_documents=True,
                      insecure_endpoint=Reaction.GOES_ON, openid_fields_required=True),
     reads_claude_settings=True,
+    installed=ReleaseLookup(commands=("claude",), packages=("@anthropic-ai/claude-code",),
+                            version_args=("--version",)),
     callback=CallbackRules(
         redirect_host="localhost", listen_address="127.0.0.1", path="/callback",
         port_variable="MCP_OAUTH_CALLBACK_PORT", ephemeral_ports=(49152, 65535),

@@ -13,6 +13,7 @@ from netcheck.profiles.rules import (
     Profile,
     ProxyRules,
     Reaction,
+    ReleaseLookup,
     TrustRules,
 )
 
@@ -59,6 +60,8 @@ CURL = Profile(
                                 given_by="--cert and --key"),
     oauth=SPEC_OAUTH,
     is_mcp_client=False,
+    installed=ReleaseLookup(commands=("curl",), version_args=("--version",),
+                            version_pattern=r"^curl (\d+\.\d+\.\d+)"),
 )
 
 GO = Profile(

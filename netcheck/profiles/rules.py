@@ -129,6 +129,20 @@ APPLICATION_CALLBACK = CallbackRules(
 
 
 @dataclass(frozen=True)
+class ReleaseLookup:
+    """How netcheck finds which release of the client is installed here, without running its
+    network code (:mod:`netcheck.profiles.installed`)."""
+
+    commands: tuple[str, ...]  # its executables, looked for on PATH
+    # the npm packages whose package.json carries the release (a platform package named
+    # NAME-os-arch counts too)
+    packages: tuple[str, ...] = ()
+    version_args: tuple[str, ...] = ()  # when the files do not tell: COMMAND ARGS; () never
+    version_pattern: str = r"(\d+\.\d+\.\d+)"
+    npx: bool = False  # users run it through npx: npm's npx cache holds the release
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     client: str  # the client's name as users know it
@@ -142,6 +156,7 @@ class Profile:
     is_mcp_client: bool = True  # False: a raw HTTP client, its OAuth rules are the spec's
     reads_claude_settings: bool = False  # applies the env blocks of Claude Code's settings files
     callback: CallbackRules = APPLICATION_CALLBACK  # the loopback callback of the login
+    installed: ReleaseLookup | None = None  # None: not a program here (an SDK, a library)
 
     @property
     def label(self) -> str:

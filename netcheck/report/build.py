@@ -21,7 +21,7 @@ from netcheck.runner import CheckRun
 from netcheck.settings.gather import relevant_environment
 from netcheck.versions import installed_versions
 
-SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
+SCHEMA_VERSION = "1.5"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
 # release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop;
 # 1.4: the several-servers form (report/many.py: "servers", each entry's name, client,
 # config_file, scope, url and this one-server report; "config_files", "config_warnings",
@@ -33,6 +33,9 @@ SCHEMA_VERSION = "1.4"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profi
 # also 1.4: "label" (check --label; in both forms) and environment.host_name, so two reports
 # can be told apart
 # also 1.4: "interrupted" (Ctrl-C: the steps done so far) and "internal_error" (a bug's type)
+# 1.5: client_profile.installed (the release of the user's client found here); the profiles
+# codex, gemini, copilot and mcp-remote and their proxy models; the tls hop's
+# details.direct_chain (the chain fetched without the proxy)
 
 
 def load_schema() -> dict[str, Any]:
@@ -122,7 +125,9 @@ def build_report(run: CheckRun) -> dict[str, Any]:
         "client_profile": {"name": profile.name, "client": profile.client,
                            "release": profile.release, "measured": profile.measured,
                            "description": profile.description,
-                           "proxy_model": profile.proxy.model},
+                           "proxy_model": profile.proxy.model,
+                           "installed": run.installed.to_json(profile) if run.installed
+                           else None},
         "environment": {
             "os": f"{platform.system()} {platform.release()}",
             "machine": platform.machine(),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 CLIENTS: dict[str, tuple[str, str]] = {  # profile -> (client, release)
-    "claude-code": ("Claude Code", "2.1.332"),
+    "claude-code": ("Claude Code", "2.1.337"),
     "node": ("MCP TypeScript SDK", "1.32.2"),
     "python": ("MCP Python SDK", "2.3.0"),
     "curl": ("curl", "7.88.1"),

@@ -1,7 +1,8 @@
 """Claude Code's route for its MCP HTTP requests and their OAuth discovery requests.
 
 Measured on Claude Code 2.1.332 (native build, Bun 1.4.6 runtime) with ``claude mcp list``,
-stdin and stdout not a terminal; the measured table is
+stdin and stdout not a terminal, and again on 2.1.337 (120 new random environments, the same
+rules); the measured table is
 ``tests/real_clients/claude-code-proxy-routes.json`` (made with
 ``tests/real_clients/proxy_routes.py``). Rules: (1) Claude Code takes the first non-empty of
 ``https_proxy``, ``HTTPS_PROXY``, ``http_proxy``, ``HTTP_PROXY`` for every URL, http: or https:
@@ -34,7 +35,7 @@ from netcheck.proxy.models import ProxyDecision, Target, _direct, _first_set, _i
 Env = Mapping[str, str]
 
 MODEL = "claude-code"
-RELEASE = "2.1.332"
+RELEASE = "2.1.337"
 
 CLAUDE_PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY")
 _REPAIRED_VARIABLES = ("https_proxy", "HTTPS_PROXY")
@@ -54,7 +55,7 @@ _FORBIDDEN_HOST = frozenset(" #%/:<>?@[\\]^|\t\n\r\x00")
 
 
 def decide_claude_code(env: Env, target: Target, *, terminal: bool = False) -> ProxyDecision:
-    """The route Claude Code 2.1.332 takes to ``target`` (see the module docstring).
+    """The route Claude Code 2.1.337 takes to ``target`` (see the module docstring).
 
     ``terminal``: Claude Code runs with a terminal on stdin or stdout (an interactive session);
     then it does not repair a scheme-less HTTPS_PROXY but stops at start. The measured table is

@@ -1,5 +1,5 @@
 """The environment Claude Code really runs with: the process environment under the ``env``
-blocks of its settings files (measured against Claude Code 2.1.332, see
+blocks of its settings files (measured against Claude Code 2.1.332 and again on 2.1.337, see
 ``tests/real_clients/notes/claude-code-settings-tls.md``).
 
 Lowest to highest, each overriding the one before it, key by key:

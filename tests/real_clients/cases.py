@@ -44,9 +44,7 @@ class Case:
 
 def trust(rig: Rig, client: Client) -> dict[str, str]:
     """How each client's user makes it trust the lab's public CA."""
-    if client.profile == "python":
-        return {"SSL_CERT_FILE": rig.path("public-ca.pem")}
-    return {"NODE_EXTRA_CA_CERTS": rig.path("public-ca.pem")}
+    return client.trusts(rig.path("public-ca.pem"))
 
 
 def served(lab: SdkLab) -> Callable[[], list[Request]]:

@@ -50,6 +50,8 @@ class Client:
     profile: str
     depth: str
     run: Callable[[Sandbox, Setup], Outcome]
+    # how its users make it trust one more CA (a file): the lab's CA is given so
+    trusts: Callable[[str], dict[str, str]] = lambda ca: {"NODE_EXTRA_CA_CERTS": ca}
 
     def netcheck(self, box: Sandbox, setup: Setup, at: Path | None = None) -> dict[str, Any]:
         """netcheck's report for ``setup`` with this client's profile (``at``: another
@@ -199,5 +201,6 @@ CLAUDE_HEALTH = Client("claude-code-mcp-list", "claude-code", "authorization_ser
 CLAUDE_SESSION = Client("claude-code-session", "claude-code", "client_registration",
                         _run_session)
 TS_SDK = Client("mcp-typescript-sdk", "node", "client_registration", _run_ts)
-PY_SDK = Client("mcp-python-sdk", "python", "client_registration", _run_py)
+PY_SDK = Client("mcp-python-sdk", "python", "client_registration", _run_py,
+                lambda ca: {"SSL_CERT_FILE": ca})
 CLIENTS = {c.name: c for c in (CLAUDE_HEALTH, CLAUDE_SESSION, TS_SDK, PY_SDK)}

@@ -1,6 +1,7 @@
 """Re-measure what the real clients do, and how far netcheck agrees: run when a client releases.
 
     python -m tests.real_clients.measure                # every case x client -> measured.json
+    python -m tests.real_clients.measure --client claude-code   # one profile's clients only
     python -m tests.real_clients.measure --only pkce-plain healthy
     python -m tests.real_clients.measure --routes 300   # also Claude Code's route table
     python -m tests.real_clients.measure --netcheck-at DIR --no-write   # an older netcheck
@@ -57,12 +58,15 @@ def run_pair(rig: Rig, case: Case, client: Client,
         return got, netcheck_outcome(report, client.depth)
 
 
-def measure_cases(rig: Rig, only: list[str], netcheck_at: Path | None) -> list[dict[str, Any]]:
+def measure_cases(rig: Rig, only: list[str], netcheck_at: Path | None,
+                  profiles: list[str] | None = None) -> list[dict[str, Any]]:
     rows = []
     for case in CASES:
         if only and case.name not in only:
             continue
         for name in case.clients:
+            if profiles and CLIENTS[name].profile not in profiles:
+                continue
             started = time.monotonic()
             got, mine = run_pair(rig, case, CLIENTS[name], netcheck_at)
             same = agree(got, mine)
@@ -96,9 +100,13 @@ def measure_routes(count: int, seed: int) -> None:
     with route_lab(urls=EXTENDED_URLS) as lab:
         for _ in range(count):
             rows += rows_of(lab.run(random_environment(rng, lab)), lab)
+    with tempfile.TemporaryDirectory() as tmp:
+        release = claude_code.version(Sandbox(Path(tmp)))
     doc = json.loads(ROUTES.read_text())
     doc["batches"].append({"seed": seed, "generator": "claude_routes.random_environment",
-                           "environments_drawn": count, "date": dt.date.today().isoformat()})
+                           "environments_drawn": count, "date": dt.date.today().isoformat(),
+                           "release": release})
+    doc["claude_code"] = release
     doc["rows"] += [{"batch": len(doc["batches"]), **row} for row in rows]
     ROUTES.write_text(json.dumps(doc, indent=1) + "\n")
     print(f"{len(rows)} route rows added to {ROUTES.name}")
@@ -108,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     confine_or_exit()  # before any thread: nothing a client does leaves loopback
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", default=[], metavar="CASE")
+    parser.add_argument("--client", nargs="*", default=[], metavar="PROFILE",
+                        help="only the real clients these profiles claim to be (the table's "
+                             "other rows are kept)")
     parser.add_argument("--routes", type=int, default=0, metavar="N",
                         help="also measure Claude Code's routes in N random environments")
     parser.add_argument("--seed", type=int, default=int(time.time()))
@@ -116,9 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rig = Rig()
     try:
-        rows = measure_cases(rig, args.only, args.netcheck_at)
+        rows = measure_cases(rig, args.only, args.netcheck_at, args.client)
     finally:
         rig.close()
+    if args.client and TABLE.exists():  # the other clients' rows, as measured before
+        measured = {(r["case"], r["client"]) for r in rows}
+        rows = [r for r in json.loads(TABLE.read_text())["rows"]
+                if (r["case"], r["client"]) not in measured] + rows
+        order = {(c.name, n): i for i, c in enumerate(CASES) for n in c.clients}
+        rows.sort(key=lambda r: order.get((r["case"], r["client"]), len(order)))
     result = summary(rows)
     print(json.dumps(result, indent=1))
     if not args.no_write and not args.only and args.netcheck_at is None:

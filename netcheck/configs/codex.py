@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netcheck.configs.entries import Source
+from netcheck.configs.entries import Source, bridged
 from netcheck.configs.model import ConfiguredServer, ConfigWarning
 from netcheck.configs.places import Place
 from netcheck.configs.reading import read_toml
@@ -43,7 +43,7 @@ def _entry(name: str, raw: dict[str, Any], path: str, place: Place,
     source = Source(CLIENT, path, "user")
     url = raw.get("url")
     if not isinstance(url, str):
-        return source.server(name, transport="stdio")
+        return bridged(source, name, raw, place) or source.server(name, transport="stdio")
     notes: list[str] = []
     headers: list[tuple[str, Secret]] = []
     static = raw.get("http_headers")

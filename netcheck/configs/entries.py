@@ -76,7 +76,7 @@ def entry(name: str, raw: dict[str, Any], source: Source, place: Place) -> Confi
     if url is None:
         if kind in REMOTE:
             return source.server(name, transport=kind, problem=f"type {kind} but no URL")
-        return source.server(name, transport="stdio")
+        return bridged(source, name, raw, place) or source.server(name, transport="stdio")
     transport = kind if kind in REMOTE else "http"
     notes: list[str] = []
     if kind is not None and kind not in REMOTE:
@@ -109,6 +109,34 @@ def remote(source: Source, name: str, transport: str, url: str, raw: dict[str, A
         callback_port=port if isinstance(port, int) and 0 < port < 65536 else None,
         auth_server_metadata_url=_text(oauth.get("authServerMetadataUrl")),
         notes=tuple(notes), problem=problem, url_secrets=tuple(secrets))
+
+
+def bridged(source: Source, name: str, raw: dict[str, Any], place: Place
+            ) -> ConfiguredServer | None:
+    """An entry that runs ``mcp-remote URL [flags]``, as the remote server it bridges to,
+    with the headers and flags mcp-remote is given (``${VAR}`` filled from the entry's
+    ``env`` over the environment, as mcp-remote fills them); None for any other command."""
+    from netcheck.configs import mcp_remote
+
+    bridge = mcp_remote.find(raw.get("command"), raw.get("args"))
+    if bridge is None:
+        return None
+    env = raw.get("env") if isinstance(raw.get("env"), dict) else {}
+    inner = place.with_environment(env) if env else place
+    notes = [f"runs {mcp_remote.PACKAGE}"
+             f"{'@' + bridge.release if bridge.release else ''}, a local bridge: its network "
+             f"path is {mcp_remote.PACKAGE}'s"]
+    notes += [f"--header-file {path} is not read by netcheck: its headers are not sent"
+              for path in bridge.header_files]
+    if bridge.url is None or not bridge.url.startswith(("http://", "https://", "${")):
+        return source.server(name, transport="http", bridge=mcp_remote.PACKAGE,
+                             client_flags=bridge.flags, bridge_release=bridge.release,
+                             notes=tuple(notes), problem=f"{mcp_remote.PACKAGE} is given no "
+                             "server URL as its first argument (it would stop at start)")
+    found = remote(source, name, "http", bridge.url, {"headers": bridge.headers}, inner, notes)
+    return dataclasses.replace(found, bridge=mcp_remote.PACKAGE, client_flags=bridge.flags,
+                               bridge_release=bridge.release,
+                               callback_port=bridge.callback_port)
 
 
 def header_pairs(raw: Any, place: Place, notes: list[str]) -> list[tuple[str, Secret]]:

@@ -31,6 +31,11 @@ class ConfiguredServer:
     problem: str | None = None  # why the entry cannot be checked at all
     unused: str | None = None  # why its client does not use it (another entry wins, disabled)
     url_secrets: tuple[Secret, ...] = field(default=(), repr=False)
+    # a local bridge the entry runs to reach the remote server ("mcp-remote"), its arguments
+    # after the URL as written, and the release the command pins (None: npx picks it)
+    bridge: str | None = None
+    client_flags: tuple[str, ...] = ()
+    bridge_release: str | None = None
 
     @property
     def remote(self) -> bool:

@@ -30,6 +30,13 @@ class Place:
             environ.get("HOME")
         return cls(platform, Path(home) if home else Path.home(), cwd or Path.cwd(), environ)
 
+    def with_environment(self, extra: Mapping[str, object]) -> Place:
+        """This place with an entry's ``env`` block over the environment (what a bridge it
+        starts sees; its headers often read ``${AUTH_TOKEN}`` from there)."""
+        values = {str(k): str(v) for k, v in extra.items() if isinstance(v, str | int | float)}
+        return Place(self.platform, self.home, self.cwd, {**self.environ, **values},
+                     self.managed)
+
     def app_data(self) -> Path:
         """Where desktop (Electron) apps keep their per-user files: VS Code, Claude Desktop."""
         if self.platform == "darwin":

@@ -9,63 +9,20 @@ profile that claims to be that client, in the same sandbox, as its user would ru
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from tests.real_clients import claude_code, claude_code_auth, py_sdk, ts_sdk
+from tests.real_clients import (
+    claude_code,
+    claude_code_auth,
+    codex,
+    copilot,
+    mcp_remote,
+    py_sdk,
+    ts_sdk,
+)
 from tests.real_clients.agreement import Outcome, Request, request, step_of, stop_from
-from tests.real_clients.netcheck_run import run_netcheck
 from tests.real_clients.sandbox import Sandbox
-
-
-@dataclass(frozen=True)
-class Cert:
-    cert: str
-    key: str | None = None
-    passphrase: str | None = None  # given to SDK programs through a variable
-
-
-@dataclass
-class Setup:
-    """One user's situation, for one client."""
-
-    url: str
-    env: dict[str, str] = field(default_factory=dict)
-    files: dict[str, str | dict[str, Any]] = field(default_factory=dict)  # path -> content
-    cert: Cert | None = None  # what an SDK program is given (Claude Code: variables)
-    netcheck_args: tuple[str, ...] = ()  # what the user tells netcheck besides the variables
-    job: dict[str, Any] = field(default_factory=dict)  # driver options (e.g. requestTls)
-    server_config: dict[str, Any] = field(default_factory=dict)  # Claude Code: oauth, headers
-    log: Callable[[], list[Request]] | None = None  # what the lab's servers answered
-
-
-@dataclass(frozen=True)
-class Client:
-    """A real client: its name in the table, the profile claiming to be it, how far its
-    driver goes, and how to run it."""
-
-    name: str
-    profile: str
-    depth: str
-    run: Callable[[Sandbox, Setup], Outcome]
-    # how its users make it trust one more CA (a file): the lab's CA is given so
-    trusts: Callable[[str], dict[str, str]] = lambda ca: {"NODE_EXTRA_CA_CERTS": ca}
-
-    def netcheck(self, box: Sandbox, setup: Setup, at: Path | None = None) -> dict[str, Any]:
-        """netcheck's report for ``setup`` with this client's profile (``at``: another
-        netcheck's repository, to compare releases)."""
-        args = list(setup.netcheck_args)
-        if setup.cert is not None and self.profile != "claude-code":
-            args += ["--cert", setup.cert.cert] + (["--key", setup.cert.key]
-                                                   if setup.cert.key else [])
-            if setup.cert.passphrase is not None:
-                args += ["--key-passphrase-env", "CLIENT_KEY_PASSPHRASE"]
-        env = dict(setup.env)
-        if setup.cert is not None and setup.cert.passphrase is not None:
-            env["CLIENT_KEY_PASSPHRASE"] = setup.cert.passphrase
-        return run_netcheck(box, setup.url, self.profile, env, tuple(args), repo=at)
+from tests.real_clients.setup import Cert, Client, Setup
 
 
 def _write_files(box: Sandbox, setup: Setup) -> None:
@@ -203,4 +160,15 @@ CLAUDE_SESSION = Client("claude-code-session", "claude-code", "client_registrati
 TS_SDK = Client("mcp-typescript-sdk", "node", "client_registration", _run_ts)
 PY_SDK = Client("mcp-python-sdk", "python", "client_registration", _run_py,
                 lambda ca: {"SSL_CERT_FILE": ca})
-CLIENTS = {c.name: c for c in (CLAUDE_HEALTH, CLAUDE_SESSION, TS_SDK, PY_SDK)}
+CODEX_HEALTH = Client("codex-mcp-list", "codex", "authorization_server_metadata",
+                      codex.run_case, codex.trusts)
+CODEX_LOGIN = Client("codex-login", "codex", "client_registration", codex.run_login,
+                     codex.trusts)
+CODEX_SESSION = Client("codex-session", "codex", "authorization_server_metadata",
+                       codex.run_session, codex.trusts)
+MCP_REMOTE = Client("mcp-remote", "mcp-remote", "client_registration", mcp_remote.run_case)
+CLIENTS = {c.name: c for c in (CLAUDE_HEALTH, CLAUDE_SESSION, TS_SDK, PY_SDK, CODEX_HEALTH,
+                               CODEX_LOGIN, CODEX_SESSION, *copilot.clients().values(),
+                               MCP_REMOTE)}
+
+__all__ = ["CLIENTS", "Cert", "Client", "Setup"]

@@ -53,8 +53,12 @@ def target_for(server: ConfiguredServer, base: Options,
     """How ``server`` is checked: with what its client would send, as the client's profile
     (or ``profile``, given with ``--client``); flags given on the command line win."""
     client = BY_NAME.get(server.client or "")
-    chosen = profile or (client.profile if client else base.client)
-    nearest = client.nearest if client and not profile else None
+    if server.bridge is not None:  # the client runs a bridge: its network path is the bridge's
+        chosen = profile or server.bridge
+        nearest = None
+    else:
+        chosen = profile or (client.profile if client else base.client)
+        nearest = client.nearest if client and not profile else None
     if server.unused:
         return CheckTarget(server, None, f"not used: {server.unused}", nearest=nearest)
     if not server.remote:
@@ -74,7 +78,10 @@ def target_for(server: ConfiguredServer, base: Options,
         client_id=base.client_id or server.client_id,
         auth_server_metadata=base.auth_server_metadata or server.auth_server_metadata_url,
         callback_port=base.callback_port or server.callback_port,
-        claude_settings=base.claude_settings if chosen == "claude-code" else ())
+        claude_settings=base.claude_settings if chosen == "claude-code" else (),
+        client_flags=(*server.client_flags, *base.client_flags)
+        if chosen == server.bridge else base.client_flags,
+        client_release=server.bridge_release if chosen == server.bridge else None)
     return CheckTarget(server, options, nearest=nearest)
 
 

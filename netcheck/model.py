@@ -141,6 +141,7 @@ class Code(StrEnum):
     HTTP_SERVER_ERROR = "http_server_error"
     HTTP_UNEXPECTED_STATUS = "http_unexpected_status"
     HTTP_TOO_MANY_REDIRECTS = "http_too_many_redirects"
+    HTTP_CROSS_ORIGIN_REDIRECT = "http_cross_origin_redirect"  # added in 1.5
     HTTP_NOT_MCP = "http_not_mcp"
     HTTP_MCP_ERROR = "http_mcp_error"
     # oauth (the answer had an acceptable status but the wrong content)
@@ -151,6 +152,7 @@ class Code(StrEnum):
     OAUTH_ISSUER_MISMATCH = "oauth_issuer_mismatch"
     OAUTH_PKCE_UNSUPPORTED = "oauth_pkce_unsupported"
     OAUTH_INSECURE_ENDPOINT = "oauth_insecure_endpoint"
+    OAUTH_ENDPOINT_OTHER_ORIGIN = "oauth_endpoint_other_origin"  # added in 1.5
     OAUTH_NO_REGISTRATION = "oauth_no_registration"
     OAUTH_REGISTRATION_REFUSED = "oauth_registration_refused"
     OAUTH_CLIENT_METADATA_INVALID = "oauth_client_metadata_invalid"

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urljoin
 
 from netcheck.model import Code, Hop, NotSent, Step, StepResult, failed, skipped
 from netcheck.opening import open_ahead
+from netcheck.profiles.rules import Reaction
 from netcheck.progress import SILENT, Progress
 from netcheck.proxy.models import Target, is_http_url
 from netcheck.proxy.url_checks import url_problem
@@ -82,11 +83,28 @@ def secrets_of(settings: Settings, environ: Mapping[str, str], options: Options)
     return redactor
 
 
+def with_client_args(options: Options) -> Options:
+    """``options`` with what the client's own arguments set (mcp-remote's pre-registered
+    client, its transport), where the user did not set it; :class:`UsageError` when the
+    client would stop at start with them."""
+    from netcheck.profiles import PROFILES
+
+    profile = PROFILES.get(options.client)
+    if profile is None or profile.options_from_args is None:
+        return options
+    found, problem = profile.options_from_args(options.url, options.client_flags)
+    if problem is not None:
+        raise UsageError(f"{profile.label}: {problem}")
+    chosen = {k: v for k, v in found.items() if getattr(options, k) in (None, "http")}
+    return dataclasses.replace(options, **chosen) if chosen else options
+
+
 def begin_check(options: Options, environ: Mapping[str, str],
                 now: dt.datetime | None = None) -> CheckRun:
     """A run of ``options.url`` with no step done yet (no network used); raises
     :class:`UsageError` for bad input."""
     validate_url(options.url)
+    options = with_client_args(options)
     settings = gather(options, environ)
     run = CheckRun(options=options, settings=settings, environ=environ,
                    started_at=now or dt.datetime.now(dt.UTC))
@@ -138,7 +156,7 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         context.background(prepared.trust.build_stores)
     elif not ready.done():
         ready.set_exception(RuntimeError("the settings step failed"))
-    installed = context.later(lambda: _installed_release(settings))
+    installed = context.later(lambda: _installed_release(settings, run.options.client_release))
     run.steps.append(settings_step)
     if observer:
         for hop in settings_step.hops:
@@ -194,9 +212,11 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
     return run
 
 
-def _installed_release(settings: Settings) -> Installed | None:
-    from netcheck.profiles.installed import find_release
+def _installed_release(settings: Settings, pinned: str | None) -> Installed | None:
+    from netcheck.profiles.installed import Installed, find_release
 
+    if pinned and pinned != "latest":
+        return Installed(pinned, "pinned in the configuration entry")
     return find_release(settings.profile, settings.env)
 
 
@@ -274,6 +294,14 @@ def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,
             problem = failed(Hop.HTTP, Code.HTTP_UNEXPECTED_STATUS,
                              f"redirect to an unusable URL: {redact_url(nxt)}",
                              "the server's redirect is broken: tell its owners", **http.details)
+        moved = problem is None and Target.parse(nxt).origin != Target.parse(url).origin
+        if moved and settings.profile.mcp.cross_origin_redirect is Reaction.STOPS:
+            problem = failed(Hop.HTTP, Code.HTTP_CROSS_ORIGIN_REDIRECT,
+                             f"the MCP server redirects to another origin ({redact_url(nxt)}); "
+                             f"{settings.profile.label} does not follow it "
+                             f"({settings.profile.mcp.measured or 'measured'})",
+                             "give the client the URL the redirect leads to, or have the "
+                             "server answer at its own URL", **http.details)
         if problem is not None:
             result.step.hops[-1] = dataclasses.replace(problem, duration_ms=http.duration_ms)
             return result

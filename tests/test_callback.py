@@ -280,7 +280,7 @@ def test_ssh_session_with_a_random_port_says_fix_it_first(run_cli, lab_args, lab
     hop = hops(result.report, "callback")["remote_session"]
     assert hop["status"] == "warning"
     forward = hop["details"]["forward"]
-    assert forward.startswith("the client draws a new random port for every login")
+    assert forward.startswith("the client draws a new port for every login")
     assert "MCP_OAUTH_CALLBACK_PORT=PORT" in forward
     assert "ssh -N -L PORT:127.0.0.1:PORT -p 2222 alice@10.0.0.5" in forward
 

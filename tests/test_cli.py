@@ -84,6 +84,9 @@ def test_proxy_flags_override_environment():
     result = netcheck("proxy", "https://a.example/", "--proxy", "http://flag:1", "--json", "-",
                       env={"HTTPS_PROXY": "http://env:2"})
     decisions = json.loads(result.stdout)["decisions"]
+    # mcp-remote without --enable-proxy reads no proxy variable at all (measured)
+    ignoring = decisions.pop("mcp-remote")
+    assert ignoring["proxy"] is None and "--enable-proxy" in ignoring["reason"]
     assert {d["proxy"] for d in decisions.values()} == {"http://flag:1"}
 
 

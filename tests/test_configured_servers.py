@@ -194,7 +194,11 @@ def test_every_client_is_found_checked_and_attributed(run_cli, machine, lab_flag
     assert found["cc-user"]["profile_note"] is None
     assert found["vs-workspace"]["profile"] == "node"
     assert "nearest" in found["vs-workspace"]["profile_note"]
-    assert found["codex-remote"]["report"]["client_profile"]["name"] == "curl"
+    assert found["codex-remote"]["report"]["client_profile"]["name"] == "codex"
+    assert found["codex-remote"]["profile_note"] is None
+    # Claude Desktop's bridge is checked as mcp-remote, the program on its network path
+    assert found["desk-bridge"]["report"]["client_profile"]["name"] == "mcp-remote"
+    assert found["desk-bridge"]["profile_note"] is None
     assert "not sent" in found["cc-unset"]["notes"][0]
     assert "${NOT_SET_ANYWHERE}" in found["cc-unset"]["notes"][0]
     assert found["cc-project"]["transport"] == "sse"
@@ -402,11 +406,15 @@ def test_disabled_and_rejected_entries_are_not_used(tmp_path):
     write(home / ".claude.json", json.dumps({"projects": {str(project): {
         "disabledMcpjsonServers": ["rejected"]}}}))
     found = discover(Place("linux", home, project, {}))
-    assert [s.name for s in found.effective] == ["kept"]
-    why = {s.name: s.unused for s in found.servers}
-    assert "disabledMcpjsonServers" in (why["rejected"] or "")
-    assert why["off"] == "disabled in its configuration"
-    assert "enabled = false" in (why["off2"] or "")
+    # Claude Code keeps "kept"; Copilot CLI reads the same .mcp.json only in a folder it trusts
+    assert [(s.client, s.name) for s in found.effective] == [("Claude Code", "kept")]
+    why = {(s.client, s.name): s.unused for s in found.servers}
+    assert "disabledMcpjsonServers" in (why["Claude Code", "rejected"] or "")
+    assert "trusts" in (why["Copilot CLI", "kept"] or "")
+    assert why["Windsurf", "off"] == "disabled in its configuration"
+    assert "enabled = false" in (why["Codex", "off2"] or "")
+    trusted = discover(Place("linux", home, project, {"COPILOT_ALLOW_ALL": "true"}))
+    assert ("Copilot CLI", "kept") in [(s.client, s.name) for s in trusted.effective]
 
 
 def test_a_variable_in_the_url_path_is_never_shown(run_cli, tmp_path, monkeypatch, lab_flags):

@@ -412,7 +412,10 @@ def test_the_whole_flow_prints_live_in_flow_order(fault):
     assert len(report["steps"]) == 2 + len(STEPS)
     again = io.StringIO()
     render_report(make_console(SafeStream(again), {}), report)
-    verdict_at = again.getvalue().rindex("\nOK" if fault is None else "\nFAILED")
+    # the verdict's lines (the client's installed release, then OK or FAILED) come last
+    verdict_at = again.getvalue().rindex("\nclient: ")
+    assert again.getvalue()[verdict_at:].split("\n")[2].startswith(
+        "OK" if fault is None else "FAILED")
     assert out.getvalue() == again.getvalue()[:verdict_at + 1]
 
 

@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--claude-settings", metavar="FILE_OR_JSON", action="append",
                        default=[], help="settings given to claude with --settings (a file or "
                                         "JSON); its env block applies as Claude Code applies it")
+    check.add_argument("--client-arg", metavar="ARG", action="append", default=[],
+                       help="an argument the client runs with for this server, as in its "
+                            "configuration (mcp-remote: --client-arg=--enable-proxy, "
+                            "--client-arg=--host --client-arg=127.0.0.1); repeatable")
     check.add_argument("-H", "--header", metavar="'NAME: VALUE'", action="append", default=[],
                        help="a header the client sends (as in the server's config 'headers'); "
                             "its value is never shown")

@@ -145,4 +145,5 @@ def options_from(args: argparse.Namespace, url: str = "") -> Options:
                    oauth=not args.no_oauth, deadline=args.deadline,
                    reuse_connections=not args.no_reuse,
                    claude_settings=tuple(args.claude_settings),
-                   callback_port=args.callback_port)
+                   callback_port=args.callback_port,
+                   client_flags=tuple(args.client_arg))

@@ -23,7 +23,7 @@ def run_proxy(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO[s
         if args.json and args.json != "-" else None  # as a report: checked first, written whole
     settings = gather(Options(url=url, client=args.client, proxy=args.proxy,
                               no_proxy=args.no_proxy), environ)
-    decisions = decide_all(settings.env, url)
+    decisions = decide_all(settings.env, url, every=True)
     if args.json:
         payload = {"url": redact_url(url),
                    "decisions": {name: d.to_json() for name, d in decisions.items()}}

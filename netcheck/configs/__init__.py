@@ -1,18 +1,21 @@
 """Finding the MCP servers configured in the clients on this machine.
 
 One module per client, each with ``find(place, warnings, files)``; :data:`CLIENTS` is the
-order they are listed in, and which netcheck profile checks each client's servers.
+order they are listed in, and which netcheck profile checks each client's servers. An entry
+of any client that runs ``mcp-remote URL`` is checked as ``mcp-remote`` with its arguments
+(:mod:`netcheck.configs.mcp_remote`).
 
 =================  ================  =============================================
 client             profile           why
 =================  ================  =============================================
 Claude Code        claude-code       the client itself
-Claude Desktop     node              nearest: mcp-remote is the MCP TypeScript SDK
-VS Code            node              nearest: an Electron (Node) app
-Cursor             node              nearest: an Electron (Node) app
-Windsurf           node              nearest: an Electron (Node) app
-Codex              curl              nearest: a Rust client (system roots,
-                                     http(s)_proxy, all_proxy, no_proxy)
+Codex              codex             the client itself
+Copilot CLI        copilot           the client itself
+Claude Desktop     mcp-remote        its remote servers are mcp-remote bridges
+VS Code            node              nearest: an Electron (Node) app, not
+                                     installable here to measure
+Cursor             node              nearest for its own remote entries
+Windsurf           node              nearest for its own remote entries
 =================  ================  =============================================
 """
 
@@ -21,7 +24,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from netcheck.configs import claude_code, claude_desktop, codex, cursor, vscode, windsurf
+from netcheck.configs import (
+    claude_code,
+    claude_desktop,
+    codex,
+    copilot,
+    cursor,
+    vscode,
+    windsurf,
+)
 from netcheck.configs.model import ConfiguredServer, ConfigWarning, Discovery
 from netcheck.configs.places import Place
 
@@ -36,20 +47,20 @@ class Client:
     nearest: str | None = None  # why, when the profile is not the client itself
 
 
-_ELECTRON = ("{} is not modelled; it is an Electron (Node) app: the node profile is the "
-             "nearest")
+_ELECTRON = ("{} is not modelled: it is an Electron (Node) app that cannot be installed here "
+             "to measure; its own remote entries get the node profile, the nearest (an entry "
+             "that runs mcp-remote is checked as mcp-remote)")
 
 CLIENTS = (
     Client(claude_code.CLIENT, claude_code.find, "claude-code"),
+    Client(codex.CLIENT, codex.find, "codex"),
+    Client(copilot.CLIENT, copilot.find, "copilot"),
     Client(claude_desktop.CLIENT, claude_desktop.find, "node",
-           "Claude Desktop is not modelled; its remote servers go through mcp-remote, on the "
-           "MCP TypeScript SDK: the node profile is the nearest"),
+           "Claude Desktop's own remote entries are not modelled (its remote servers are "
+           "mcp-remote bridges, checked as mcp-remote): the node profile is the nearest"),
     Client(vscode.CLIENT, vscode.find, "node", _ELECTRON.format(vscode.CLIENT)),
     Client(cursor.CLIENT, cursor.find, "node", _ELECTRON.format(cursor.CLIENT)),
     Client(windsurf.CLIENT, windsurf.find, "node", _ELECTRON.format(windsurf.CLIENT)),
-    Client(codex.CLIENT, codex.find, "curl",
-           "Codex is not modelled; it is a Rust client that reads http(s)_proxy, all_proxy and "
-           "no_proxy and trusts the system roots: the curl profile is the nearest"),
 )
 BY_NAME = {c.name: c for c in CLIENTS}
 

@@ -40,6 +40,8 @@ def _names(facts: HandshakeFacts) -> list[str]:
 
 
 def _hint(profile: Profile) -> str:
+    if not profile.client_cert.can_present:
+        return profile.client_cert.given_by
     variables = profile.client_cert.variables
     if variables is not None:
         cert, key, passphrase = variables

@@ -61,7 +61,8 @@ def decide(env: Mapping[str, str], url: str, profile: Profile,
     proxy: ProxyURL | None = None
     if chosen.error is not None:
         where = f" in {setting}" if chosen.variable else ""
-        unsupported = "UnsupportedProxyProtocol" in chosen.error
+        unsupported = "UnsupportedProxyProtocol" in chosen.error or \
+            "proxies are not supported" in chosen.error
         return done(failed(Hop.PROXY_RESOLVE, Code.PROXY_SCHEME_UNSUPPORTED if unsupported
                            else Code.PROXY_REFUSED_BY_CLIENT,
                            f"{profile.label} refuses the proxy setting{where}: {chosen.error} "
@@ -96,7 +97,7 @@ def compare(env: Mapping[str, str], url: str,
     """What adds every client model's decision to the hop's result, and a note when others
     route ``url`` differently from the profile's client."""
     decisions = decide_all(env, url)
-    mine = _label(decisions[profile.proxy.model])
+    mine = _label(MODELS[profile.proxy.model](env, Target.parse(url)))
     differ = {name: _label(d) for name, d in decisions.items() if _label(d) != mine}
     every = {name: d.to_json() for name, d in decisions.items()}
 

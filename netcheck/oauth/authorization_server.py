@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from netcheck.model import Code, Step, StepResult
+from netcheck.model import Code, Hop, Status, Step, StepResult
 from netcheck.oauth.context import FlowContext
-from netcheck.oauth.discovery import authorization_server_metadata_urls
+from netcheck.oauth.discovery import authorization_server_metadata_urls, mcp_origin_metadata_urls
 from netcheck.oauth.documents import (
     DocumentProblem,
     endpoint_url,
@@ -28,10 +29,43 @@ WHAT = "authorization server metadata"
 SIDE_BY_SIDE_REQUESTS = 4  # registration, authorization, token, refresh
 
 
-def issuers_match(a: str, b: str) -> bool:
+def issuers_match(a: str, b: str, slash_tolerant: bool = False) -> bool:
     """Simple string comparison (RFC 8414 3.3), as the MCP Python SDK 2.3.0 makes it: a
-    missing trailing slash is a mismatch (measured)."""
-    return a == b
+    missing trailing slash is a mismatch (measured), except for clients that tolerate it
+    (Codex, mcp-remote)."""
+    return a == b or (slash_tolerant and a.rstrip("/") == b.rstrip("/"))
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port or \
+        {"https": 443, "http": 80}.get(parts.scheme.lower())
+
+
+def _default_endpoints(ctx: FlowContext, step: StepResult) -> StepResult | None:
+    """No metadata on the MCP server's origin either: a client that then takes /authorize,
+    /token and /register there (Codex) goes on with those (a warning); None otherwise."""
+    rules = ctx.prepared.settings.profile.oauth
+    if not (ctx.issuer_from_mcp_origin and rules.default_endpoints_on_origin) or \
+            not step.attempts or not all(a["status"] is not None and 400 <= a["status"] < 500
+                                         for a in step.attempts):
+        return None
+    parts = urlsplit(ctx.server_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    doc = {"issuer": origin, "authorization_endpoint": f"{origin}/authorize",
+           "token_endpoint": f"{origin}/token", "registration_endpoint": f"{origin}/register"}
+    failure = step.first_failure()
+    label = ctx.prepared.settings.profile.label
+    message = (f"no authorization server metadata on the MCP server's origin either; {label} "
+               f"then uses {origin}/authorize, /token and /register there")
+    step.hops = [replace(h, status=Status.WARNING, code=None, message=message, hint=None)
+                 if h is failure else h for h in step.hops if h.hop is not Hop.OAUTH]
+    ctx.as_metadata = doc
+    return ctx.conclude(step, oauth_ok(
+        f"no metadata: {label} assumes the default endpoints on {origin}", {
+            "document_url": None, **doc, "registration_endpoint": doc["registration_endpoint"]},
+        [f"{message}. Fix: publish protected-resource and authorization server metadata "
+         "(RFC 9728, RFC 8414); clients without this fallback stop earlier"], warning=True))
 
 
 def deviation(profile: Profile, rule: str, code: Code, what: str, fix: str) -> str:
@@ -62,6 +96,23 @@ def _plain_http(profile: Profile, field: str, url: str) -> list[str]:
     return [f"{field} is plain http on loopback (development setups only)"]
 
 
+def _endpoint_origin(profile: Profile, doc: dict[str, Any], issuer: str) -> list[str]:
+    """An authorization endpoint on another origin than the issuer's: a mix-up risk unless
+    the server binds the callback to its issuer (``iss``, RFC 9207)."""
+    endpoint = str(doc.get("authorization_endpoint"))
+    if _origin(endpoint) == _origin(issuer) or \
+            doc.get("authorization_response_iss_parameter_supported") is True:
+        return []
+    return [deviation(profile, "authorization_endpoint_other_origin",
+                      Code.OAUTH_ENDPOINT_OTHER_ORIGIN,
+                      f"the authorization endpoint {endpoint} is not on the issuer's origin "
+                      f"({issuer}) and the server does not send iss with the callback "
+                      "(authorization_response_iss_parameter_supported), so a client cannot "
+                      "tell its callback from another server's (RFC 9207)",
+                      "serve the authorization endpoint on the issuer's origin, or advertise "
+                      "authorization_response_iss_parameter_supported: true and send iss")]
+
+
 OPENID_FIELDS = ("jwks_uri", "subject_types_supported", "id_token_signing_alg_values_supported")
 
 
@@ -88,6 +139,8 @@ def run(ctx: FlowContext) -> StepResult:
     explicit = ctx.options.auth_server_metadata_url
     if explicit:
         urls = [explicit]
+    elif ctx.issuer_from_mcp_origin:
+        urls = mcp_origin_metadata_urls(ctx.server_url)
     else:
         assert ctx.issuer is not None
         urls = authorization_server_metadata_urls(ctx.issuer)
@@ -104,7 +157,10 @@ def run(ctx: FlowContext) -> StepResult:
         step.notes.append("discovery skipped: --auth-server-metadata (Claude Code's "
                           "oauth.authServerMetadataUrl) names the document")
     if fetched.response is None:
-        return step
+        return _default_endpoints(ctx, step) or step
+    if ctx.issuer_from_mcp_origin:
+        step.notes.append("found on the MCP server's origin, which the client took as its "
+                          "authorization server (no protected-resource metadata named one)")
     details: dict[str, Any] = {"document_url": step.url, "expected_issuer": ctx.issuer}
     notes: list[str] = []
     try:
@@ -112,7 +168,8 @@ def run(ctx: FlowContext) -> StepResult:
         issuer = string_field(doc, "issuer", WHAT)
         details["issuer"] = issuer
         profile = ctx.prepared.settings.profile
-        if ctx.issuer is not None and not issuers_match(issuer, ctx.issuer):
+        if ctx.issuer is not None and not issuers_match(
+                issuer, ctx.issuer, profile.oauth.issuer_slash_tolerant):
             notes.append(deviation(profile, "issuer_mismatch", Code.OAUTH_ISSUER_MISMATCH,
                          f"the metadata's issuer {issuer} is not the issuer it was discovered "
                          f"from ({ctx.issuer}): RFC 8414 section 3.3 requires them equal "
@@ -137,6 +194,7 @@ def run(ctx: FlowContext) -> StepResult:
             url = string_field(doc, field, WHAT)
             details[field] = url
             notes += _plain_http(profile, field, url)
+        notes += _endpoint_origin(profile, doc, issuer)
         notes += _openid_fields(profile, doc, step.url or "")
         warning = bool(notes)
         registration = doc.get("registration_endpoint")

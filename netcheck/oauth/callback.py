@@ -81,10 +81,9 @@ def _session(plan: CallbackPlan, env: Mapping[str, str], machine: Machine) -> Ho
     if plan.fixed:
         hint = forward
     else:
-        hint = (f"the client draws a new random port for every login ({plan.source}), which "
-                "cannot be forwarded ahead: fix the port first (Claude Code: claude mcp add "
-                "... --callback-port PORT, the server's oauth.callbackPort, or "
-                "MCP_OAUTH_CALLBACK_PORT=PORT; check it with netcheck --callback-port PORT), "
+        hint = (f"the client draws a new port for every login ({plan.source}), which "
+                f"cannot be forwarded ahead: fix the port first ({plan.rules.port_setting}; "
+                "check it with netcheck --callback-port PORT), "
                 f"then forward it: {remote_session.forwarding(first, 'PORT', listen, env)}")
     details: dict[str, Any] = {"sessions": [{"kind": s.kind, "evidence": list(s.evidence)}
                                             for s in sessions],
@@ -155,15 +154,18 @@ def _port(plan: CallbackPlan, machine: Machine) -> HopResult:
             notes=["pass --callback-port with the port your application listens on to check "
                    "that one"])
     if bound.errno_name == "EADDRINUSE":
+        words = plan.rules.port_in_use_words.format(
+            port=plan.port, last=plan.port + plan.rules.port_tries - 1)
+        other = plan.redirect_uri.replace(f":{plan.port}", ":NEWPORT", 1)
         return failed(
             Hop.CALLBACK_PORT, Code.CALLBACK_PORT_IN_USE,
             f"the callback port {plan.port} is already in use on {listen}: another program "
-            "listens there, so the client cannot receive the browser's callback (Claude Code: "
-            f"'OAuth callback port {plan.port} is already in use')",
+            "listens there, so the client cannot receive the browser's callback"
+            + (f" (it says: '{words}')" if words else ""),
             f"find the program with `lsof -nP -iTCP:{plan.port} -sTCP:LISTEN` (or `ss -ltnp "
-            f"'sport = :{plan.port}'`) and stop it, or use another port and register "
-            "http://localhost:NEWPORT/callback with the authorization server for a "
-            "pre-registered client", **details)
+            f"'sport = :{plan.port}'`) and stop it, or use another port ("
+            f"{plan.rules.port_setting or 'the client setting for it'}) and register {other} "
+            "with the authorization server for a pre-registered client", **details)
     return failed(Hop.CALLBACK_PORT, Code.CALLBACK_PORT_UNAVAILABLE,
                   f"the callback port {plan.port} cannot be bound on {listen}: "
                   f"{bound.errno_name}: {bound.text}",

@@ -46,6 +46,9 @@ class FlowContext:
     as_metadata: dict[str, Any] | None = None
     client_id: str | None = None
     client_is_real: bool = False  # a client the AS knows (pre-registered, CIMD or --register)
+    # no usable protected-resource metadata, and the client takes the MCP server's origin as
+    # its authorization server (OAuthRules.falls_back_to_mcp_origin)
+    issuer_from_mcp_origin: bool = False
     date_skew_s: float | None = None  # the last HTTP Date header seen, against this clock
     machine: Machine = field(default_factory=Machine)  # resolver, port test, marker files
     _callback: CallbackPlan | None = field(default=None, repr=False)

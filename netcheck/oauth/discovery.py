@@ -16,14 +16,32 @@ def _base(url: str) -> tuple[str, str]:
     return f"{parts.scheme}://{parts.netloc}", parts.path
 
 
-def protected_resource_metadata_urls(server_url: str, resource_metadata: str | None) -> list[str]:
-    """RFC 9728 order: the challenge's ``resource_metadata``, path-inserted, then root."""
+def protected_resource_metadata_urls(server_url: str, resource_metadata: str | None,
+                                     appended: str = "") -> list[str]:
+    """RFC 9728 order: the challenge's ``resource_metadata``, path-inserted, then root;
+    ``appended`` ("before_root", "after_root") adds ``<path>/.well-known/...`` where a
+    client asks it too (Codex, Copilot)."""
     urls = [resource_metadata] if resource_metadata else []
     base, path = _base(server_url)
     if path and path != "/":
         urls.append(urljoin(base, f"{PRM_WELL_KNOWN}{path}"))
+    tail = urljoin(base, f"{path.rstrip('/')}{PRM_WELL_KNOWN}") if path and path != "/" \
+        else None
+    if tail and appended == "before_root":
+        urls.append(tail)
     urls.append(urljoin(base, PRM_WELL_KNOWN))
-    return urls
+    if tail and appended == "after_root":
+        urls.append(tail)
+    return list(dict.fromkeys(urls))
+
+
+def mcp_origin_metadata_urls(server_url: str) -> list[str]:
+    """Where a client without protected-resource metadata looks for the authorization
+    server's, taking the MCP server as it: its URL as an issuer, then its origin's root
+    (Codex and Copilot ask these; 2025-03-26 clients assumed the MCP server's origin)."""
+    base, _path = _base(server_url)
+    return list(dict.fromkeys([*authorization_server_metadata_urls(server_url),
+                               urljoin(base, AS_WELL_KNOWN), urljoin(base, OIDC_WELL_KNOWN)]))
 
 
 def authorization_server_metadata_urls(issuer: str) -> list[str]:

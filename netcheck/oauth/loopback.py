@@ -81,7 +81,8 @@ class CallbackPlan:
 
     @property
     def redirect_uri(self) -> str:
-        return f"http://{self.rules.redirect_host}:{self.port}{self.rules.path}"
+        host = self.rules.redirect_host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}{self.rules.path}"
 
 
 def port_from_variable(rules: CallbackRules, env: Mapping[str, str]) -> int | None:
@@ -95,7 +96,7 @@ def plan_callback(rules: CallbackRules, fixed_port: int | None, env: Mapping[str
     ``oauth.callbackPort``), else the profile's variable, else its own pick."""
     if fixed_port is not None:
         return CallbackPlan(rules, fixed_port, True,
-                            "--callback-port (Claude Code: the server's oauth.callbackPort)")
+                            f"--callback-port ({rules.port_setting or 'the configured port'})")
     from_env = port_from_variable(rules, env)
     if from_env is not None:
         return CallbackPlan(rules, from_env, True, f"env {rules.port_variable}")
@@ -113,6 +114,21 @@ def plan_callback(rules: CallbackRules, fixed_port: int | None, env: Mapping[str
                                 f"the fallback port {rules.fallback_port} (no random port free)")
         return CallbackPlan(rules, machine.bind(rules.listen_address, 0).port, False,
                             "a port the system picked (no random port free)")
+    if rules.system_port:
+        return CallbackPlan(rules, machine.bind(rules.listen_address, 0).port, False,
+                            "a port the system picks, new for every login")
+    if rules.default_port is not None and rules.port_tries > 1:
+        # its own default (mcp-remote's, derived from the URL), and the next ones if taken
+        for port in range(rules.default_port, rules.default_port + rules.port_tries):
+            if machine.bind(rules.listen_address, port).ok:
+                moved = f" ({rules.default_port} is taken)" if port != rules.default_port \
+                    else ""
+                return CallbackPlan(rules, port, True, f"the client's default port for this "
+                                    f"server{moved}, tried in {rules.default_port}-"
+                                    f"{rules.default_port + rules.port_tries - 1}")
+        return CallbackPlan(rules, rules.default_port, True, "the client's default port for "
+                            f"this server; {rules.default_port}-"
+                            f"{rules.default_port + rules.port_tries - 1} are all taken")
     return CallbackPlan(rules, rules.default_port or 0, rules.default_port is not None,
                         "netcheck's stand-in for the application's port (set --callback-port)",
                         stand_in=rules.owned_by_application)

@@ -38,6 +38,21 @@ def _no_request_step(ctx: FlowContext, hop: HopResult, why: str) -> StepResult:
     return ctx.conclude(step, hop)
 
 
+def uses_cimd(ctx: FlowContext) -> bool:
+    """Whether the profile's client gets its client id from a Client ID Metadata Document at
+    this server: the server supports them, the client uses them, and, for a client that
+    needs it, the server takes public clients ("none" among its token endpoint auth
+    methods: Codex)."""
+    meta = ctx.as_metadata or {}
+    rules = ctx.prepared.settings.profile.oauth
+    if meta.get("client_id_metadata_document_supported") is not True or \
+            not rules.uses_client_metadata_documents:
+        return False
+    methods = meta.get("token_endpoint_auth_methods_supported")
+    return not rules.cimd_needs_public_client or (isinstance(methods, list) and
+                                                  "none" in methods)
+
+
 def known_client(ctx: FlowContext) -> None:
     """Set the client id the later requests carry when it is known without a request: a
     pre-registered id, or the document URL of a Client ID Metadata Document the server
@@ -58,10 +73,18 @@ def run(ctx: FlowContext) -> StepResult:
         return _no_request_step(ctx, oauth_ok(
             f"pre-registered client id {ctx.options.client_id}: nothing to probe",
             {"method": "pre-registered"}), "a pre-registered client needs no request")
-    cimd = meta.get("client_id_metadata_document_supported") is True
-    if cimd and ctx.options.client_metadata_url:
+    advertised = meta.get("client_id_metadata_document_supported") is True
+    cimd = uses_cimd(ctx)
+    label = ctx.prepared.settings.profile.label
+    if advertised and ctx.options.client_metadata_url:  # a document the user names (their
+        # application's, or mcp-remote's --client-metadata-url)
         return _client_metadata_document(ctx, ctx.options.client_metadata_url)
     endpoint = meta.get("registration_endpoint")
+    if cimd and ctx.prepared.settings.profile.oauth.cimd_needs_public_client:
+        return _no_request_step(ctx, oauth_ok(
+            f"the server supports Client ID Metadata Documents and public clients: {label} "
+            "uses its own document URL as client id, before registration", {
+                "method": "client_id_metadata_document"}), "the client's own document")
     if isinstance(endpoint, str) and endpoint:
         step = _register(ctx, endpoint) if ctx.options.register else _probe(ctx, endpoint)
         if cimd:
@@ -73,11 +96,16 @@ def run(ctx: FlowContext) -> StepResult:
             "the server supports Client ID Metadata Documents; the client uses its own "
             "document URL as client id (pass --client-metadata-url to check it)",
             {"method": "client_id_metadata_document"}), "no document URL given")
+    unused = (f"; it supports Client ID Metadata Documents, but {label} does not use them"
+              + (" with a server that takes no public clients (no 'none' among its "
+                 "token_endpoint_auth_methods_supported)"
+                 if ctx.prepared.settings.profile.oauth.uses_client_metadata_documents else "")
+              if advertised else " and no Client ID Metadata Document support")
     return _no_request_step(ctx, oauth_failed(DocumentProblem(
         Code.OAUTH_NO_REGISTRATION,
         "the authorization server offers no way for the client to get a client id: no "
-        "registration_endpoint and no Client ID Metadata Document support (some clients then "
-        "POST to /register anyway and fail)",
+        f"registration_endpoint{unused} (some clients then POST to /register anyway and "
+        "fail)",
         "pre-register a client with the server's owners and pass its id with --client-id "
         "(Claude Code: the server's oauth.clientId)"), {"method": None}),
         "no registration path to probe")

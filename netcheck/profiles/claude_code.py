@@ -117,6 +117,9 @@ CLAUDE_CODE = Profile(
         redirect_host="localhost", listen_address="127.0.0.1", path="/callback",
         port_variable="MCP_OAUTH_CALLBACK_PORT", ephemeral_ports=(49152, 65535),
         ephemeral_ports_windows=(39152, 49151), fallback_port=3118,
+        port_setting="claude mcp add ... --callback-port PORT, the server's oauth.callbackPort, "
+                     "or MCP_OAUTH_CALLBACK_PORT=PORT",
+        port_in_use_words="OAuth callback port {port} is already in use",
         measured=f"Claude Code {RELEASE} on Linux, /mcp -> Authenticate (tests/real_clients/"
                  "notes/claude-code-callback.md): redirect_uri http://localhost:PORT/callback, "
                  "listening on 127.0.0.1:PORT only (ss -ltnp); no port set: PORT random in "

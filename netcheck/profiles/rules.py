@@ -9,8 +9,10 @@ reading of its documentation.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import Any
 
 Env = Mapping[str, str]
 
@@ -70,6 +72,12 @@ class TrustRules:
     # that gives it one more CA
     proxy_sources: Callable[[Env], tuple[set[str], str]] | None = None
     proxy_ca_flag: str | None = None
+    # sources whose unusable file the client treats otherwise than ``unusable_extra_ca``
+    # (Copilot skips a bad NODE_EXTRA_CA_CERTS but fails on a bad SSL_CERT_FILE)
+    unusable_by_source: Mapping[str, Reaction] = field(default_factory=dict)
+
+    def on_unusable(self, source: str) -> Reaction:
+        return self.unusable_by_source.get(source, self.unusable_extra_ca)
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,9 @@ class ClientCertRules:
     # a certificate it cannot use (format, unreadable file, no key): STOPS the client, or it
     # GOES_ON without sending one
     unusable: Reaction = Reaction.STOPS
+    # False: the client has no way at all to present one (no variable, setting or flag);
+    # ``given_by`` then says what its users can do instead
+    can_present: bool = True
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,38 @@ class OAuthRules:
     # a document found at an OpenID configuration URL must hold the OpenID provider fields
     # (jwks_uri, subject_types_supported, id_token_signing_alg_values_supported)
     openid_fields_required: bool = False
+    # an issuer that differs only by its trailing slash is the same issuer (Codex,
+    # mcp-remote); otherwise the comparison is character for character
+    issuer_slash_tolerant: bool = False
+    # Client ID Metadata Documents only when the server also takes public clients
+    # ("none" in token_endpoint_auth_methods_supported), then before registration (Codex)
+    cimd_needs_public_client: bool = False
+    # an authorization endpoint on another origin than the issuer's, without "iss" in the
+    # callback (authorization_response_iss_parameter_supported): Codex STOPS
+    authorization_endpoint_other_origin: Reaction = Reaction.GOES_ON
+    # no authorization-server metadata anywhere: the client assumes the MCP server's origin
+    # is its authorization server and tries its metadata URLs, then POST /register there
+    # (Codex); otherwise it stops at the protected-resource metadata
+    falls_back_to_mcp_origin: bool = False
+    # protected-resource metadata whose resource is another server's: the client STOPS, or
+    # it GOES_ON as without one (Copilot: then the MCP server's origin, see above)
+    prm_resource_mismatch: Reaction = Reaction.STOPS
+    # no authorization-server metadata found at all: the client takes /authorize, /token and
+    # /register on the MCP server's origin (Codex); otherwise it stops there
+    default_endpoints_on_origin: bool = False
+    # protected-resource metadata URLs: also ``<server path>/.well-known/oauth-protected-
+    # resource``, "before_root" (Codex) or "after_root" (Copilot); "": not asked
+    prm_path_appended: str = ""
+
+
+@dataclass(frozen=True)
+class McpRules:
+    """What the client needs of the MCP URL's first answers."""
+
+    # a redirect to another origin: the client STOPS ("MCP HTTP redirect to a different
+    # origin is not allowed": Codex) or follows it as a new request
+    cross_origin_redirect: Reaction = Reaction.GOES_ON
+    measured: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +160,15 @@ class CallbackRules:
     # True: the listener is the application's (an SDK leaves it to the program)
     owned_by_application: bool = False
     measured: str = ""  # how and against which release these facts were measured
+    # no port set and no range: a port the system picks (bind to 0), new for every login
+    system_port: bool = False
+    # the default port taken: the client tries the next ones, this many in all (mcp-remote 8)
+    port_tries: int = 1
+    # how a user fixes the port, for hints ("the server's oauth.callbackPort, ...")
+    port_setting: str = ""
+    # what the client says when its port is taken, for the verdict ({port}, {last}: the
+    # port, and the last one it tries)
+    port_in_use_words: str = ""
 
 
 # A program on an MCP SDK runs its own callback listener; netcheck checks a stand-in at the
@@ -126,6 +178,16 @@ APPLICATION_CALLBACK = CallbackRules(
     owned_by_application=True,
     measured="not a property of the SDK: the application chooses its redirect_uri and runs "
              "the listener")
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """What a client's own settings files add to its environment: values under names no
+    variable has (``@proxyUrl``), each with the file it came from, and the files read."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    origins: Mapping[str, str] = field(default_factory=dict)  # name -> "the file (key)"
+    files: tuple[dict[str, Any], ...] = ()  # each file: path, read, applied, why (report)
 
 
 @dataclass(frozen=True)
@@ -157,6 +219,22 @@ class Profile:
     reads_claude_settings: bool = False  # applies the env blocks of Claude Code's settings files
     callback: CallbackRules = APPLICATION_CALLBACK  # the loopback callback of the login
     installed: ReleaseLookup | None = None  # None: not a program here (an SDK, a library)
+    mcp: McpRules = McpRules()
+    # the profile as the client runs for one server: its URL and its own arguments change
+    # what it does (mcp-remote's --enable-proxy, --host; Codex's callback path); None: as is
+    adapt: Callable[[Profile, str, tuple[str, ...]], Profile] | None = None
+    # where the client's own settings add to its environment, read by gather (Claude Code's
+    # settings files are read by netcheck.settings.claude_settings)
+    settings_reader: Callable[[Mapping[str, str], Path, Path], ClientSettings] | None = None
+    # what the client's arguments for a server set among netcheck's options (mcp-remote's
+    # --static-oauth-client-info sets the client id, --transport sse-only the transport),
+    # and the problem that stops the client at start with them (None: it starts)
+    options_from_args: Callable[[str, tuple[str, ...]], tuple[Mapping[str, Any], str | None]] \
+        | None = None
+
+    def for_server(self, url: str, client_args: tuple[str, ...] = ()) -> Profile:
+        """This profile as its client runs for ``url`` with ``client_args``."""
+        return self.adapt(self, url, client_args) if self.adapt is not None else self
 
     @property
     def label(self) -> str:

@@ -190,6 +190,14 @@ def _check_identity(settings: Settings, now: dt.datetime) -> tuple[
     cert, key = settings.cert.value, settings.key.value if settings.key else None
     details: dict[str, Any] = {"certificate": settings.cert.to_json(),
                                "key": settings.key.to_json() if settings.key else None}
+    if not rules.can_present:
+        why = (f"{profile.label} has no way to present a client certificate (no variable, "
+               "setting or flag for one)")
+        return HopResult(hop=Hop.CLIENT_CERT, status=Status.WARNING, details=details,
+                         message=f"a client certificate is given, but {why}: netcheck does not "
+                                 "present it either, as the client would not",
+                         notes=[f"if a server demands one: {rules.given_by}"]
+                         ), None, NotSent(why, rules.given_by)
     stored = stored_as(cert, key)
     details["stored_as"] = stored.value if stored else None
     unusable = None if stored is None or stored in rules.formats else \
@@ -239,9 +247,9 @@ def _check_trust(settings: Settings) -> tuple[HopResult, TrustSetup]:
     # client judges them: a client that skips an unusable file goes on without it
     named = [s for s in trust.sources if s.error and (s.used or s.origin == "--public-roots")
              and (s.name not in ("bundled", "system") or s.origin.startswith(("env ", "--")))]
-    fatal = settings.profile.trust.unusable_extra_ca is Reaction.STOPS
-    bad_used = [s for s in named
-                if fatal or s.origin.startswith("flag") or s.origin == "--public-roots"]
+    rules = settings.profile.trust
+    bad_used = [s for s in named if rules.on_unusable(s.name) is Reaction.STOPS or
+                s.origin.startswith("flag") or s.origin == "--public-roots"]
     if bad_used:
         source = bad_used[0]
         assert source.error is not None

@@ -15,6 +15,7 @@ from typing import Any
 from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
 from netcheck.net.address import authority, port_problem
 from netcheck.profiles import DEFAULT_PROFILE, PROFILES, Profile
+from netcheck.profiles.rules import ClientSettings
 from netcheck.proxy.models import is_http_url
 from netcheck.proxy.url_checks import proxy_flag_problem
 from netcheck.redaction import SECRET_VARIABLES, Secret, redact_proxy, redact_url
@@ -24,7 +25,8 @@ from netcheck.settings.platform_paths import home_dir
 
 PASSPHRASE_VARIABLE = "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"
 CERT_VARIABLES = ("CLAUDE_CODE_CLIENT_CERT", "CLAUDE_CODE_CLIENT_KEY", PASSPHRASE_VARIABLE)
-TRUST_VARIABLES = ("NODE_EXTRA_CA_CERTS", "CLAUDE_CODE_CERT_STORE", "SSL_CERT_FILE",
+TRUST_VARIABLES = ("NODE_EXTRA_CA_CERTS", "CODEX_CA_CERTIFICATE", "CLAUDE_CODE_CERT_STORE",
+                   "SSL_CERT_FILE",
                    "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 OTHER_VARIABLES = ("REQUEST_METHOD", "NODE_USE_ENV_PROXY", "NODE_TLS_REJECT_UNAUTHORIZED",
                    "NODE_OPTIONS", "CLAUDE_CODE_PROXY_RESOLVES_HOSTS")
@@ -61,6 +63,11 @@ class Options:
     claude_settings: tuple[str, ...] = ()  # as `claude --settings` (a file or JSON)
     callback_port: int | None = None  # the OAuth redirect's loopback port (oauth.callbackPort)
     transport: str = "http"  # "sse": a legacy SSE server, first reached with a GET
+    # the client's own arguments for this server, as in its configuration (mcp-remote's
+    # --enable-proxy, --host, ...): the profile adapts to them (Profile.for_server)
+    client_flags: tuple[str, ...] = ()
+    # the client release the configuration pins (``npx mcp-remote@0.15.1``), if it does
+    client_release: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,8 @@ class Settings:
     env: dict[str, str]  # the environment as the client sees it: its files, then flags
     origins: dict[str, str] = field(default_factory=dict)  # variable -> where, if not env
     claude: ClaudeSettings | None = None  # Claude Code's settings files, when the profile
+    client_settings: ClientSettings | None = None  # the client's own settings files, read
+    client_flags: tuple[str, ...] = ()  # the client's arguments the profile was adapted to
     cert: Sourced | None = None
     key: Sourced | None = None
     passphrase: Secret | None = None
@@ -114,12 +123,17 @@ class Settings:
             "public_roots": self.public_roots or "certifi",
             "headers": [name for name, _value in self.headers],
             "claude_code_settings": self.claude.to_json() if self.claude else None,
+            "client_settings_files": list(self.client_settings.files)
+            if self.client_settings else None,
+            "client_arguments": list(self.client_flags),
         }
 
 
 def is_proxy_variable(name: str) -> bool:
+    """A proxy variable, or a client's own proxy setting put beside them (``@proxyUrl``)."""
     lower = name.lower()
-    return lower.endswith("_proxy") or lower in ("request_method",)
+    return lower.endswith("_proxy") or lower in ("request_method",) or \
+        (name.startswith("@") and "proxy" in lower)
 
 
 def gather(options: Options, environ: Mapping[str, str], cwd: Path | None = None) -> Settings:
@@ -129,6 +143,10 @@ def gather(options: Options, environ: Mapping[str, str], cwd: Path | None = None
     if profile is None:
         raise UsageError(f"unknown --client {options.client!r}; choose one of "
                          f"{', '.join(PROFILES)}")
+    if options.client_flags and profile.adapt is None:
+        raise UsageError(f"--client-arg is for clients that take arguments per server "
+                         f"(mcp-remote), not {profile.name}")
+    profile = profile.for_server(options.url, options.client_flags)
     if not 0 < options.timeout < 3600:
         raise UsageError("--timeout must be a number of seconds above 0 and below 3600")
     if not 0 < options.deadline <= 86400:
@@ -146,6 +164,12 @@ def gather(options: Options, environ: Mapping[str, str], cwd: Path | None = None
         home = Path(home_dir(environ))
         claude = claude_settings.read(environ, home, cwd or Path.cwd(), options.claude_settings)
         env, origins = claude.apply(environ)
+    client_settings = None
+    if profile.settings_reader is not None:
+        client_settings = profile.settings_reader(environ, Path(home_dir(environ)),
+                                                  cwd or Path.cwd())
+        env.update(client_settings.values)
+        origins.update(client_settings.origins)
     if options.proxy is not None:
         if (problem := proxy_flag_problem(options.proxy)) is not None:
             raise UsageError(problem)
@@ -158,6 +182,7 @@ def gather(options: Options, environ: Mapping[str, str], cwd: Path | None = None
             origins[name] = "flag --no-proxy"
 
     settings = Settings(profile=profile, env=env, origins=origins, claude=claude,
+                        client_settings=client_settings, client_flags=options.client_flags,
                         timeout=options.timeout,
                         cacerts=list(options.cacert), proxy_cacerts=options.proxy_cacert,
                         public_roots=options.public_roots,

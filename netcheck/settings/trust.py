@@ -31,7 +31,8 @@ from netcheck.settings.files import (
 from netcheck.settings.platform_stores import PlatformStore, StoreReader
 
 # Variables that name a CA file, and the profiles that read them.
-CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE")
+CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE",
+                "CODEX_CA_CERTIFICATE")
 
 
 ContentKey = tuple[tuple[str, ...], tuple[str, ...]]  # (files, directories) a source reads
@@ -312,7 +313,7 @@ def _file_system_source(rules: TrustRules, env: Mapping[str, str], parsed: Parse
         return TrustSource("system", origin, [], public=False,
                            error="no system certificate store found")
     return load_source("system", origin, paths, public=False, what="system store",
-                       dirs=directory or False, parsed=parsed,
+                       dirs=directory or rules.system_store is not None, parsed=parsed,
                        skip_bad=rules.system_store is not None)
 
 

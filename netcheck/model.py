@@ -102,6 +102,7 @@ class Code(StrEnum):
     DNS_TIMEOUT = "dns_timeout"
     DNS_NO_RESOLVER = "dns_no_resolver"
     DNS_ERROR = "dns_error"
+    DNS_PRIVATE_ADDRESS = "dns_private_address"  # added in 1.5: refused by the client
     # tcp
     TCP_REFUSED = "tcp_refused"
     TCP_TIMEOUT = "tcp_timeout"

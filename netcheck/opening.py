@@ -12,6 +12,7 @@ cost and found, measured when it was opened.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import socket
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -272,6 +273,46 @@ class Opener:
 OPENING_ORDER = (Hop.DNS, Hop.TCP, Hop.PROXY_TLS, Hop.PROXY_CONNECT, Hop.TLS, Hop.CLIENT_CERT)
 
 
+REFUSED_SUFFIXES = (".local", ".localhost", ".internal")
+
+
+def public_endpoint(found: Outcome[list[dns.Address]], host: str, client: str, *,
+                    via_proxy: bool) -> Outcome[list[dns.Address]]:
+    """A client that refuses OAuth endpoints at non-public addresses (Gemini CLI): its own
+    lookup (``found``) must succeed, also when a proxy carries the request, and give a public
+    address. Judged before each OAuth request, whatever connection it then takes."""
+    through = " (through a proxy too: it looks the name up before it hands the request on)" \
+        if via_proxy else ""
+    fix = (f"{client} has no setting to allow it: the OAuth endpoints must have public "
+           "addresses as seen from this machine, or use a client without this rule (Claude "
+           "Code, Codex, Copilot CLI)")
+    if host.lower().rstrip(".").endswith(REFUSED_SUFFIXES):
+        return Outcome(failed(Hop.DNS, Code.DNS_PRIVATE_ADDRESS,
+                              f"{client} refuses OAuth endpoints named under .local, "
+                              f".localhost or .internal: {host}{through}", fix, host=host))
+    if found.result.failed or not found.value:
+        return Outcome(replace(found.result, message=f"{client} looks OAuth endpoints up "
+                               f"itself{through}: {found.result.message}",
+                               hint=f"make {host} resolve on this machine (split DNS, the "
+                               f"VPN's resolver), or use a client that lets the proxy resolve "
+                               f"it; {found.result.hint or ''}".rstrip("; ")))
+    address = found.value[0][1]
+    if not ipaddress.ip_address(address).is_global:
+        return Outcome(failed(Hop.DNS, Code.DNS_PRIVATE_ADDRESS,
+                              f"{host} resolves here to {address}, a private, loopback or "
+                              f"reserved address, and {client} refuses OAuth endpoints there"
+                              f"{through} ('resolves to private network address \"{address}\" "
+                              "which is blocked')", fix, host=host, addresses=[
+                                  a for _family, a in found.value]))
+    return Outcome(found.result.noted(f"{address} is public: {client} accepts it as an OAuth "
+                                      "endpoint", warn=False), found.value)
+
+
+def is_oauth(step: Step) -> bool:
+    """An OAuth request (not the MCP server's own first request)."""
+    return step not in (Step.SETTINGS, Step.RESOURCE)
+
+
 def next_to_open(recorded: list[HopResult]) -> Hop:
     """The hop an opener waits on next: the one after the last recorded (skipped ones are
     recorded as they are decided, so the order alone tells)."""
@@ -320,7 +361,8 @@ def open_ahead(url: str, step: Step, count: int, prepared: Prepared | Future[Pre
         offers_cert = settings.cert is not None
     else:
         settings, offers_cert = prepared.settings, prepared.identity is not None
-    decided = proxy_resolve.decide(settings.env, url, settings.profile, settings.origins)
+    decided = proxy_resolve.decide(settings.env, url, settings.profile, settings.origins,
+                                   is_oauth(step))
     if decided.result.failed:
         return False
     target = Target.parse(url)

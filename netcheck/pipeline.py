@@ -20,8 +20,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from netcheck.hops import dns, proxy_resolve
 from netcheck.hops import http as http_hop
-from netcheck.hops import proxy_resolve
 from netcheck.hops.http import HttpRequest, StatusJudge
 from netcheck.model import (
     OAUTH_ORDER,
@@ -43,9 +43,11 @@ from netcheck.net.streams import StreamClosed
 from netcheck.opening import (
     Opener,
     Stop,
+    is_oauth,
     judge_client_cert,
     out_of_time,
     pool_key,
+    public_endpoint,
     settle,
 )
 from netcheck.proxy.models import Target
@@ -153,11 +155,14 @@ class Walk:
 
     def walk(self) -> None:
         settings, target, url = self.settings, self.target, self.request.url
+        oauth = is_oauth(self.result.step.step)
         self.amendments.append((Hop.PROXY_RESOLVE, self.run_context.later(
-            lambda: proxy_resolve.compare(settings.env, url, settings.profile))))
+            lambda: proxy_resolve.compare(settings.env, url, settings.profile, oauth))))
         proxy = self.hop(lambda: proxy_resolve.decide(settings.env, url, settings.profile,
-                                                      settings.origins))
+                                                      settings.origins, oauth))
         bypass = self.result.step.hops[-1].details.get("no_proxy_entry")
+        if oauth and settings.profile.oauth.public_endpoints_only:
+            self.endpoint_lookup(proxy is not None)
         pool = self.run_context.pool
         key = pool_key(proxy, target, self.prepared.identity is not None)
         kept = pool.take(key) if self.request.resendable else None
@@ -186,6 +191,23 @@ class Walk:
                 pool.keep(key, opened.conn)
             else:
                 opened.close()
+
+    def endpoint_lookup(self, via_proxy: bool) -> None:
+        """The client's own lookup of an OAuth endpoint before each request (Gemini CLI):
+        a failure is this request's dns hop; a pass is a note on it."""
+        settings, target = self.settings, self.target
+        found = public_endpoint(dns.resolve(
+            target.hostname, target.effective_port, self.timeout, settings.dns_server,
+            f"OAuth endpoint, which {settings.profile.label} looks up itself"),
+            target.hostname, settings.profile.label, via_proxy=via_proxy)
+        if found.result.failed:
+            self.add(Outcome(found.result))  # raises Stop
+        note = (f"{settings.profile.label} looked {target.hostname} up itself first (it does "
+                f"for every OAuth request, also through a proxy): {found.value[0][1]}, a "
+                "public address it accepts") if found.value else ""
+        passed: Future[Amend] = Future()
+        passed.set_result(lambda result: result.noted(note, warn=False))
+        self.amendments.append((Hop.DNS, passed))
 
     def opener(self, proxy: ProxyURL | None, bypass: object) -> Opener:
         return Opener(self.target, self.result.step.step, proxy, bypass, self.prepared,

@@ -10,6 +10,7 @@ client             profile           why
 =================  ================  =============================================
 Claude Code        claude-code       the client itself
 Codex              codex             the client itself
+Gemini CLI         gemini            the client itself
 Copilot CLI        copilot           the client itself
 Claude Desktop     mcp-remote        its remote servers are mcp-remote bridges
 VS Code            node              nearest: an Electron (Node) app, not
@@ -30,6 +31,7 @@ from netcheck.configs import (
     codex,
     copilot,
     cursor,
+    gemini,
     vscode,
     windsurf,
 )
@@ -54,6 +56,7 @@ _ELECTRON = ("{} is not modelled: it is an Electron (Node) app that cannot be in
 CLIENTS = (
     Client(claude_code.CLIENT, claude_code.find, "claude-code"),
     Client(codex.CLIENT, codex.find, "codex"),
+    Client(gemini.CLIENT, gemini.find, "gemini"),
     Client(copilot.CLIENT, copilot.find, "copilot"),
     Client(claude_desktop.CLIENT, claude_desktop.find, "node",
            "Claude Desktop's own remote entries are not modelled (its remote servers are "

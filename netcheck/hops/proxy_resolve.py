@@ -31,23 +31,29 @@ def source_of(decision: ProxyDecision, origins: Mapping[str, str]) -> str:
 
 
 def resolve(env: Mapping[str, str], url: str, profile: Profile,
-            origins: Mapping[str, str] | None = None) -> Outcome[ProxyURL]:
+            origins: Mapping[str, str] | None = None, oauth: bool = False) -> Outcome[ProxyURL]:
     """The profile's decision for ``url``: a proxy to tunnel through, or no value (direct),
     with what every other client model would do. ``origins``: where variables not from the
-    process environment came from (a flag, a settings file)."""
-    own = decide(env, url, profile, origins)
-    return Outcome(compare(env, url, profile)(own.result), own.value)
+    process environment came from (a flag, a settings file); ``oauth``: an OAuth request."""
+    own = decide(env, url, profile, origins, oauth)
+    return Outcome(compare(env, url, profile, oauth)(own.result), own.value)
+
+
+def model_of(profile: Profile, oauth: bool) -> str:
+    """The proxy model of the profile's client for an MCP request or an OAuth one."""
+    return (profile.proxy.oauth_model or profile.proxy.model) if oauth else profile.proxy.model
 
 
 def decide(env: Mapping[str, str], url: str, profile: Profile,
-           origins: Mapping[str, str] | None = None) -> Outcome[ProxyURL]:
+           origins: Mapping[str, str] | None = None, oauth: bool = False) -> Outcome[ProxyURL]:
     """The profile's decision alone: what the request needs before it can go out (the other
     models' decisions, :func:`compare`, can be worked out while it is on its way)."""
-    chosen = MODELS[profile.proxy.model](env, Target.parse(url))
+    model = model_of(profile, oauth)
+    chosen = MODELS[model](env, Target.parse(url))
     source = source_of(chosen, origins or {})
     setting = source if (origins or {}).get(chosen.variable or "") else chosen.variable
     details: dict[str, Any] = {
-        "model": profile.proxy.model,
+        "model": model,
         "proxy": chosen.proxy_url,
         "variable": chosen.variable,
         "source": source,
@@ -92,12 +98,12 @@ def decide(env: Mapping[str, str], url: str, profile: Profile,
                           message=f"via {proxy.display}{creds} (from {source})"))
 
 
-def compare(env: Mapping[str, str], url: str,
-            profile: Profile) -> Callable[[HopResult], HopResult]:
+def compare(env: Mapping[str, str], url: str, profile: Profile,
+            oauth: bool = False) -> Callable[[HopResult], HopResult]:
     """What adds every client model's decision to the hop's result, and a note when others
     route ``url`` differently from the profile's client."""
     decisions = decide_all(env, url)
-    mine = _label(MODELS[profile.proxy.model](env, Target.parse(url)))
+    mine = _label(MODELS[model_of(profile, oauth)](env, Target.parse(url)))
     differ = {name: _label(d) for name, d in decisions.items() if _label(d) != mine}
     every = {name: d.to_json() for name, d in decisions.items()}
 

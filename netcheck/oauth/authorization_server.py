@@ -18,7 +18,7 @@ from netcheck.oauth.documents import (
     string_field,
     string_list,
 )
-from netcheck.oauth.fetch import fetch_in_order, judge_document
+from netcheck.oauth.fetch import Fetched, fetch_in_order, judge_document
 from netcheck.oauth.protected_resource import metadata_request
 from netcheck.opening import open_ahead
 from netcheck.profiles import Profile, Reaction, clients_that_stop
@@ -96,6 +96,13 @@ def _plain_http(profile: Profile, field: str, url: str) -> list[str]:
     return [f"{field} is plain http on loopback (development setups only)"]
 
 
+def _from_issuer(ctx: FlowContext, issuer: str) -> Fetched:
+    """The metadata fetched again from the issuer a document names (Gemini CLI's way)."""
+    return fetch_in_order(ctx, Step.AUTHORIZATION_SERVER_METADATA,
+                          authorization_server_metadata_urls(issuer), metadata_request,
+                          judge_document, move_on=lambda status: 300 <= status < 500)
+
+
 def _endpoint_origin(profile: Profile, doc: dict[str, Any], issuer: str) -> list[str]:
     """An authorization endpoint on another origin than the issuer's: a mix-up risk unless
     the server binds the callback to its issuer (``iss``, RFC 9207)."""
@@ -163,11 +170,23 @@ def run(ctx: FlowContext) -> StepResult:
                           "authorization server (no protected-resource metadata named one)")
     details: dict[str, Any] = {"document_url": step.url, "expected_issuer": ctx.issuer}
     notes: list[str] = []
+    profile = ctx.prepared.settings.profile
     try:
         doc = json_object(fetched.response, WHAT)
         issuer = string_field(doc, "issuer", WHAT)
         details["issuer"] = issuer
-        profile = ctx.prepared.settings.profile
+        if profile.oauth.refetches_from_issuer and ctx.issuer is not None and \
+                issuer != ctx.issuer:
+            again = _from_issuer(ctx, issuer)
+            if again.response is None:
+                again.step.notes.append(
+                    f"{profile.label} does not compare the issuer: it fetches the metadata "
+                    f"again from the one the document names ({issuer}), and that failed")
+                return again.step
+            again.step.attempts = [*step.attempts, *again.step.attempts]
+            step, doc = again.step, json_object(again.response, WHAT)
+            notes.append(f"the metadata names another issuer ({issuer}); {profile.label} "
+                         "fetched it again from there, as it does")
         if ctx.issuer is not None and not issuers_match(
                 issuer, ctx.issuer, profile.oauth.issuer_slash_tolerant):
             notes.append(deviation(profile, "issuer_mismatch", Code.OAUTH_ISSUER_MISMATCH,
@@ -195,6 +214,14 @@ def run(ctx: FlowContext) -> StepResult:
             details[field] = url
             notes += _plain_http(profile, field, url)
         notes += _endpoint_origin(profile, doc, issuer)
+        if profile.oauth.requires_iss and \
+                doc.get("authorization_response_iss_parameter_supported") is not True:
+            notes.append(f"{profile.label} refuses a callback without iss (RFC 9207), and this "
+                         "server does not advertise authorization_response_iss_parameter_"
+                         "supported: its callbacks most likely carry no iss, so the login "
+                         "fails after the browser ('Missing \"iss\" parameter in authorization "
+                         "response'). Fix: the authorization server must send iss with the "
+                         "callback and advertise it")
         notes += _openid_fields(profile, doc, step.url or "")
         warning = bool(notes)
         registration = doc.get("registration_endpoint")

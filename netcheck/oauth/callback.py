@@ -111,6 +111,10 @@ def _localhost(plan: CallbackPlan, machine: Machine, timeout: float) -> HopResul
                       f"{host!r} does not resolve on this machine ({exc})",
                       _hosts_fix(host, listen), **details)
     details["addresses"] = addresses
+    if listen in ("::", "0.0.0.0") and addresses:  # the client listens on every address
+        return HopResult(hop=Hop.LOCALHOST_RESOLVE, status=Status.OK, details=details,
+                         message=f"{host!r} resolves here to {', '.join(addresses)}; the "
+                                 "client listens on every address")
     if listen not in addresses:
         return failed(Hop.LOCALHOST_RESOLVE, Code.LOCALHOST_MISMATCH,
                       f"{host!r} resolves here to {', '.join(addresses) or 'nothing'}, but the "

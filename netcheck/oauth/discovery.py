@@ -17,13 +17,14 @@ def _base(url: str) -> tuple[str, str]:
 
 
 def protected_resource_metadata_urls(server_url: str, resource_metadata: str | None,
-                                     appended: str = "") -> list[str]:
+                                     appended: str = "", inserted: bool = True) -> list[str]:
     """RFC 9728 order: the challenge's ``resource_metadata``, path-inserted, then root;
     ``appended`` ("before_root", "after_root") adds ``<path>/.well-known/...`` where a
-    client asks it too (Codex, Copilot)."""
+    client asks it too (Codex, Copilot); ``inserted`` False leaves the path-inserted URL out
+    (Gemini CLI asks the root one only)."""
     urls = [resource_metadata] if resource_metadata else []
     base, path = _base(server_url)
-    if path and path != "/":
+    if path and path != "/" and inserted:
         urls.append(urljoin(base, f"{PRM_WELL_KNOWN}{path}"))
     tail = urljoin(base, f"{path.rstrip('/')}{PRM_WELL_KNOWN}") if path and path != "/" \
         else None

@@ -80,7 +80,8 @@ def run(ctx: FlowContext) -> StepResult:
         hinted = None  # the SDKs drop a resource_metadata that is not a URL and fall back
     profile = ctx.prepared.settings.profile
     urls = protected_resource_metadata_urls(ctx.server_url, hinted,
-                                            profile.oauth.prm_path_appended)
+                                            profile.oauth.prm_path_appended,
+                                            profile.oauth.prm_path_inserted)
     fetched = fetch_in_order(ctx, Step.PROTECTED_RESOURCE_METADATA, urls, metadata_request,
                              judge_document, move_on=lambda status: 300 <= status < 500)
     step = fetched.step

@@ -84,7 +84,7 @@ CODEX = Profile(
     description="Codex CLI: UPPER-case proxy variables first, loopback proxied, no SOCKS, "
                 "system roots + CODEX_CA_CERTIFICATE, no client certificate",
     proxy=ProxyRules(model=codex_proxy.MODEL, schemes=("http", "https"),
-                     auth_schemes=("Basic",),
+                     auth_schemes=("Basic",), unusable_value=Reaction.GOES_ON,
                      reads=frozenset({"http_proxy", "https_proxy", "all_proxy"})),
     trust=TrustRules(sources=trust_sources, ca_fix=CA_VARIABLE, ca_fix_adds=True,
                      verification_off=lambda env: None, unusable_extra_ca=Reaction.STOPS,

@@ -95,8 +95,8 @@ COPILOT = Profile(
                 "back to the other's, ALL_PROXY never read, settings.json proxyUrl, system "
                 "roots + NODE_EXTRA_CA_CERTS, no client certificate",
     proxy=ProxyRules(model=copilot_proxy.MODEL, schemes=("http", "https", "socks5", "socks5h"),
-                     auth_schemes=("Basic",), reads=frozenset({"http_proxy", "https_proxy",
-                                                               PROXY_SETTING.lower()}),
+                     auth_schemes=("Basic",), unusable_value=Reaction.GOES_ON,
+                     reads=frozenset({"http_proxy", "https_proxy", PROXY_SETTING.lower()}),
                      socks_remote_dns=frozenset()),
     trust=TrustRules(sources=trust_sources, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
                      verification_off=lambda env: None, unusable_extra_ca=Reaction.STOPS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from netcheck.profiles.claude_code import CLAUDE_CODE
 from netcheck.profiles.codex import CODEX
 from netcheck.profiles.copilot import COPILOT
+from netcheck.profiles.gemini import GEMINI
 from netcheck.profiles.mcp_remote import MCP_REMOTE
 from netcheck.profiles.raw_clients import CURL, GO
 from netcheck.profiles.rules import (
@@ -18,7 +19,8 @@ from netcheck.profiles.rules import (
 )
 from netcheck.profiles.sdks import MCP_PYTHON, MCP_TYPESCRIPT
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (CLAUDE_CODE, CODEX, COPILOT, MCP_REMOTE,
+PROFILES: dict[str, Profile] = {p.name: p for p in (CLAUDE_CODE, CODEX, GEMINI, COPILOT,
+                                                     MCP_REMOTE,
                                                      MCP_TYPESCRIPT, MCP_PYTHON, CURL, GO)}
 DEFAULT_PROFILE = CLAUDE_CODE.name
 

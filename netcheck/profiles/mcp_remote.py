@@ -92,6 +92,8 @@ def options_from_args(url: str, args: tuple[str, ...]) -> tuple[dict[str, Any], 
     document of ``--client-metadata-url``, ``--transport sse-only``; and mcp-remote's refusal
     of an http:// URL off localhost without ``--allow-http``."""
     options: dict[str, Any] = {}
+    if args and args[0].isdigit() and 0 < int(args[0]) < 65536:  # the port after the URL
+        options["callback_port"] = int(args[0])
     info = flag_value(args, "--static-oauth-client-info")
     if info and not info.startswith("@") and "${" not in info:
         with contextlib.suppress(ValueError):
@@ -113,7 +115,8 @@ def options_from_args(url: str, args: tuple[str, ...]) -> tuple[dict[str, Any], 
 
 
 DISABLED_PROXY = ProxyRules(model=mcp_remote_proxy.MODEL, schemes=("http", "https"),
-                            auth_schemes=("Basic",), reads=frozenset())
+                            auth_schemes=("Basic",), reads=frozenset(),
+                            unusable_value=Reaction.GOES_ON)
 ENABLED_PROXY = ProxyRules(model=mcp_remote_proxy.MODEL_ENABLED,
                            schemes=("http", "https", "socks5", "socks"), auth_schemes=("Basic",),
                            socks_remote_dns=frozenset({"socks5", "socks"}),

@@ -42,6 +42,12 @@ class ProxyRules:
     # SOCKS schemes for which the client sends the name and the proxy resolves it (otherwise
     # the client resolves it and sends the address)
     socks_remote_dns: frozenset[str] = frozenset({"socks5h", "socks4a"})
+    # a proxy variable it cannot use: STOPS the client at start, or it GOES_ON and each
+    # request decides (ignores the value, or fails: the proxy_resolve hop says which)
+    unusable_value: Reaction = Reaction.STOPS
+    # the model of its OAuth requests, where they take another route than the MCP request
+    # (Gemini CLI: the session's proxy); None: the same
+    oauth_model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,17 @@ class OAuthRules:
     # protected-resource metadata URLs: also ``<server path>/.well-known/oauth-protected-
     # resource``, "before_root" (Codex) or "after_root" (Copilot); "": not asked
     prm_path_appended: str = ""
+    # without resource_metadata in the challenge, the path-inserted URL is asked before the
+    # root one (False: the root one only: Gemini CLI)
+    prm_path_inserted: bool = True
+    # the client looks each OAuth endpoint's name up itself, also through a proxy, and refuses
+    # private, loopback, link-local, CGNAT and reserved addresses (Gemini CLI)
+    public_endpoints_only: bool = False
+    # the client does not compare the issuer: it fetches the metadata again from the issuer
+    # the document names (Gemini CLI), so another issuer is another server to reach
+    refetches_from_issuer: bool = False
+    # a callback without ``iss`` is refused once the issuer is known (RFC 9207: Gemini CLI)
+    requires_iss: bool = False
 
 
 @dataclass(frozen=True)

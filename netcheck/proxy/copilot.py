@@ -68,7 +68,8 @@ def decide(env: Env, target: Target, *, proxy_url_setting: str | None = None) ->
             return _direct(MODEL, f"{no_proxy[0]} entry {entry!r}", entry)
     scheme = value.split("://", 1)[0].lower()
     shown = value if scheme in ("http", "https") else "http://" + value.split("://", 1)[1]
-    decision = _proxied(MODEL, raw, name, shown)
+    # the proxy is spoken to as ``shown`` says (a socks5:// value gets HTTP CONNECT)
+    decision = _proxied(MODEL, shown, name, shown)
     if scheme not in ("http", "https"):
         return ProxyDecision(model=MODEL, raw=decision.raw, proxy_url=decision.proxy_url,
                              variable=name,

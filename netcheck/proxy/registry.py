@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from netcheck.proxy import claude_code, codex, copilot, httpx2_rules, mcp_remote
+from netcheck.proxy import claude_code, codex, copilot, gemini, httpx2_rules, mcp_remote
 from netcheck.proxy.models import MODELS as LIBRARY_MODELS
 from netcheck.proxy.models import Env, Model, ProxyDecision, Target, undici_creation_error
 
@@ -23,6 +23,8 @@ MODELS: dict[str, Model] = {**LIBRARY_MODELS,
                             claude_code.MODEL: claude_code.decide_session,
                             codex.MODEL: codex.decide,
                             copilot.MODEL: _copilot,
+                            gemini.MODEL: gemini.decide,
+                            "gemini-oauth": gemini.decide_oauth,  # its OAuth requests' route
                             mcp_remote.MODEL: mcp_remote.decide_default,
                             mcp_remote.MODEL_ENABLED: mcp_remote.decide_enabled}
 
@@ -33,6 +35,7 @@ AT_START: dict[str, Callable[[Env], tuple[str | None, str] | None]] = {
     httpx2_rules.MODEL: httpx2_rules.creation_error,
     claude_code.MODEL: claude_code.start_error,
     mcp_remote.MODEL_ENABLED: mcp_remote.start_error,
+    gemini.MODEL: gemini.unusable_at_start,
 }
 
 
@@ -44,8 +47,8 @@ def start_error(model: str, env: Env) -> tuple[str | None, str] | None:
 
 # Not compared with the profile's decision: mcp-remote without --enable-proxy reads no proxy
 # variable (a warning on every proxied check otherwise), and with it is undici's agent, which
-# node-undici stands for already.
-NOT_COMPARED = frozenset({mcp_remote.MODEL, mcp_remote.MODEL_ENABLED})
+# node-undici stands for already; Gemini CLI's OAuth route is compared in its own steps only.
+NOT_COMPARED = frozenset({mcp_remote.MODEL, mcp_remote.MODEL_ENABLED, "gemini-oauth"})
 
 
 def decide_all(env: Env, url: str, every: bool = False) -> dict[str, ProxyDecision]:

@@ -121,7 +121,8 @@ def _check_proxy_variables(settings: Settings) -> HopResult:
                         f"{profile.label} cannot start with {where}: {error}; it reads every "
                         "proxy setting when it starts, so every request fails, whatever its "
                         "URL", _start_hint(variable), variables=details)
-    elif hard and profile.proxy.model in AT_START:
+    elif hard and (profile.proxy.model in AT_START or
+                   profile.proxy.unusable_value is Reaction.GOES_ON):
         # a client that checks its proxy settings at start has passed them: the others fail
         # only the requests that use them (the proxy_resolve hop of each request says so)
         result = HopResult(hop=Hop.PROXY_RESOLVE, status=Status.WARNING,

@@ -14,9 +14,9 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from netcheck.hops import dns, proxy_connect, proxy_resolve, tcp
@@ -332,13 +332,33 @@ def judge_client_cert(prepared: Prepared, facts: HandshakeFacts, failure: Any, *
                              not_sent=prepared.cert_not_sent)
 
 
+@dataclass(frozen=True)
+class IgnoredProxy:
+    """The client goes direct although a proxy variable is set, for want of a flag of its
+    own (mcp-remote without --enable-proxy): what to change."""
+
+    fix: str
+
+
+def why_direct(details: Mapping[str, Any]) -> object:
+    """What sends a request direct that could have used a proxy, from its proxy_resolve hop:
+    a NO_PROXY entry, or a proxy the client ignores (None: neither)."""
+    if details.get("ignored_proxy"):
+        return IgnoredProxy(str(details["ignored_proxy"]))
+    return details.get("no_proxy_entry")
+
+
 def blame(entry: object, outcome: Outcome[T]) -> Outcome[T]:
-    """A direct request that NO_PROXY caused and that cannot get through: say so."""
+    """A direct request that NO_PROXY (or an ignored proxy) caused and that cannot get
+    through: say so."""
     if not outcome.result.failed or not entry:
         return outcome
-    hint = (f"NO_PROXY entry {entry!r} sends this request direct instead of through the "
-            "proxy; if only the proxy can reach this host, remove the entry. Otherwise: "
-            f"{outcome.result.hint}")
+    if isinstance(entry, IgnoredProxy):
+        hint = f"{entry.fix}. Otherwise: {outcome.result.hint}"
+    else:
+        hint = (f"NO_PROXY entry {entry!r} sends this request direct instead of through the "
+                "proxy; if only the proxy can reach this host, remove the entry. Otherwise: "
+                f"{outcome.result.hint}")
     return Outcome(replace(outcome.result, hint=hint), outcome.value)
 
 
@@ -366,7 +386,7 @@ def open_ahead(url: str, step: Step, count: int, prepared: Prepared | Future[Pre
     if decided.result.failed:
         return False
     target = Target.parse(url)
-    bypass = decided.result.details.get("no_proxy_entry")
+    bypass = why_direct(decided.result.details)
     timeout = min(settings.timeout, max(run.deadline.remaining(), 0.05))
     opener = Opener(target, step, decided.value, bypass, prepared, run, timeout, settings)
     return run.pool.ahead(pool_key(decided.value, target, offers_cert), count, opener.open) > 0

@@ -49,6 +49,7 @@ from netcheck.opening import (
     pool_key,
     public_endpoint,
     settle,
+    why_direct,
 )
 from netcheck.proxy.models import Target
 from netcheck.proxy.url import ProxyURL
@@ -160,7 +161,7 @@ class Walk:
             lambda: proxy_resolve.compare(settings.env, url, settings.profile, oauth))))
         proxy = self.hop(lambda: proxy_resolve.decide(settings.env, url, settings.profile,
                                                       settings.origins, oauth))
-        bypass = self.result.step.hops[-1].details.get("no_proxy_entry")
+        bypass = why_direct(self.result.step.hops[-1].details)
         if oauth and settings.profile.oauth.public_endpoints_only:
             self.endpoint_lookup(proxy is not None)
         pool = self.run_context.pool

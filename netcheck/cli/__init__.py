@@ -131,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-v", "--verbose", action="store_true", help="show every hop's evidence")
 
     servers = sub.add_parser("servers", help="list the MCP servers the clients here configure "
-                             "(Claude Code, Claude Desktop, VS Code, Cursor, Windsurf, Codex)")
+                             "(Claude Code, Codex, Gemini CLI, Copilot CLI, Claude Desktop, "
+                             "VS Code, Cursor, Windsurf)")
     servers.add_argument("--json", metavar="PATH", help="'-' prints the list as JSON")
 
     proxy = sub.add_parser("proxy", help="show the proxy each client model picks for a URL")

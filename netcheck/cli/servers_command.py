@@ -27,7 +27,7 @@ from netcheck.cli.report_file import (
     write_markdown,
     write_report_file,
 )
-from netcheck.configs import Discovery, Place, discover
+from netcheck.configs import CLIENTS, Discovery, Place, discover
 from netcheck.many import (
     CheckTarget,
     ServerCheck,
@@ -40,6 +40,8 @@ from netcheck.net.address import digits
 from netcheck.redaction import redact_url
 from netcheck.runner import validate_url
 from netcheck.settings.gather import Options, UsageError, gather
+
+KNOWN = ", ".join(client.name for client in CLIENTS)
 
 
 def _console(file: IO[str], environ: Mapping[str, str]) -> Console:
@@ -69,8 +71,7 @@ def run_servers(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO
     console = _console(stdout, environ)
     _print_warnings(console, found)
     if not rows:
-        console.print("No MCP server is configured in the clients netcheck knows (Claude Code, "
-                      "Claude Desktop, VS Code, Cursor, Windsurf, Codex).")
+        console.print(f"No MCP server is configured in the clients netcheck knows ({KNOWN}).")
         return ExitStatus.OK
     home = str(Place.here(environ).home)
     table = Table(title="MCP servers configured on this machine", title_justify="left")
@@ -127,9 +128,8 @@ def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str]
                 names = sorted({s.name for s in found.effective})
                 raise UsageError(f"no configured MCP server is named {args.server!r}"
                                  + (f"; found: {', '.join(names)}" if names else ""))
-            raise UsageError("no MCP server is configured in the clients netcheck knows (Claude "
-                             "Code, Claude Desktop, VS Code, Cursor, Windsurf, Codex); give a "
-                             f"URL: {PROG} check https://mcp.example.com/mcp")
+            raise UsageError(f"no MCP server is configured in the clients netcheck knows "
+                             f"({KNOWN}); give a URL: {PROG} check https://mcp.example.com/mcp")
         targets = [target_for(s, base, args.client) for s in chosen]
     json_to_stdout = args.json == "-" and not args.no_json
     target = None if args.no_json or json_to_stdout else \

@@ -79,6 +79,10 @@ def decide(env: Mapping[str, str], url: str, profile: Profile,
                            **details))
     if chosen.raw is None:
         why = chosen.reason
+        ignored = [n for n, v in env.items() if v and n.lower() in ("https_proxy", "http_proxy")]
+        if ignored and profile.proxy.ignored_proxy_fix:
+            details["ignored_proxy"] = profile.proxy.ignored_proxy_fix
+            why += f"; {' and '.join(sorted(ignored))} set, and ignored"
         return done(HopResult(hop=Hop.PROXY_RESOLVE, status=Status.OK, details=details,
                               message=f"direct connection ({why})"))
     try:

@@ -15,7 +15,6 @@ from netcheck.profiles.rules import (
     CallbackRules,
     ClientCertRules,
     ClientSettings,
-    Env,
     OAuthRules,
     Profile,
     ProxyRules,
@@ -23,23 +22,13 @@ from netcheck.profiles.rules import (
     ReleaseLookup,
     TrustRules,
 )
+from netcheck.profiles.sdks import node_trust
 from netcheck.proxy import gemini as gemini_proxy
 
 CLIENT, RELEASE = CLIENTS["gemini"]
 OAUTH_MODEL = "gemini-oauth"
 # Node reads these when it starts, before Gemini CLI loads its .env (measured for the first)
 READ_AT_START = frozenset({"NODE_EXTRA_CA_CERTS", "NODE_OPTIONS"})
-
-
-def trust_sources(env: Env) -> tuple[set[str], str]:
-    """Node's: the bundled roots (OpenSSL's store with ``--use-openssl-ca``, where
-    SSL_CERT_FILE counts) plus NODE_EXTRA_CA_CERTS."""
-    extra = {"NODE_EXTRA_CA_CERTS"} if env.get("NODE_EXTRA_CA_CERTS") else set()
-    if "--use-openssl-ca" in env.get("NODE_OPTIONS", ""):
-        return {"system"} | extra, "Node with --use-openssl-ca: OpenSSL's store (SSL_CERT_FILE) " \
-                                   "+ NODE_EXTRA_CA_CERTS"
-    return {"bundled"} | extra, "Node: bundled Mozilla roots + NODE_EXTRA_CA_CERTS " \
-                                "(SSL_CERT_FILE is not read)"
 
 
 def dotenv_files(env: Mapping[str, str], home: Path, cwd: Path) -> list[Path]:
@@ -118,7 +107,7 @@ GEMINI = Profile(
     proxy=ProxyRules(model=gemini_proxy.MODEL, schemes=("http", "https"),
                      auth_schemes=("Basic",), reads=frozenset({"http_proxy", "https_proxy"}),
                      oauth_model=OAUTH_MODEL),
-    trust=TrustRules(sources=trust_sources, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
+    trust=TrustRules(sources=node_trust, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
                      verification_off=node_verification_off,
                      unusable_extra_ca=Reaction.GOES_ON, partial_wildcards=True),
     client_cert=ClientCertRules(variables=None, formats=frozenset(), given_by=NO_CERTIFICATE,

@@ -114,9 +114,12 @@ def options_from_args(url: str, args: tuple[str, ...]) -> tuple[dict[str, Any], 
     return options, None
 
 
-DISABLED_PROXY = ProxyRules(model=mcp_remote_proxy.MODEL, schemes=("http", "https"),
-                            auth_schemes=("Basic",), reads=frozenset(),
-                            unusable_value=Reaction.GOES_ON)
+DISABLED_PROXY = ProxyRules(
+    model=mcp_remote_proxy.MODEL, schemes=("http", "https"), auth_schemes=("Basic",),
+    reads=frozenset(), unusable_value=Reaction.GOES_ON,
+    ignored_proxy_fix=f"mcp-remote reads no proxy variable without {ENABLE_PROXY}, so it went "
+                      f"direct: add \"{ENABLE_PROXY}\" to the entry's args (after the URL) to "
+                      "use the proxy")
 ENABLED_PROXY = ProxyRules(model=mcp_remote_proxy.MODEL_ENABLED,
                            schemes=("http", "https", "socks5", "socks"), auth_schemes=("Basic",),
                            socks_remote_dns=frozenset({"socks5", "socks"}),

@@ -48,6 +48,9 @@ class ProxyRules:
     # the model of its OAuth requests, where they take another route than the MCP request
     # (Gemini CLI: the session's proxy); None: the same
     oauth_model: str | None = None
+    # when it goes direct although a proxy variable is set, because a flag of its own is
+    # missing: what to change (mcp-remote without --enable-proxy)
+    ignored_proxy_fix: str = ""
 
 
 @dataclass(frozen=True)

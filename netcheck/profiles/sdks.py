@@ -20,7 +20,13 @@ PYTHON_RELEASE = CLIENTS["python"][1]
 
 
 def node_trust(env: Env) -> tuple[set[str], str]:
+    """Node's: the bundled Mozilla roots, or OpenSSL's store (where SSL_CERT_FILE and
+    SSL_CERT_DIR count) with ``NODE_OPTIONS=--use-openssl-ca``; plus NODE_EXTRA_CA_CERTS
+    (measured with Gemini CLI and mcp-remote on Node 20)."""
     extra = {"NODE_EXTRA_CA_CERTS"} if env.get("NODE_EXTRA_CA_CERTS") else set()
+    if "--use-openssl-ca" in env.get("NODE_OPTIONS", "").split():
+        return {"system"} | extra, ("Node.js with --use-openssl-ca: OpenSSL's store "
+                                    "(SSL_CERT_FILE, SSL_CERT_DIR) + NODE_EXTRA_CA_CERTS")
     return {"bundled"} | extra, "Node.js: bundled Mozilla roots + NODE_EXTRA_CA_CERTS"
 
 

@@ -3,6 +3,7 @@ clients (the MCP Python SDK's httpx2, Claude Code)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from netcheck.proxy import claude_code, codex, copilot, gemini, httpx2_rules, mcp_remote
@@ -15,7 +16,10 @@ COPILOT_SETTING = "@proxyUrl"  # netcheck.profiles.copilot.PROXY_SETTING
 def _copilot(env: Env, target: Target) -> ProxyDecision:
     """Copilot CLI, with its settings.json ``proxyUrl`` (put in the environment under
     ``@proxyUrl`` by the profile's settings reader)."""
-    return copilot.decide(env, target, proxy_url_setting=env.get(COPILOT_SETTING))
+    decision = copilot.decide(env, target, proxy_url_setting=env.get(COPILOT_SETTING))
+    if decision.variable == copilot.SETTING:  # where the settings reader put it
+        return dataclasses.replace(decision, variable=COPILOT_SETTING)
+    return decision
 
 
 MODELS: dict[str, Model] = {**LIBRARY_MODELS,

@@ -27,7 +27,7 @@ from netcheck.profiles import PROFILES
 from netcheck.profiles.catalog import HTTPX2_RELEASE, UNDICI_RELEASE
 from netcheck.proxy.claude_code import decide_claude_code
 from netcheck.proxy.models import Target
-from tests.real_clients import claude_code, ts_sdk
+from tests.real_clients import claude_code, codex, copilot, gemini, mcp_remote, ts_sdk
 from tests.real_clients.agreement import Outcome, agree
 from tests.real_clients.cases import CASES, Case
 from tests.real_clients.clients import CLIENTS
@@ -52,6 +52,11 @@ def missing(client: str) -> str | None:
         return claude_code.missing()
     if client == "mcp-typescript-sdk":
         return ts_sdk.missing()
+    if client.startswith("copilot"):
+        return copilot.unavailable()
+    for prefix, driver in (("codex", codex), ("gemini", gemini), ("mcp-remote", mcp_remote)):
+        if client.startswith(prefix):
+            return driver.missing()
     return None
 
 
@@ -83,16 +88,20 @@ def test_the_table_covers_every_case_and_names_the_pinned_releases() -> None:
     assert all(row["agree"] for row in MEASURED["rows"])
     pinned = releases()
     assert MEASURED["releases"] == pinned
-    assert pinned["claude-code"] == PROFILES["claude-code"].release
+    for profile in ("claude-code", "codex", "gemini", "copilot", "mcp-remote"):
+        assert pinned[profile] == PROFILES[profile].release, profile
     assert pinned["@modelcontextprotocol/sdk"] == PROFILES["node"].release
     assert pinned["mcp"] == PROFILES["python"].release
     assert (pinned["undici"], pinned["httpx2"]) == (UNDICI_RELEASE, HTTPX2_RELEASE)
 
 
-def test_every_class_of_disagreement_has_cases() -> None:
-    """The seven classes of issue 8, each with cases for Claude Code."""
+@pytest.mark.parametrize("profile", ["claude-code", "codex", "gemini", "copilot",
+                                     "mcp-remote"])
+def test_every_class_of_disagreement_has_cases(profile: str) -> None:
+    """The seven classes of issue 8, each with cases for every measured client (Gemini CLI
+    reads none of Claude Code's settings files: its class 1 is its .env file)."""
     for klass in range(1, 8):
-        assert any(case.klass == klass and any(c.startswith("claude-code")
+        assert any(case.klass == klass and any(CLIENTS[c].profile == profile
                                                for c in case.clients) for case in CASES), klass
 
 
@@ -121,3 +130,55 @@ def test_claude_code_routes_in_random_environments() -> None:
                     wrong.append((row["env"], row["url"], row["route"], row["reason"],
                                   model.as_vector()))
     assert not wrong, f"seed {seed}: {wrong[:3]}"
+
+
+NEW_ROUTE_RUNS = int(os.environ.get("NETCHECK_NEW_ROUTE_RUNS", "5"))
+
+
+def _route_check(client: str) -> tuple[Any, tuple[str, ...], Any, Any]:
+    """(health check, its arguments, the table's agreement rule, the model for a row) of one
+    of the clients measured after Claude Code (their tables: *-proxy-routes.json)."""
+    from netcheck.proxy import codex as codex_model
+    from netcheck.proxy import copilot as copilot_model
+    from netcheck.proxy import gemini as gemini_model
+    from tests.real_clients import codex_routes, copilot_routes, gemini_routes, mcp_remote_routes
+
+    def model(decide: Any) -> Any:
+        return lambda row: decide(row["env"], Target.parse(row["url"]))
+
+    return {
+        "codex": (codex.CODEX_LIST, (), codex_routes.agrees, model(codex_model.decide)),
+        "copilot": (copilot.COPILOT_PROMPT, (), copilot_routes.agrees,
+                    model(copilot_model.decide)),
+        "gemini": (gemini.GEMINI_SESSION, (), gemini_routes.agrees, model(gemini_model.decide)),
+        "mcp-remote": (mcp_remote.MCP_REMOTE, (mcp_remote_routes.FLAG,),
+                       mcp_remote_routes.agrees, mcp_remote_routes.decision_for),
+    }[client]
+
+
+@pytest.mark.parametrize("client", ["codex", "copilot", "gemini", "mcp-remote"])
+def test_each_client_routes_as_its_model_in_random_environments(client: str) -> None:
+    """As for Claude Code above: new random environments each run (seed in the output), routed
+    by the real client and by its profile's model (mcp-remote with --enable-proxy; without it,
+    it reads no proxy variable)."""
+    reason = missing({"copilot": "copilot-prompt", "gemini": "gemini-session",
+                      "codex": "codex-mcp-list"}.get(client, client))
+    if reason:
+        pytest.skip(reason)
+    from tests.real_clients.claude_routes import random_environment, rows_of
+    from tests.real_clients.proxy_routes import EXTENDED_URLS, route_lab
+
+    health, args, agrees_row, decision = _route_check(client)
+    seed = int(os.environ.get("NETCHECK_ROUTE_SEED") or random.randrange(1 << 30))
+    print(f"NETCHECK_ROUTE_SEED={seed}")
+    rng = random.Random(seed)
+    wrong = []
+    with route_lab(urls=EXTENDED_URLS) as lab:
+        for _ in range(NEW_ROUTE_RUNS):
+            result = lab.run(random_environment(rng, lab), client=health, args=args, timeout=60)
+            rows = rows_of(result, lab)
+            if client == "mcp-remote":
+                rows = [{"enable_proxy": True, **row} for row in rows]
+            wrong += [(row["env"], row["url"], row["route"], row["reason"])
+                      for row in rows if not agrees_row(row, decision(row))]
+    assert not wrong, f"{client}, seed {seed}: {wrong[:3]}"

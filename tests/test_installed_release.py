@@ -140,3 +140,22 @@ def test_the_report_and_the_output_name_both_releases(run_cli, tmp_path: Path, b
 
 def _never(argv: list[str]) -> str:
     raise AssertionError(f"ran {argv}: the files should have told")
+
+
+@pytest.mark.real_client
+@pytest.mark.parametrize("profile", ["codex", "gemini", "copilot", "mcp-remote"])
+def test_each_real_client_installed_by_npm_is_found_at_the_release_it_reports(
+        tmp_path: Path, profile: str) -> None:
+    """The oracle: what the pinned client's own ``--version`` prints, run in a sandbox."""
+    from tests.real_clients import codex, copilot, gemini, mcp_remote
+    from tests.real_clients.sandbox import Sandbox, available
+
+    driver = {"codex": codex, "gemini": gemini, "copilot": copilot,
+              "mcp-remote": mcp_remote}[profile]
+    reason = available() or driver.missing()
+    if reason:
+        pytest.skip(reason)
+    reported = driver.version(Sandbox(tmp_path))
+    bin_dir = claude_code.NODE_DIR / "node_modules" / ".bin"
+    found = find_release(PROFILES[profile], {"PATH": str(bin_dir)}, run=_never)
+    assert found is not None and found.release == reported == PROFILES[profile].release, found

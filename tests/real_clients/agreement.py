@@ -48,10 +48,13 @@ def agree(client: Outcome, netcheck: Outcome) -> bool:
     return client.same_as(netcheck)
 
 
-def netcheck_outcome(report: dict[str, Any], depth: str = BROWSER_STEP) -> Outcome:
-    """netcheck's verdict, up to ``depth``, the last step the client's driver takes."""
+def netcheck_outcome(report: dict[str, Any], depth: str = BROWSER_STEP,
+                     also: frozenset[str] = frozenset()) -> Outcome:
+    """netcheck's verdict, up to ``depth``, the last step the client's driver takes (and the
+    steps ``also`` beyond it the client meets before the browser: mcp-remote's callback)."""
     verdict = report["verdict"]
-    if verdict is None or STEPS.index(verdict["step"]) > STEPS.index(depth):
+    if verdict is None or (STEPS.index(verdict["step"]) > STEPS.index(depth) and
+                           verdict["step"] not in also):
         warnings = "; ".join(w["message"][:80] for w in report["warnings"])[:300]
         return Outcome(True, None, "ok" + (f" (warnings: {warnings})" if warnings else ""))
     return Outcome(False, verdict["step"],

@@ -8,10 +8,15 @@ Clients (``tests/real_clients/clients.py``): ``claude-code-mcp-list`` (the healt
 ``claude-code-session`` (the interactive /mcp -> Authenticate flow), ``mcp-typescript-sdk``
 and ``mcp-python-sdk``. OAuth deviations run in Claude Code's session, where the login happens
 (its health check does not look at them, measured); everything else in its health check.
+Codex, Copilot CLI and mcp-remote run every case of every class (:func:`for_every_client`):
+Codex's health check for classes 1-3, 6 and 7, its login for 4, its app server's MCP session
+for 5; Copilot's prompt run for all but class 4, its interactive login for 4; mcp-remote's
+client for all. Cases of their own follow the shared ones.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +33,13 @@ Build = Callable[[Rig, Client], Setup]
 
 HEALTH, SESSION = "claude-code-mcp-list", "claude-code-session"
 TS, PY = "mcp-typescript-sdk", "mcp-python-sdk"
+CODEX_LIST, CODEX_LOGIN, CODEX_SESSION = "codex-mcp-list", "codex-login", "codex-session"
+COPILOT_PROMPT, COPILOT_LOGIN = "copilot-prompt", "copilot-login"
+MR = "mcp-remote"  # mcp-remote-client; its flags in Setup.server_config["args"]
+GEMINI_SESSION, GEMINI_LOGIN = "gemini-session", "gemini-login"
+# a unicast address nothing in the tests' network namespace reaches: names put there resolve
+# to a public-looking address, and only the proxy (which resolves them itself) reaches them
+PUBLIC = "192.0.3.1"
 SDKS = (TS, PY)
 DEAD = "http://127.0.0.1:9"  # a proxy nothing answers at
 MANAGED = "/etc/claude-code/managed-settings.json"
@@ -81,6 +93,7 @@ def fill(rig: Rig, value: Any) -> Any:
     for name, make in (("{ca}", lambda: rig.path("public-ca.pem")),
                        ("{garbage}", lambda: rig.path("not-a-cert.pem")),
                        ("{basic-wrong}", lambda: rig.proxy_url("basic", "wrong")),
+                       ("{other-ca}", lambda: rig.path("private-server-ca.pem")),
                        ("{basic}", lambda: rig.proxy_url("basic")),
                        ("{tls-proxy}", lambda: rig.proxy_url("tls")),
                        ("{inspecting}", lambda: rig.proxy_url("inspecting")),
@@ -109,6 +122,35 @@ def open_mcp(json_response: bool, cert: str = "server.pem", host: str = "mcp.tes
     def build(rig: Rig, client: Client) -> Setup:
         return Setup(rig.mcp_server(json_response, cert, host), trust(rig, client))
     return build
+
+
+def with_args(build: Build, *args: str) -> Build:
+    """``build`` with mcp-remote flags (what follows the URL in a Claude Desktop entry)."""
+    def flagged(rig: Rig, client: Client) -> Setup:
+        setup = build(rig, client)
+        setup.server_config = {**setup.server_config, "args": list(args)}
+        return setup
+    return flagged
+
+
+def held_port(build: Build, port: int) -> Build:
+    """``build`` while 127.0.0.1:``port`` is held by another program (for the session)."""
+    def held(rig: Rig, client: Client) -> Setup:
+        rig.hold_port(port)
+        return build(rig, client)
+    return held
+
+
+def public_names(build: Build) -> Build:
+    """``build`` with the lab's names on a public-looking address, reachable only through the
+    Basic-auth proxy (Gemini CLI refuses OAuth endpoints that resolve to private or loopback
+    addresses, and every lab name is on loopback): the case's OAuth rules can then be met."""
+    def public(rig: Rig, client: Client) -> Setup:
+        setup = build(rig, client)
+        setup.job = {**setup.job, "hosts": {"mcp.test": PUBLIC, "auth.test": PUBLIC}}
+        setup.env = {**setup.env, "HTTPS_PROXY": rig.proxy_url("basic")}
+        return setup
+    return public
 
 
 def edit(**fields: object) -> Callable[[dict[str, object]], dict[str, object]]:
@@ -314,4 +356,110 @@ CASES: list[Case] = [
          "http_proxy without a scheme, and an https MCP URL"),
     Case("no-proxy-punycode", 7, (HEALTH, PY), oauth(env={"NO_PROXY": "xn--bcher-kva.example"}),
          "a NO_PROXY entry with an xn-- label, and no proxy at all"),
+    # Codex's own
+    Case("codex-upper-case-wins", 2, (CODEX_LIST,),
+         oauth(env={"HTTPS_PROXY": "{basic}", "https_proxy": DEAD}),
+         "HTTPS_PROXY works, https_proxy is dead: Codex reads the upper case first"),
+    Case("codex-cgi-no-proxy", 2, (CODEX_LIST,),
+         oauth(env={"HTTPS_PROXY": DEAD, "REQUEST_METHOD": ""}),
+         "REQUEST_METHOD set (even empty) turns every proxy off in Codex"),
+    Case("codex-ssl-cert-file-replaces-system", 6, (CODEX_LIST,), oauth(trusted=False, env={
+        "SSL_CERT_FILE": "{other-ca}"}),
+         "SSL_CERT_FILE names a CA that signs nothing here (it replaces the system roots)"),
+    Case("codex-issuer-other-path", 4, (CODEX_LOGIN, SESSION),
+         oauth(metadata_edit=lambda d: {**d, "issuer": str(d["issuer"]) + "tenant"}),
+         "the AS metadata's issuer has a path the discovered one lacks"),
+    Case("codex-authorization-endpoint-other-host", 4, (CODEX_LOGIN, SESSION),
+         oauth(metadata_edit=lambda d: {**d, "authorization_endpoint": str(d[
+             "authorization_endpoint"]).replace("auth.test", "mcp.test")}),
+         "the authorization endpoint is on another origin, without iss in the callback"),
+    # Copilot CLI's own
+    Case("copilot-proxyurl-setting-dead", 1, (COPILOT_PROMPT,), oauth(files={
+        ".copilot/settings.json": {"proxyUrl": DEAD}}),
+         "Copilot's settings.json proxyUrl names a dead proxy, no variable set"),
+    Case("copilot-http-proxy-only-dead", 2, (COPILOT_PROMPT,), oauth(env={"HTTP_PROXY": DEAD}),
+         "only HTTP_PROXY, dead, and an https server (Copilot falls back to it)"),
+    Case("copilot-lower-case-wins", 2, (COPILOT_PROMPT,),
+         oauth(env={"https_proxy": DEAD, "HTTPS_PROXY": "{basic}"}),
+         "https_proxy dead, HTTPS_PROXY working: Copilot reads the lower case first"),
+    Case("copilot-ssl-cert-file-missing", 7, (COPILOT_PROMPT,),
+         oauth(trusted=False, env={"SSL_CERT_FILE": "/does/not/exist.pem"}),
+         "SSL_CERT_FILE names a missing file and no other CA is given"),
+    # Gemini CLI's own (its .env file is its class 1)
+    Case("gemini-dotenv-proxy", 1, (GEMINI_SESSION,),
+         oauth(files={".gemini/.env": f"HTTPS_PROXY={DEAD}\n"}),
+         "~/.gemini/.env names a dead proxy (Gemini CLI loads it)"),
+    Case("gemini-dotenv-first-file-only", 1, (GEMINI_SESSION,), oauth(files={
+        "{project}/.gemini/.env": f"HTTPS_PROXY={DEAD}\n", ".gemini/.env": "NO_PROXY=mcp.test\n"}),
+         "the project's .env names a dead proxy, the user's NO_PROXY (only the first is read)"),
+    Case("gemini-dotenv-extra-ca", 1, (GEMINI_SESSION,),
+         oauth(trusted=False, files={".gemini/.env": "NODE_EXTRA_CA_CERTS={ca}\n"}),
+         "NODE_EXTRA_CA_CERTS only in ~/.gemini/.env (Node reads it before the file is loaded)"),
+    Case("gemini-dotenv-tls-off", 3, (GEMINI_SESSION,),
+         oauth(trusted=False, files={".gemini/.env": "NODE_TLS_REJECT_UNAUTHORIZED=0\n"}),
+         "NODE_TLS_REJECT_UNAUTHORIZED=0 in ~/.gemini/.env, an untrusted server"),
+    Case("gemini-no-proxy-switches-layer", 2, (GEMINI_SESSION,), oauth(env={
+        "HTTPS_PROXY": "{basic}", "https_proxy": DEAD, "NO_PROXY": "other.example"}),
+         "NO_PROXY set: the MCP transport's own agent takes https_proxy (dead)"),
+    Case("gemini-http-proxy-for-https", 2, (GEMINI_SESSION,), oauth(env={"HTTP_PROXY": "{basic}"}),
+         "only HTTP_PROXY: Gemini CLI's session proxy carries https too"),
+    Case("node-use-openssl-ca", 6, (TS,), oauth(trusted=False, env={
+        "NODE_OPTIONS": "--use-openssl-ca", "SSL_CERT_FILE": "{ca}"}),
+         "NODE_OPTIONS=--use-openssl-ca: Node clients then take OpenSSL's store (SSL_CERT_FILE)"),
+    # mcp-remote's own (its flags)
+    Case("mr-enable-proxy-basic-auth", 2, (MR,),
+         with_args(oauth(env={"HTTPS_PROXY": "{basic}"}), "--enable-proxy"),
+         "mcp-remote --enable-proxy through a proxy with Basic auth"),
+    Case("mr-enable-proxy-wrong-password", 2, (MR,),
+         with_args(oauth(env={"HTTPS_PROXY": "{basic-wrong}"}), "--enable-proxy"),
+         "mcp-remote --enable-proxy, the proxy password is out of date"),
+    Case("mr-enable-proxy-no-proxy-both-cases", 2, (MR,), with_args(oauth(env={
+        "NO_PROXY": ".test", "no_proxy": ".corp.example", "HTTP_PROXY": DEAD}),
+        "--enable-proxy"), "mcp-remote --enable-proxy: no_proxy wins over NO_PROXY"),
+    Case("mr-enable-proxy-inspecting-untrusted", 2, (MR,),
+         with_args(oauth(env={"HTTPS_PROXY": "{inspecting}"}), "--enable-proxy"),
+         "mcp-remote --enable-proxy through a TLS-inspecting proxy, its root not given"),
+    Case("mr-enable-proxy-scheme-less", 7, (MR,),
+         with_args(oauth(env={"HTTPS_PROXY": "127.0.0.1:9"}), "--enable-proxy"),
+         "mcp-remote --enable-proxy with HTTPS_PROXY=host:port (no scheme): stops at start"),
+    Case("mr-enable-proxy-http-proxy-unusable", 7, (MR,),
+         with_args(oauth(env={"http_proxy": "proxy.test:3128"}), "--enable-proxy"),
+         "mcp-remote --enable-proxy, http_proxy without a scheme, an https MCP URL"),
+    Case("mr-static-client-info", 4, (MR,), with_args(oauth(registration=False),
+         "--static-oauth-client-info", '{"client_id":"pre-registered"}'),
+         "no registration endpoint; a pre-registered client id given to mcp-remote"),
+    Case("mr-callback-port-taken", 1, (MR,), held_port(with_args(oauth(), "9696"), 9696),
+         "the callback port given to mcp-remote (9696) is held by another program"),
 ]
+
+
+CODEX_DRIVER = {4: CODEX_LOGIN, 5: CODEX_SESSION}  # else its health check
+COPILOT_DRIVER = {4: COPILOT_LOGIN}  # else its prompt run
+GEMINI_DRIVER = {4: GEMINI_LOGIN}  # else its prompt run's MCP start-up (no class 1: Claude's)
+# mcp-remote and Gemini CLI wait on an event stream that carries no message (20 s, 10 min)
+SLOW_FOR = {"mcp-sse-without-message": (MR, GEMINI_SESSION)}
+
+
+def for_every_client(cases: list[Case]) -> list[Case]:
+    """The shared cases (those without a client-specific name) with Codex, Copilot CLI and
+    mcp-remote added, each through the driver that reaches the case's class."""
+    out = []
+    for case in cases:
+        if case.name.startswith(("codex-", "copilot-", "gemini-", "mr-")):
+            out.append(case)
+            continue
+        more = [CODEX_DRIVER.get(case.klass, CODEX_LIST),
+                COPILOT_DRIVER.get(case.klass, COPILOT_PROMPT), MR]
+        if case.klass != 1:
+            more.append(GEMINI_DRIVER.get(case.klass, GEMINI_SESSION))
+        more = [c for c in more if c not in SLOW_FOR.get(case.name, ())]
+        out.append(dataclasses.replace(case, clients=(*case.clients, *more)))
+        if case.klass == 4:  # Gemini CLI's OAuth rules, met on public-looking addresses
+            out.append(Case(f"{case.name}@public", 4, (GEMINI_LOGIN,),
+                            public_names(case.build), f"{case.about} (names on a public "
+                            "address, reached through the proxy)"))
+    return out
+
+
+CASES = for_every_client(CASES)
+

@@ -16,6 +16,7 @@ from tests.real_clients import (
     claude_code_auth,
     codex,
     copilot,
+    gemini,
     mcp_remote,
     py_sdk,
     ts_sdk,
@@ -166,9 +167,14 @@ CODEX_LOGIN = Client("codex-login", "codex", "client_registration", codex.run_lo
                      codex.trusts)
 CODEX_SESSION = Client("codex-session", "codex", "authorization_server_metadata",
                        codex.run_session, codex.trusts)
-MCP_REMOTE = Client("mcp-remote", "mcp-remote", "client_registration", mcp_remote.run_case)
+# mcp-remote binds its callback listener before it opens the browser: a taken port stops it
+# there (measured), so its driver meets the callback step too
+MCP_REMOTE = Client("mcp-remote", "mcp-remote", "client_registration", mcp_remote.run_case,
+                    also=frozenset({"callback"}))
+GEMINI_SESSION = Client("gemini-session", "gemini", "resource", gemini.run_case)
+GEMINI_LOGIN = Client("gemini-login", "gemini", "client_registration", gemini.run_login_case)
 CLIENTS = {c.name: c for c in (CLAUDE_HEALTH, CLAUDE_SESSION, TS_SDK, PY_SDK, CODEX_HEALTH,
-                               CODEX_LOGIN, CODEX_SESSION, *copilot.clients().values(),
-                               MCP_REMOTE)}
+                               CODEX_LOGIN, CODEX_SESSION, GEMINI_SESSION, GEMINI_LOGIN,
+                               *copilot.clients().values(), MCP_REMOTE)}
 
 __all__ = ["CLIENTS", "Cert", "Client", "Setup"]

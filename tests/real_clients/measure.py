@@ -39,23 +39,37 @@ TABLE = HERE / "measured.json"
 ROUTES = HERE / "claude-code-proxy-routes.json"
 
 
+PINNED = {"claude-code": "@anthropic-ai/claude-code", "codex": "@openai/codex",
+          "gemini": "@google/gemini-cli", "copilot": "@github/copilot",
+          "mcp-remote": "mcp-remote"}  # profile -> npm package
+
+
 def releases() -> dict[str, str]:
     deps = json.loads((HERE / "node" / "package.json").read_text())["dependencies"]
-    return {"claude-code": deps["@anthropic-ai/claude-code"],
+    return {**{profile: deps[package] for profile, package in PINNED.items()},
             "@modelcontextprotocol/sdk": deps["@modelcontextprotocol/sdk"],
             "undici": deps["undici"], "mcp": metadata.version("mcp"),
             "httpx2": metadata.version("httpx2")}
 
 
-def run_pair(rig: Rig, case: Case, client: Client,
-             netcheck_at: Path | None = None) -> tuple[Outcome, Outcome]:
-    """The client and netcheck (its profile) in the same fresh sandbox, for one case."""
+# The profile netcheck gave these clients' users before it modelled them (commit 6f8bbbf):
+# Codex configurations were checked as curl, mcp-remote bridges as node; Gemini CLI and
+# Copilot CLI were not read at all, so their users got the default, claude-code.
+BEFORE = {"codex": "curl", "mcp-remote": "node", "gemini": "claude-code",
+          "copilot": "claude-code"}
+
+
+def run_pair(rig: Rig, case: Case, client: Client, netcheck_at: Path | None = None
+             ) -> tuple[Outcome, Outcome]:
+    """The client and netcheck (its profile) in the same fresh sandbox, for one case (with
+    ``netcheck_at``, an older netcheck, with the profile it gave that client: :data:`BEFORE`)."""
     with tempfile.TemporaryDirectory(prefix="netcheck-case-") as tmp:
         box = rig.sandbox(Path(tmp))
         setup = case.build(rig, client)
         got = client.run(box, setup)
-        report = client.netcheck(box, setup, netcheck_at)
-        return got, netcheck_outcome(report, client.depth)
+        older = BEFORE.get(client.profile) if netcheck_at is not None else None
+        report = client.netcheck(box, setup, netcheck_at, older)
+        return got, netcheck_outcome(report, client.depth, client.also)
 
 
 def measure_cases(rig: Rig, only: list[str], netcheck_at: Path | None,

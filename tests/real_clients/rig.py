@@ -47,6 +47,7 @@ class Rig:
         self._proxies: dict[str, servers.ProxyProcess] = {}
         self._raw: hostile.RawHttpsServer | None = None
         self._paths = itertools.count()
+        self._held: set[int] = set()
         self.nameserver = "127.0.0.1"  # nothing answers there, unless port 53 can be had
         with contextlib.suppress(OSError):
             dns = DnsResponder(HOSTS, host=NAMESERVER, port=53)
@@ -136,6 +137,17 @@ class Rig:
     def proxy_url(self, kind: str = "basic", password: str = PROXY_PASSWORD) -> str:
         url = self.proxy(kind).url_with(PROXY_USER, password)
         return url.replace("http://", "https://", 1) if kind == "tls" else url
+
+    def hold_port(self, port: int) -> None:
+        """Hold 127.0.0.1:``port`` as another program would, until the rig closes."""
+        if port in self._held:
+            return
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        sock.listen(1)
+        self._held.add(port)
+        self._stack.callback(sock.close)
 
     def close(self) -> None:
         for stop_soon in self._stop_soon:  # every uvicorn server at once (a session has ~100)

@@ -45,11 +45,17 @@ class Client:
     run: Callable[[Sandbox, Setup], Outcome]
     # how its users make it trust one more CA (a file): the lab's CA is given so
     trusts: Callable[[str], dict[str, str]] = lambda ca: {"NODE_EXTRA_CA_CERTS": ca}
+    # steps beyond ``depth`` the client meets before the browser (mcp-remote's callback)
+    also: frozenset[str] = frozenset()
 
-    def netcheck(self, box: Sandbox, setup: Setup, at: Path | None = None) -> dict[str, Any]:
+    def netcheck(self, box: Sandbox, setup: Setup, at: Path | None = None,
+                 profile: str | None = None) -> dict[str, Any]:
         """netcheck's report for ``setup`` with this client's profile (``at``: another
-        netcheck's repository, to compare releases)."""
+        netcheck's repository, to compare releases; ``profile``: the one that netcheck gave
+        this client's users, where it had none of its own)."""
         args = list(setup.netcheck_args)
+        if self.profile == "mcp-remote" and profile is None:  # its flags, as the entry has them
+            args += [f"--client-arg={a}" for a in setup.server_config.get("args", [])]
         if setup.cert is not None and self.profile != "claude-code":
             args += ["--cert", setup.cert.cert] + (["--key", setup.cert.key]
                                                    if setup.cert.key else [])
@@ -58,4 +64,4 @@ class Client:
         env = dict(setup.env)
         if setup.cert is not None and setup.cert.passphrase is not None:
             env["CLIENT_KEY_PASSPHRASE"] = setup.cert.passphrase
-        return run_netcheck(box, setup.url, self.profile, env, tuple(args), repo=at)
+        return run_netcheck(box, setup.url, profile or self.profile, env, tuple(args), repo=at)

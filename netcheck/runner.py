@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -18,7 +20,14 @@ from netcheck.proxy.models import Target, is_http_url
 from netcheck.proxy.url_checks import url_problem
 from netcheck.redaction import Redactor, proxy_userinfo, query_values, redact_url
 from netcheck.run_context import RunContext
-from netcheck.settings.gather import Options, Settings, UsageError, gather, is_proxy_variable
+from netcheck.settings.gather import (
+    Options,
+    Settings,
+    UsageError,
+    gather,
+    is_proxy_variable,
+    secret_arguments,
+)
 
 if TYPE_CHECKING:  # imported in run_check, once the first connection is opening
     from netcheck.oauth.context import FlowContext
@@ -75,6 +84,11 @@ def secrets_of(settings: Settings, environ: Mapping[str, str], options: Options)
         for value in query_values(url or ""):
             if len(value) >= 8:  # shorter ones ("json", "1") would scrub ordinary words
                 redactor.add(value)
+    for value in secret_arguments(options.client_flags):  # mcp-remote's --header, client info
+        redactor.add(value)
+        redactor.add(value.partition(":")[2].strip())
+        with contextlib.suppress(ValueError, AttributeError):
+            redactor.add(json.loads(value).get("client_secret"))
     for _name, header_value in settings.headers:
         redactor.add(header_value)
         scheme, _, token = header_value.reveal().partition(" ")
@@ -95,7 +109,7 @@ def with_client_args(options: Options) -> Options:
     found, problem = profile.options_from_args(options.url, options.client_flags)
     if problem is not None:
         raise UsageError(f"{profile.label}: {problem}")
-    chosen = {k: v for k, v in found.items() if getattr(options, k) in (None, "http")}
+    chosen = {k: v for k, v in found.items() if getattr(options, k) in (None, "http", ())}
     return dataclasses.replace(options, **chosen) if chosen else options
 
 

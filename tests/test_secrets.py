@@ -90,3 +90,20 @@ def test_malformed_proxy_values_are_still_redacted(run_cli, base_args, value, se
     assert result.report is not None
     for text in (json.dumps(result.report), result.stdout, result.stderr):
         assert secret not in text
+
+
+def test_mcp_remote_arguments_that_carry_secrets_are_never_shown(run_cli, base_args, plain_tls):
+    """A header given as mcp-remote's --header, and a client secret in its
+    --static-oauth-client-info: sent as the client sends them, shown nowhere."""
+    token, secret = "Bearer hdr-T0ken-never-shown", "cl1ent-S3cret-never-shown"
+    result = run_cli("check", plain_tls.url("mcp.test"), *base_args, "--client", "mcp-remote",
+                     "--client-arg=--header", f"--client-arg=Authorization: {token}",
+                     "--client-arg=--static-oauth-client-info",
+                     f'--client-arg={{"client_id": "c1", "client_secret": "{secret}"}}',
+                     "-v")
+    assert result.status == 0, result.stdout
+    shown = json.dumps(result.report) + result.stdout + result.stderr
+    assert "hdr-T0ken" not in shown and secret not in shown
+    assert result.report["settings"]["client_arguments"] == [
+        "--header", "Authorization: <redacted>", "--static-oauth-client-info", "<redacted>"]
+    assert plain_tls.requests[-1].headers.get("authorization") == token

@@ -105,6 +105,9 @@ def options_from_args(url: str, args: tuple[str, ...]) -> tuple[dict[str, Any], 
         options["client_metadata_url"] = document.strip()
     if flag_value(args, "--transport") == "sse-only":
         options["transport"] = "sse"
+    headers = header_args(args)
+    if headers:  # sent on the MCP requests, as mcp-remote sends them
+        options["headers"] = tuple(f"{name}: {value}" for name, value in headers.items())
     parts = urlsplit(url)
     local = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1")
     if parts.scheme != "https" and not local and "--allow-http" not in args:

@@ -125,8 +125,26 @@ class Settings:
             "claude_code_settings": self.claude.to_json() if self.claude else None,
             "client_settings_files": list(self.client_settings.files)
             if self.client_settings else None,
-            "client_arguments": list(self.client_flags),
+            "client_arguments": shown_arguments(self.client_flags),
         }
+
+
+# a client's arguments whose next word can hold a secret (a header's value, a client secret)
+SECRET_ARGUMENTS = frozenset({"--header", "--static-oauth-client-info",
+                              "--static-oauth-client-metadata", "--authorize-param"})
+
+
+def secret_arguments(args: tuple[str, ...]) -> list[str]:
+    """The words of ``args`` that follow a flag whose value can be a secret."""
+    return [args[i + 1] for i, word in enumerate(args[:-1]) if word in SECRET_ARGUMENTS]
+
+
+def shown_arguments(args: tuple[str, ...]) -> list[str]:
+    """``args`` as the report shows them: a secret-bearing flag's value redacted (a header
+    keeps its name)."""
+    hidden = {i + 1 for i, word in enumerate(args[:-1]) if word in SECRET_ARGUMENTS}
+    return [(f"{args[i].partition(':')[0]}: <redacted>" if args[i - 1] == "--header" else
+             "<redacted>") if i in hidden else word for i, word in enumerate(args)]
 
 
 def is_proxy_variable(name: str) -> bool:

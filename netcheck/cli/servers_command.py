@@ -81,7 +81,8 @@ def run_servers(args: argparse.Namespace, environ: Mapping[str, str], stdout: IO
         url = "(local command)" if row["transport"] == "stdio" else \
             f"{'SSE ' if row['transport'] == 'sse' else ''}{row['url']}"
         table.add_row(row["name"], where(row, home), url,
-                      Text(row["status"], style="green" if row["status"] == "yes" else "dim"))
+                      Text(f"yes, as {row['profile']}" if row["status"] == "yes" else
+                           row["status"], style="green" if row["status"] == "yes" else "dim"))
     console.print(table)
     return ExitStatus.OK
 

@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                "summary": result, "rows": rows}
         if TABLE.exists():  # a comparison with an older netcheck, kept until redone
             doc = {**doc, **{k: v for k, v in json.loads(TABLE.read_text()).items()
-                             if k == "before"}}
+                             if k.startswith("before")}}
         TABLE.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
         print(f"wrote {TABLE}")
     if args.routes:

@@ -18,7 +18,10 @@ and prints the medians, the ratios, and the CPU time netcheck's process used (us
 every thread): where that is close to its wall time, the check waits on the interpreter, not
 on round trips, and a slower machine moves the ratios. Nothing leaves loopback.
 
-    python bench/wan.py [--runs 7] [--rtt 0 20 50 150]
+    python bench/wan.py [--runs 7] [--rtt 0 20 50 150] [--against DIR]
+
+``--against DIR`` adds another netcheck (a checkout, e.g. ``git worktree add DIR COMMIT``) as a
+contender, interleaved with this one: a change's before and after in one run.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="repetitions at each RTT (default 7)")
     parser.add_argument("--rtt", type=float, nargs="+", default=[0, 20, 50, 150],
                         help="round-trip times in ms (default 0 20 50 150)")
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="another netcheck checkout to time beside this one")
     args = parser.parse_args(argv)
     curl = shutil.which("curl")
     if curl is None:
@@ -71,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
                 contenders: dict[str, Callable[[], None]] = {
                     "netcheck": lambda: _run(check, env),
                     "curl sequence": run_all(sequence, env)}
+                if args.against is not None:
+                    other = {**env, "PYTHONPATH": str(args.against.resolve())}
+                    contenders["against"] = lambda: _run(check, other)
                 for run in contenders.values():  # warm caches (pyc files, page cache) once
                     run()
                 for _ in range(args.runs):  # interleaved: drift hits every RTT and contender
@@ -98,6 +106,16 @@ def main(argv: list[str] | None = None) -> int:
         used = statistics.median(cpu[rtt, "netcheck"]) * 1000
         print(f"{rtt:4g} ms  {ours:7.0f} ms  {curls:7.0f} ms  {floor:4.0f} ms  "
               f"{ours / curls:12.2f}x  {versus_floor}  {used:9.0f} ms")
+    if args.against is not None:
+        print(f"against {args.against} (interleaved with the runs above):")
+        print(f"{'RTT':>6}  {'this':>10}  {'against':>10}  {'this CPU':>9}  {'against CPU':>11}")
+        for rtt in args.rtt:
+            this, them = (statistics.median(times[rtt, n]) * 1000 for n in ("netcheck",
+                                                                           "against"))
+            this_cpu, them_cpu = (statistics.median(cpu[rtt, n]) * 1000 for n in (
+                "netcheck", "against"))
+            print(f"{rtt:4g} ms  {this:7.0f} ms  {them:7.0f} ms  {this_cpu:6.0f} ms  "
+                  f"{them_cpu:8.0f} ms")
     return 0
 
 

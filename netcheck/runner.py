@@ -308,8 +308,8 @@ def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,
             problem = failed(Hop.HTTP, Code.HTTP_UNEXPECTED_STATUS,
                              f"redirect to an unusable URL: {redact_url(nxt)}",
                              "the server's redirect is broken: tell its owners", **http.details)
-        moved = problem is None and Target.parse(nxt).origin != Target.parse(url).origin
-        if moved and settings.profile.mcp.cross_origin_redirect is Reaction.STOPS:
+        elsewhere = problem is None and Target.parse(nxt).origin != Target.parse(url).origin
+        if elsewhere and settings.profile.mcp.cross_origin_redirect is Reaction.STOPS:
             problem = failed(Hop.HTTP, Code.HTTP_CROSS_ORIGIN_REDIRECT,
                              f"the MCP server redirects to another origin ({redact_url(nxt)}); "
                              f"{settings.profile.label} does not follow it "

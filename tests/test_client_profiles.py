@@ -222,3 +222,13 @@ def test_an_mcp_remote_entry_without_enable_proxy_behind_a_proxy_says_to_add_it(
     verdict = entry["report"]["verdict"]
     assert (verdict["step"], verdict["hop"]) == ("resource", "dns")
     assert "add \"--enable-proxy\" to the entry's args" in verdict["hint"]
+
+
+def test_codex_does_not_follow_a_redirect_of_the_mcp_url_to_another_origin(
+        run_cli, serve, args, plain_tls):
+    """Measured with Codex's app server: 'MCP HTTP redirect to a different origin is not
+    allowed'; Claude Code follows it."""
+    first = serve(lambda req: (307, [("Location", plain_tls.url("auth.test"))], b""))
+    codex = run_cli("check", first.url("mcp.test"), *args, "--no-oauth", "--client", "codex")
+    assert codex.diagnosis == ("resource", "http", "http_cross_origin_redirect")
+    assert run_cli("check", first.url("mcp.test"), *args, "--no-oauth").status == 0

@@ -29,8 +29,8 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
-from netcheck.net.address import digits
 from netcheck.proxy.models import ProxyDecision, Target, _direct, _first_set, _ip, _proxied
+from netcheck.proxy.url import authority_host
 
 Env = Mapping[str, str]
 
@@ -51,7 +51,7 @@ UNUSABLE_PROXY = "ENOTFOUND"  # Bun looks up whatever host it makes of an unusab
 _HOST_PORT = re.compile(r"^(\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?"
                         r"(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*):[1-9]\d{0,4}/?$", re.I)
 _SPECIAL = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
-_FORBIDDEN_HOST = frozenset(" #%/:<>?@[\\]^|\t\n\r\x00")
+
 
 
 def decide_claude_code(env: Env, target: Target, *, terminal: bool = False) -> ProxyDecision:
@@ -149,27 +149,7 @@ def _whatwg_host(value: str) -> str | None:
         rest = rest[2:]
     else:
         return None
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    authority = authority.rpartition("@")[2]
-    if authority.startswith("["):
-        end = authority.find("]")
-        if end < 0:
-            return None
-        host, tail = authority[: end + 1], authority[end + 1 :]
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            return None
-    else:
-        host, colon, port = authority.partition(":")
-        tail = colon + port
-        if not host or _FORBIDDEN_HOST.intersection(host):
-            return None
-    if tail:
-        port = tail[1:]
-        if not tail.startswith(":") or (port and (not digits(port) or int(port) > 65535)):
-            return None
-    return host.lower()
+    return authority_host(re.split(r"[/?#]", rest, maxsplit=1)[0])
 
 
 def _claude_no_proxy(env: Env) -> str:

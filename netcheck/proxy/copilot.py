@@ -31,8 +31,8 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
-from netcheck.net.address import digits
 from netcheck.proxy.models import ProxyDecision, Target, _direct, _first_set, _ip, _proxied
+from netcheck.proxy.url import authority_host
 
 Env = Mapping[str, str]
 
@@ -43,7 +43,7 @@ HTTPS_ORDER = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY")
 HTTP_ORDER = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY")
 SETTING = "proxyUrl"  # the settings.json key, reported as the decision's variable
 
-_FORBIDDEN_HOST = frozenset(" #%/:<>?@[\\]^|\t\n\r\x00")
+
 
 
 def decide(env: Env, target: Target, *, proxy_url_setting: str | None = None) -> ProxyDecision:
@@ -98,26 +98,7 @@ def _host_of(value: str) -> str | None:
     m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$", text, re.S)
     if not m:
         return None
-    authority = re.split(r"[/?#]", m.group(2), maxsplit=1)[0].rpartition("@")[2]
-    if authority.startswith("["):
-        end = authority.find("]")
-        if end < 0:
-            return None
-        host, tail = authority[: end + 1], authority[end + 1:]
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            return None
-    else:
-        host, colon, port = authority.partition(":")
-        tail = colon + port
-        if not host or _FORBIDDEN_HOST.intersection(host):
-            return None
-    if tail:
-        port = tail[1:]
-        if not tail.startswith(":") or (port and (not digits(port) or int(port) > 65535)):
-            return None
-    return host.lower()
+    return authority_host(re.split(r"[/?#]", m.group(2), maxsplit=1)[0])
 
 
 def no_proxy_match(no_proxy: str, target: Target) -> str | None:

@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from netcheck.net.address import DEFAULT_PORTS, bracketed, port_problem
+from netcheck.net.address import DEFAULT_PORTS, bracketed, digits, port_problem
 from netcheck.redaction import Secret
 
 PROXY_SCHEMES = ("http", "https", "socks", "socks4", "socks4a", "socks5", "socks5h")
+
+
+# The WHATWG URL standard's forbidden host code points (the Node clients' proxy values)
+FORBIDDEN_HOST = frozenset(" #%/:<>?@[\\]^|\t\n\r\x00")
+
+
+def authority_host(authority: str) -> str | None:
+    """The host of a URL's ``authority`` (``user@host:port``) as the WHATWG parser takes it,
+    lower case, an IPv6 address in its brackets; None when it has none or no valid port (an
+    approximation, enough for proxy values)."""
+    authority = authority.rpartition("@")[2]
+    if authority.startswith("["):
+        end = authority.find("]")
+        if end < 0:
+            return None
+        host, tail = authority[: end + 1], authority[end + 1:]
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return None
+    else:
+        host, colon, port = authority.partition(":")
+        tail = colon + port
+        if not host or FORBIDDEN_HOST.intersection(host):
+            return None
+    if tail:
+        port = tail[1:]
+        if not tail.startswith(":") or (port and (not digits(port) or int(port) > 65535)):
+            return None
+    return host.lower()
 
 
 class ProxyURLError(ValueError):

@@ -182,8 +182,7 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         run.steps.append(StepResult(step=Step.RESOURCE, url=url,
                                     hops=[skipped(h, "the settings step failed") for h in ORDER]))
         progress.step_finished(run.steps[-1])
-        context.release()  # no request goes out: the lookup starts now
-        run.installed = _waited(installed, EVIDENCE_AFTER_DEADLINE + 3)
+        run.installed = _waited(installed, context, EVIDENCE_AFTER_DEADLINE + 3)
         context.close()
         run.finished_at = dt.datetime.now(dt.UTC)
         return run
@@ -217,8 +216,8 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
         # the evidence the flow did not wait for, before close() cancels what has not started
         for step in run.steps:
             step.settle(max(context.deadline.remaining(), EVIDENCE_AFTER_DEADLINE))
-        run.installed = _waited(installed, max(context.deadline.remaining(),
-                                               EVIDENCE_AFTER_DEADLINE))
+        run.installed = _waited(installed, context, max(context.deadline.remaining(),
+                                                        EVIDENCE_AFTER_DEADLINE))
     finally:
         context.close()
     run.deadline_reached = context.deadline.expired
@@ -234,9 +233,12 @@ def _installed_release(settings: Settings, pinned: str | None) -> Installed | No
     return find_release(settings.profile, settings.env)
 
 
-def _waited(future: Future[Installed | None], timeout: float) -> Installed | None:
+def _waited(future: Future[Installed | None], context: RunContext,
+            timeout: float) -> Installed | None:
     """What the lookup found, if it is in within ``timeout`` (evidence: the run stands
-    without it)."""
+    without it). Held work starts now if no request has released it (a run that stopped
+    before any went out would otherwise wait its whole deadline for it)."""
+    context.release()
     try:
         return future.result(timeout)
     except Exception:  # noqa: BLE001 - not found in time, or the run had ended

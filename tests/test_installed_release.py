@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -136,6 +137,23 @@ def test_the_report_and_the_output_name_both_releases(run_cli, tmp_path: Path, b
     assert installed["measured_on_this_release"] is False
     assert f"client: Claude Code 2.1.1 installed; profile measured on {MEASURED}, not on " \
            "2.1.1" in result.stdout
+
+
+def test_a_run_whose_first_connection_fails_still_names_the_release_and_ends_at_once(
+        run_cli, tmp_path: Path, base_args) -> None:
+    """No request goes out (nothing listens): the lookup, held until one would, starts when the
+    run ends, and the run does not wait out its deadline for it."""
+    bin_dir = npm_global(tmp_path / "npm", "@anthropic-ai/claude-code", "2.1.1", "claude",
+                         "cli.js")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: refused
+    started = time.monotonic()
+    result = run_cli("check", f"https://mcp.test:{port}/mcp", *base_args, "--deadline", "60",
+                     env={"PATH": str(bin_dir)})
+    assert time.monotonic() - started < 10, "the run waited for the lookup"
+    assert result.diagnosis[1:] == ("tcp", "tcp_refused"), result.stdout
+    assert result.report["client_profile"]["installed"]["release"] == "2.1.1"
 
 
 def _never(argv: list[str]) -> str:

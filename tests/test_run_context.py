@@ -76,11 +76,11 @@ def test_the_flow_does_not_wait_for_a_step_s_evidence(run_cli, healthy_lab, lab_
 
     original, calls = proxy_resolve.compare, []
 
-    def slow_for_the_resource(env, url, profile):  # type: ignore[no-untyped-def]
+    def slow_for_the_resource(env, url, profile, oauth):  # type: ignore[no-untyped-def]
         calls.append((time.monotonic(), url))
         if url.endswith("/mcp"):
             time.sleep(1.5)
-        return original(env, url, profile)
+        return original(env, url, profile, oauth)
 
     monkeypatch.setattr(proxy_resolve, "compare", slow_for_the_resource)
     result = run_cli("check", healthy_lab.mcp_url, *lab_args)
@@ -98,3 +98,18 @@ def test_work_asked_for_after_the_run_closed_gets_an_ended_future():
     for future in (run.background(lambda: 1), run.later(lambda: 2)):
         with pytest.raises(RuntimeError, match="ended"):
             future.result(timeout=1)
+
+
+def test_the_run_waiting_for_the_installed_release_starts_its_lookup():
+    """A run that stopped before any request went out (an internal error in the first probe)
+    released nothing: waiting for the held lookup must start it, not wait out the deadline."""
+    import time
+
+    from netcheck.runner import _waited
+
+    run = RunContext.start(60.0, True)
+    future = run.later(lambda: "found")
+    started = time.monotonic()
+    assert _waited(future, run, 30.0) == "found"  # type: ignore[arg-type]
+    assert time.monotonic() - started < 5
+    run.close()

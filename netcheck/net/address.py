@@ -55,3 +55,17 @@ def written_port(netloc: str) -> str | None:
     else:
         port = hostport.rpartition(":")[2] if ":" in hostport else ""
     return port or None
+
+
+def covered_by(host: str, entry: str) -> bool:
+    """Whether a NO_PROXY ``entry`` (its port and brackets already taken off) covers ``host``,
+    as undici-style matchers read one: an IP host by an address or network, a name by that
+    name and its subdomains, written bare, ``.name`` or ``*.name``."""
+    host_ip = ip(host)
+    if host_ip is not None:
+        try:
+            return host_ip in ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            return False
+    entry = entry[2:] if entry.startswith("*.") else entry.lstrip(".")
+    return bool(entry) and (host == entry or host.endswith("." + entry))

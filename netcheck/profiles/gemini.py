@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from netcheck.profiles.catalog import CLIENTS
-from netcheck.profiles.claude_code import node_verification_off
 from netcheck.profiles.rules import (
     CallbackRules,
     ClientCertRules,
@@ -20,9 +19,8 @@ from netcheck.profiles.rules import (
     ProxyRules,
     Reaction,
     ReleaseLookup,
-    TrustRules,
 )
-from netcheck.profiles.sdks import node_trust
+from netcheck.profiles.sdks import NODE_TRUST
 from netcheck.proxy import gemini as gemini_proxy
 
 CLIENT, RELEASE = CLIENTS["gemini"]
@@ -107,9 +105,7 @@ GEMINI = Profile(
     proxy=ProxyRules(model=gemini_proxy.MODEL, schemes=("http", "https"),
                      auth_schemes=("Basic",), reads=frozenset({"http_proxy", "https_proxy"}),
                      oauth_model=OAUTH_MODEL),
-    trust=TrustRules(sources=node_trust, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
-                     verification_off=node_verification_off,
-                     unusable_extra_ca=Reaction.GOES_ON, partial_wildcards=True),
+    trust=NODE_TRUST,
     client_cert=ClientCertRules(variables=None, formats=frozenset(), given_by=NO_CERTIFICATE,
                                 can_present=False),
     oauth=OAuthRules(issuer_mismatch=Reaction.GOES_ON, pkce_methods_absent=Reaction.GOES_ON,

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from netcheck.profiles.catalog import CLIENTS
-from netcheck.profiles.claude_code import node_verification_off
 from netcheck.profiles.rules import (
     CallbackRules,
     ClientCertRules,
@@ -23,9 +22,8 @@ from netcheck.profiles.rules import (
     ProxyRules,
     Reaction,
     ReleaseLookup,
-    TrustRules,
 )
-from netcheck.profiles.sdks import node_trust
+from netcheck.profiles.sdks import NODE_TRUST
 from netcheck.proxy import mcp_remote as mcp_remote_proxy
 
 CLIENT, RELEASE = CLIENTS["mcp-remote"]
@@ -146,9 +144,7 @@ MCP_REMOTE = Profile(
                 "--enable-proxy, undici's EnvHttpProxyAgent with it, Node trust, no client "
                 "certificate",
     proxy=DISABLED_PROXY,
-    trust=TrustRules(sources=node_trust, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
-                     verification_off=node_verification_off,
-                     unusable_extra_ca=Reaction.GOES_ON, partial_wildcards=True),
+    trust=NODE_TRUST,
     client_cert=ClientCertRules(variables=None, formats=frozenset(), given_by=NO_CERTIFICATE,
                                 can_present=False),
     oauth=OAuthRules(issuer_mismatch=Reaction.STOPS, pkce_methods_absent=Reaction.GOES_ON,

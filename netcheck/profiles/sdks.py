@@ -30,6 +30,12 @@ def node_trust(env: Env) -> tuple[set[str], str]:
     return {"bundled"} | extra, "Node.js: bundled Mozilla roots + NODE_EXTRA_CA_CERTS"
 
 
+# What a Node client trusts and how it reacts (the TypeScript SDK, Gemini CLI, mcp-remote)
+NODE_TRUST = TrustRules(sources=node_trust, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
+                        verification_off=node_verification_off,
+                        unusable_extra_ca=Reaction.GOES_ON, partial_wildcards=True)
+
+
 def python_trust(env: Env) -> tuple[set[str], str]:
     """httpx2's default SSL context: OpenSSL's default paths (measured on Linux: the system
     store, not certifi), which SSL_CERT_FILE / SSL_CERT_DIR replace (httpcore2 then builds
@@ -52,10 +58,7 @@ MCP_TYPESCRIPT = Profile(
                      auth_schemes=("Basic",),
                      socks_remote_dns=frozenset({"socks5", "socks"}),  # read in its source
                      reads=frozenset({"http_proxy", "https_proxy"})),
-    trust=TrustRules(sources=node_trust, ca_fix="NODE_EXTRA_CA_CERTS", ca_fix_adds=True,
-                     verification_off=node_verification_off,
-                     unusable_extra_ca=Reaction.GOES_ON,
-                     partial_wildcards=True),
+    trust=NODE_TRUST,
     client_cert=ClientCertRules(
         variables=None, formats=frozenset({CertFormat.PEM, CertFormat.PEM_COMBINED}),
         given_by="the program's undici connect options (cert and key, PEM)",

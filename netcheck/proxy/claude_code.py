@@ -25,11 +25,11 @@ be ``http://`` or ``https://`` (TLS to the proxy); ``socks5://`` fails the reque
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 
-from netcheck.proxy.models import ProxyDecision, Target, _direct, _first_set, _ip, _proxied
+from netcheck.net.address import covered_by
+from netcheck.proxy.models import ProxyDecision, Target, _direct, _first_set, _proxied
 from netcheck.proxy.url import authority_host
 
 Env = Mapping[str, str]
@@ -213,7 +213,6 @@ def _bun_no_proxy_match(no_proxy: str, target: Target) -> str | None:
     if "*" in entries:
         return "*"
     host = target.hostname.rstrip(".")
-    host_ip = _ip(host)
     for original in entries:
         entry = original.lower()
         port: int | None = None
@@ -222,16 +221,7 @@ def _bun_no_proxy_match(no_proxy: str, target: Target) -> str | None:
             entry, port = m.group(1), int(m.group(2))
         if port is not None and port != target.effective_port:
             continue
-        entry = entry.strip("[]").rstrip(".")
-        if host_ip is not None:
-            try:
-                if host_ip in ipaddress.ip_network(entry, strict=False):
-                    return original
-            except ValueError:
-                pass
-            continue
-        entry = entry[2:] if entry.startswith("*.") else entry.lstrip(".")
-        if entry and (host == entry or host.endswith("." + entry)):
+        if covered_by(host, entry.strip("[]").rstrip(".")):
             return original
     return None
 

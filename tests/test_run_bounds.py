@@ -126,3 +126,25 @@ def test_bad_deadline_is_a_usage_error(run_cli, value):
     result = run_cli("check", "https://mcp.test/mcp", "--deadline", value)
     assert result.status == 2 and result.report is None
     assert "--deadline" in result.stderr
+
+
+def test_a_process_holding_over_a_thousand_descriptors_still_checks(run_cli, lab):
+    """Every wait polls its socket: ``select`` refuses a descriptor past 1023, and a process
+    that embeds netcheck (or checks many servers) can hold that many."""
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1400
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        pytest.skip(f"this machine allows {hard} open files, fewer than {wanted}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        assert held[-1] > 1023
+        result = run_cli("check", lab.mcp_url, *lab_args(lab), env=lab.env)
+        assert result.status == 0, result.stdout
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

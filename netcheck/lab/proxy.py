@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import select
+import selectors
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -108,13 +108,15 @@ class LabProxy:
 def _relay(a: socket.socket, b: socket.socket) -> None:
     a.settimeout(None)
     b.settimeout(None)
-    sockets = [a, b]
-    while True:
-        readable, _, _ = select.select(sockets, [], [], 30)
-        if not readable:
-            return
-        for s in readable:
-            data = s.recv(65536)
-            if not data:
+    with selectors.DefaultSelector() as selector:
+        selector.register(a, selectors.EVENT_READ, b)
+        selector.register(b, selectors.EVENT_READ, a)
+        while True:
+            events = selector.select(30)
+            if not events:
                 return
-            (b if s is a else a).sendall(data)
+            for key, _ in events:
+                data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                if not data:
+                    return
+                key.data.sendall(data)

@@ -11,7 +11,6 @@ answer that tells it what to ask (:meth:`ConnectionPool.ahead`).
 from __future__ import annotations
 
 import contextlib
-import select
 import socket
 import threading
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from netcheck.model import Hop, HopResult, Step
-from netcheck.net.streams import HandshakeFacts, Stream
+from netcheck.net.streams import HandshakeFacts, Stream, ready
 
 Amend = Callable[[HopResult], HopResult]  # completes a recorded hop's result
 PoolKey = tuple[str, str, bool]  # (route: proxy or "direct", origin, client certificate offered)
@@ -38,10 +37,9 @@ class KeptConnection:
     def dropped(self) -> bool:
         """Whether the peer closed it (or sent something unasked) while it sat idle."""
         try:
-            readable, _, _ = select.select([self.sock], [], [], 0)
+            return ready(self.sock, write=False, timeout=0)
         except (OSError, ValueError):
             return True
-        return bool(readable)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

@@ -60,14 +60,22 @@ class Stream(Protocol):
                   alpn: list[bytes] | None = None) -> TlsStream: ...
 
 
+def ready(sock: socket.socket, *, write: bool, timeout: float) -> bool:
+    """Whether ``sock`` can be read (or written) within ``timeout`` seconds; a closed or
+    failed connection counts as ready (the next call says how). ``poll`` where there is one:
+    ``select`` refuses descriptors past 1023, which a process holding many sockets reaches."""
+    if not hasattr(select, "poll"):  # Windows, where select takes any socket
+        rlist, wlist = ([], [sock]) if write else ([sock], [])
+        return any(select.select(rlist, wlist, [], timeout))
+    poller = select.poll()
+    poller.register(sock, select.POLLOUT if write else select.POLLIN)
+    return bool(poller.poll(max(0, int(timeout * 1000 + 0.999))))
+
+
 def _wait(sock: socket.socket, *, write: bool, deadline: Deadline) -> None:
     """Until ``sock`` is ready, or :class:`StreamTimeout`."""
     remaining = deadline.remaining()
-    if remaining <= 0:
-        raise StreamTimeout(f"no answer within {seconds(deadline.seconds)} s")
-    rlist, wlist = ([], [sock]) if write else ([sock], [])
-    ready = select.select(rlist, wlist, [], remaining)
-    if not any(ready):
+    if remaining <= 0 or not ready(sock, write=write, timeout=remaining):
         raise StreamTimeout(f"no answer within {seconds(deadline.seconds)} s")
 
 

@@ -63,7 +63,7 @@ def run_pair(rig: Rig, case: Case, client: Client, netcheck_at: Path | None = No
              ) -> tuple[Outcome, Outcome]:
     """The client and netcheck (its profile) in the same fresh sandbox, for one case (with
     ``netcheck_at``, an older netcheck, with the profile it gave that client: :data:`BEFORE`)."""
-    with tempfile.TemporaryDirectory(prefix="netcheck-case-") as tmp:
+    with rig.case(), tempfile.TemporaryDirectory(prefix="netcheck-case-") as tmp:
         box = rig.sandbox(Path(tmp))
         setup = case.build(rig, client)
         got = client.run(box, setup)

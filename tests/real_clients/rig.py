@@ -17,7 +17,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ class Rig:
         self._stack = contextlib.ExitStack()
         # what close() asks to stop before it waits for anything (see SdkLab.stop_soon)
         self._stop_soon: list[Callable[[], None]] = []
+        # the same for the servers of the case running now (:meth:`case`)
+        self._case_stops: list[Callable[[], None]] | None = None
         self._proxies: dict[str, servers.ProxyProcess] = {}
         self._raw: hostile.RawHttpsServer | None = None
         self._paths = itertools.count()
@@ -53,6 +55,24 @@ class Rig:
             dns = DnsResponder(HOSTS, host=NAMESERVER, port=53)
             self._stack.callback(dns.close)
             self.nameserver = NAMESERVER
+
+    @contextlib.contextmanager
+    def case(self) -> Iterator[None]:
+        """One case: the MCP servers it starts are asked to stop when it ends (their threads
+        go within 0.1 s; :meth:`close` joins them), so a session of hundreds of cases does
+        not keep hundreds of servers, and their threads, alive to its end."""
+        self._case_stops = []
+        try:
+            yield
+        finally:
+            stops, self._case_stops = self._case_stops, None
+            for stop_soon in stops:
+                stop_soon()
+
+    def _stops_with_the_case(self, stop_soon: Callable[[], None]) -> None:
+        self._stop_soon.append(stop_soon)
+        if self._case_stops is not None:
+            self._case_stops.append(stop_soon)
 
     def sandbox(self, root: Path) -> Sandbox:
         """A sandbox whose names are the lab's, from its hosts file and its resolver."""
@@ -64,7 +84,7 @@ class Rig:
     def sdk_lab(self, require_client_cert: bool = False, **variant: Any) -> SdkLab:
         lab = SdkLab(self.pki, Variant(require_client_cert=require_client_cert, **variant))
         self._stack.callback(lab.close)
-        self._stop_soon.append(lab.stop_soon)
+        self._stops_with_the_case(lab.stop_soon)
         return lab
 
     def answering(self, script: hostile.Script) -> str:
@@ -105,7 +125,7 @@ class Rig:
             stop_soon()
             thread.join(5)
         self._stack.callback(stop)
-        self._stop_soon.append(stop_soon)
+        self._stops_with_the_case(stop_soon)
         return f"https://{host}:{sock.getsockname()[1]}/mcp"
 
     def tls_server(self, handler: servers.Handler, **kwargs: Any) -> servers.TlsHttpServer:

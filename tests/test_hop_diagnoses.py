@@ -514,15 +514,17 @@ def test_hostname_matches(dns_names: tuple[str, ...], ips: tuple[str, ...], comm
 @pytest.mark.parametrize("pattern", ["f*.example.com", "*o.example.com"])
 def test_partial_wildcards_only_for_node_clients(pattern: str) -> None:
     """Measured in tests/real_clients (case tls-partial-wildcard): Claude Code and the
-    TypeScript SDK accept 'm*.corp.test' for mcp.corp.test, and so does mcp-remote (Node); the
+    TypeScript SDK accept 'm*.corp.test' for mcp.corp.test, and so do mcp-remote and Gemini CLI
+    (Node; notes/gemini.md, tls-partial-wildcard: connected); the
     Python SDK, Codex (rustls) and Copilot CLI (OpenSSL) refuse it; curl 7.88.1 refuses it too
     (measured by hand), Go's matchHostnames compares labels literally."""
     cert = san_cert((pattern,), (), "unrelated")
     accepts = {name: tls.hostname_matches(cert, "foo.example.com",
                                           profile.trust.partial_wildcards)
                for name, profile in PROFILES.items()}
-    assert accepts == {"claude-code": True, "node": True, "mcp-remote": True, "python": False,
-                       "codex": False, "copilot": False, "curl": False, "go": False}
+    assert accepts == {"claude-code": True, "node": True, "mcp-remote": True, "gemini": True,
+                       "python": False, "codex": False, "copilot": False, "curl": False,
+                       "go": False}
 
 
 # --- tls: _untrusted ---------------------------------------------------------------------------

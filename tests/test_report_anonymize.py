@@ -118,3 +118,19 @@ def test_anonymize_keeps_public_names_and_maps_each_value_once():
     assert "machine-1" in out["steps"][0]["notes"][0]
     assert "2001:db8::" in out["steps"][0]["notes"][0]
     assert anonymize(_report()) == out  # the same input, the same placeholders
+
+
+def test_the_user_name_goes_whatever_the_home_folder_layout() -> None:
+    """HOME=/u/jdoe7 (common on enterprise machines) is no /home/NAME: the name comes from
+    HOME's last part and from USER, LOGNAME and USERNAME."""
+    from netcheck.report.anonymize import anonymize
+
+    report = {"settings": {"cert": "/u/jdoe7/certs/client.pem",
+                           "claude_settings": "/nfs/home2/bsmith/.claude/settings.json"},
+              "steps": [{"message": "read /u/jdoe7/.codex/config.toml for JDoe7"}]}
+    env = {"HOME": "/u/jdoe7", "USER": "bsmith", "LOGNAME": "jdoe7", "USERNAME": "jdoe7"}
+    out = json.dumps(anonymize(report, env))
+    assert "jdoe7" not in out.lower() and "bsmith" not in out
+    assert "/u/user" in out
+    untouched = json.dumps(anonymize(report))  # without the environment: the paths stay
+    assert "jdoe7" in untouched

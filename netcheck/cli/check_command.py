@@ -53,7 +53,8 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
         from netcheck.report import build_report
         from netcheck.report.finish import finish_report
 
-        return finish_report(build_report(done), label=args.label, anonymize=args.anonymize)
+        return finish_report(build_report(done), label=args.label, anonymize=args.anonymize,
+                             environ=environ)
 
     def conclude(report: dict[str, Any]) -> None:
         delivery.deliver(report)

@@ -144,7 +144,8 @@ def run_many(args: argparse.Namespace, base: Options, environ: Mapping[str, str]
     if interrupted:
         report["interrupted"] = True
         report["ok"] = False
-    report = finish_report(report, label=args.label, anonymize=args.anonymize)
+    report = finish_report(report, label=args.label, anonymize=args.anonymize,
+                           environ=environ)
     _print_warnings(console, found)
     render_many(console, report, verbose=args.verbose, quiet=args.quiet,
                 home=str(Place.here(environ).home))

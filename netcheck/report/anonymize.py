@@ -3,8 +3,11 @@
 A transformation of the (already redacted) report dict. It replaces, wherever they appear in its
 text, with stable placeholders (the same value gets the same placeholder throughout the report):
 
-- user names: in home-directory paths (``/home/NAME``, ``/Users/NAME``, ``C:\\Users\\NAME``) and
-  in the user part of URLs (a proxy's user name) -> ``user1``, ``user2``...;
+- user names: in home-directory paths (``/home/NAME``, ``/Users/NAME``, ``C:\\Users\\NAME``),
+  in the user part of URLs (a proxy's user name), and, given the environment of the run, the
+  values of USER, LOGNAME and USERNAME and the last part of HOME whatever its form
+  (``/u/jdoe7``), and the identity claims of an access token (``sub``, ``email``...) ->
+  ``user1``, ``user2``...;
 - certificate subjects and issuers (any value that is an RFC 4514 name) -> ``CN=subject-1``...;
 - internal host names -> ``internal-1.example``...: proxy hosts, ``NO_PROXY`` domains and the
   names under them, names the report resolved to non-public addresses, single-label names and
@@ -25,7 +28,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +41,8 @@ KEPT_KEYS = frozenset({"step", "hop", "status", "code", "schema_version", "netch
 INTERNAL_SUFFIXES = (".corp", ".internal", ".intranet", ".local", ".lan", ".home", ".private",
                      ".localdomain", ".home.arpa", ".test", ".invalid")
 _NOT_USERS = frozenset({"shared", "public", "default", "all users"})
+# the identity claims of a JWT access token the report shows (netcheck login)
+IDENTITY_CLAIMS = ("sub", "email", "preferred_username", "upn", "name", "oid")
 
 _ATTR = r"(?:CN|OU|O|L|ST|C|DC|E|UID|STREET|emailAddress|serialNumber|[0-9]+(?:\.[0-9]+)+)"
 _DN = re.compile(rf"{_ATTR}=(?:\\.|[^,\\])*(?:,{_ATTR}=(?:\\.|[^,\\])*)*")
@@ -61,13 +66,20 @@ class _Placeholders:
         return self.by_value[key]
 
 
-def anonymize(report: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``report`` with identifying values replaced (see the module's docstring).
+def anonymize(report: dict[str, Any],
+              environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A copy of ``report`` with identifying values replaced (see the module's docstring);
+    ``environ``: the run's environment, whose user names are replaced too.
 
     A report of configured servers (``servers``) is anonymized as one document, so a proxy
     shared by two servers gets one placeholder."""
     places = _Placeholders()
-    needles: dict[str, str] = {}  # lowered value -> kind
+    needles: dict[str, str] = dict.fromkeys(_environment_users(environ or {}), "user")
+    for claims in _token_claims(report):  # netcheck login: who the token was issued to
+        for claim in IDENTITY_CLAIMS:
+            value = claims.get(claim)
+            if isinstance(value, str) and len(value) >= 3:
+                needles.setdefault(value.lower(), "user")
     strings = list(_strings(report))
     for env in _environments(report):
         name = env.get("host_name")
@@ -122,6 +134,30 @@ def anonymize(report: dict[str, Any]) -> dict[str, Any]:
 
     result: dict[str, Any] = rewrite(report)
     return result
+
+
+def _token_claims(value: Any) -> Iterator[dict[str, Any]]:
+    """Every ``access_token_claims`` object in the report."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "access_token_claims" and isinstance(item, dict):
+                yield item
+            else:
+                yield from _token_claims(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _token_claims(item)
+
+
+def _environment_users(environ: Mapping[str, str]) -> list[str]:
+    """The user's names as the environment gives them (HOME's last part, whatever the
+    layout of home folders; USER, LOGNAME, USERNAME), lowered; short or generic ones left
+    out (they would scrub ordinary words)."""
+    home = environ.get("HOME") or environ.get("USERPROFILE") or ""
+    names = [re.split(r"[\\/]", home.rstrip("/\\"))[-1] if home.strip("/\\") else ""]
+    names += [environ.get(k, "") for k in ("USER", "LOGNAME", "USERNAME")]
+    return sorted({n.lower() for n in names if len(n) >= 3 and n.lower() not in _NOT_USERS
+                   and n.lower() not in ("root", "user", "admin")})
 
 
 def _pattern(needles: dict[str, str]) -> re.Pattern[str]:

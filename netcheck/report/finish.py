@@ -3,13 +3,15 @@ when asked (so the terminal, the JSON and the Markdown all say the same)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from netcheck.report.anonymize import anonymize as anonymized
 
 
 def finish_report(report: dict[str, Any], *, label: str | None = None,
-                  anonymize: bool = False) -> dict[str, Any]:
+                  anonymize: bool = False,
+                  environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """``report`` with ``label`` (after ``target``; null without one), anonymized if asked.
 
     A report of several servers gets the label at its top and in each server's report (as
@@ -19,7 +21,7 @@ def finish_report(report: dict[str, Any], *, label: str | None = None,
         out["servers"] = [{**entry, "report": _labelled(entry["report"], label)}
                           if isinstance(entry.get("report"), dict) else entry
                           for entry in out["servers"]]
-    return anonymized(out) if anonymize else out
+    return anonymized(out, environ) if anonymize else out
 
 
 def _labelled(report: dict[str, Any], label: str | None) -> dict[str, Any]:

@@ -27,6 +27,9 @@ class Step(StrEnum):
     CALLBACK = "callback"  # the browser's way back to the client's loopback listener (local)
     TOKEN_ENDPOINT = "token_endpoint"
     TOKEN_REFRESH = "token_refresh"
+    # netcheck login only: the MCP server called with the token, then the tokens revoked
+    AUTHORIZED_REQUEST = "authorized_request"
+    TOKEN_REVOCATION = "token_revocation"
 
 
 class Hop(StrEnum):
@@ -45,6 +48,9 @@ class Hop(StrEnum):
     REMOTE_SESSION = "remote_session"
     LOCALHOST_RESOLVE = "localhost_resolve"
     CALLBACK_PORT = "callback_port"
+    # netcheck login only: the user's browser, and the callback it brings back
+    BROWSER = "browser"
+    CALLBACK_RECEIVED = "callback_received"
 
 
 # the hops of a request, in the order a request crosses them (a step's report lists these)
@@ -164,6 +170,23 @@ class Code(StrEnum):
     LOCALHOST_MISMATCH = "localhost_mismatch"
     CALLBACK_PORT_IN_USE = "callback_port_in_use"
     CALLBACK_PORT_UNAVAILABLE = "callback_port_unavailable"
+    # netcheck login (added in 1.6): the callback, the code exchange, the token at the MCP
+    # server, the refresh
+    CALLBACK_TIMEOUT = "callback_timeout"
+    CALLBACK_ACCESS_DENIED = "callback_access_denied"
+    CALLBACK_ERROR = "callback_error"
+    CALLBACK_STATE_MISMATCH = "callback_state_mismatch"
+    CALLBACK_ISS_MISSING = "callback_iss_missing"
+    CALLBACK_ISS_MISMATCH = "callback_iss_mismatch"
+    TOKEN_INVALID_GRANT = "token_invalid_grant"
+    TOKEN_INVALID_CLIENT = "token_invalid_client"
+    TOKEN_INVALID_TARGET = "token_invalid_target"
+    TOKEN_REFUSED = "token_refused"
+    TOKEN_REJECTED_BY_SERVER = "token_rejected_by_server"
+    TOKEN_AUDIENCE_MISMATCH = "token_audience_mismatch"
+    TOKEN_INSUFFICIENT_SCOPE = "token_insufficient_scope"
+    NO_REFRESH_TOKEN = "no_refresh_token"
+    REFRESH_INVALID_GRANT = "refresh_invalid_grant"
     # whole run
     NETCHECK_UNSUPPORTED = "netcheck_unsupported"
     INTERNAL_ERROR = "internal_error"

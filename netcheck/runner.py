@@ -30,6 +30,7 @@ from netcheck.settings.gather import (
 )
 
 if TYPE_CHECKING:  # imported in run_check, once the first connection is opening
+    from netcheck.login.session import LoginOptions
     from netcheck.oauth.context import FlowContext
     from netcheck.pipeline import Observer, UrlProbe
     from netcheck.profiles.installed import Installed
@@ -128,10 +129,10 @@ def begin_check(options: Options, environ: Mapping[str, str],
 
 def run_check(options: Options, environ: Mapping[str, str], observer: Observer | None = None,
               now: dt.datetime | None = None, *, progress: Progress = SILENT,
-              begun: CheckRun | None = None) -> CheckRun:
+              begun: CheckRun | None = None, login: LoginOptions | None = None) -> CheckRun:
     """Run every step for ``options.url`` (or of ``begun``, from :func:`begin_check`); raises
     :class:`UsageError` for bad input only. ``progress`` hears each wait and each finished
-    step."""
+    step. With ``login``, the OAuth flow is a real login (:mod:`netcheck.login`)."""
     run = begun or begin_check(options, environ, now)
     url, settings = run.options.url, run.settings
     context = RunContext.start(settings.deadline, settings.reuse_connections, progress)
@@ -209,7 +210,12 @@ def run_check(options: Options, environ: Mapping[str, str], observer: Observer |
                 final.step.notes.append(f"the server answered {final.response.status} without "
                                         "asking for authorization: no OAuth flow to check")
         progress.step_finished(final.step)  # with its notes: final now
-        if flow:
+        if flow and login is not None:
+            from netcheck.login.flow import run_login
+
+            run.steps.extend(run_login(_flow_context(run, prepared, context, final, observer,
+                                                     keep_registration=True), login))
+        elif flow:
             from netcheck.oauth.flow import run_flow
 
             run.steps.extend(run_flow(_flow_context(run, prepared, context, final, observer)))
@@ -246,7 +252,7 @@ def _waited(future: Future[Installed | None], context: RunContext,
 
 
 def _flow_context(run: CheckRun, prepared: Prepared, context: RunContext, resource: UrlProbe,
-                  observer: Observer | None) -> FlowContext:
+                  observer: Observer | None, keep_registration: bool = False) -> FlowContext:
     from netcheck.hops.http import bearer_challenge
     from netcheck.oauth.context import FlowContext, OAuthOptions
 
@@ -259,8 +265,9 @@ def _flow_context(run: CheckRun, prepared: Prepared, context: RunContext, resour
         options=OAuthOptions(client_id=options.client_id,
                              client_metadata_url=options.client_metadata_url,
                              auth_server_metadata_url=options.auth_server_metadata,
-                             register=options.register,
-                             callback_port=options.callback_port))
+                             register=options.register or keep_registration,
+                             callback_port=options.callback_port,
+                             keep_registration=keep_registration))
 
 
 def _resource(run: CheckRun, prepared: Prepared, context: RunContext, url: str,

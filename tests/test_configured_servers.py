@@ -158,7 +158,7 @@ def assert_no_secret(*texts: str) -> None:
 def test_every_client_is_found_checked_and_attributed(run_cli, machine, lab_flags):
     result = run_cli("check", *lab_flags, env={**machine["env"], "COLUMNS": "250"})
     report = result.report
-    assert report is not None and report["schema_version"] == "1.5"
+    assert report is not None and report["schema_version"] == "1.6"
     found = entries(report)
     home, project = machine["home"], machine["project"]
     expected = {  # name: (outcome, code, client, file, scope)

@@ -216,7 +216,7 @@ def test_a_step_that_never_ran_is_not_run_with_its_reason(run_cli, pki):
     result = run_cli("check", "https://mcp.test/mcp", "--cert", pki.path("missing.pem"),
                      "--client", "curl")
     steps = {s["step"]: s for s in result.report["steps"]}
-    assert result.report["schema_version"] == "1.5"
+    assert result.report["schema_version"] == "1.6"
     assert steps["settings"]["status"] == "failed" and steps["settings"]["not_run_reason"] is None
     assert steps["resource"]["status"] == "not_run"
     assert steps["resource"]["not_run_reason"] == "the settings step failed"

@@ -72,7 +72,7 @@ def test_show_reproduces_a_full_oauth_run(run_cli, tmp_path, pki, dns_server, fl
 def test_label_host_name_and_schema_version(run_cli, tmp_path, base_args, plain_tls):
     result, _ = check(run_cli, tmp_path, "r", plain_tls.url("mcp.test"), *base_args,
                       "--label", "home")
-    assert result.report["schema_version"] == SCHEMA_VERSION == "1.5"
+    assert result.report["schema_version"] == SCHEMA_VERSION == "1.6"
     assert result.report["label"] == "home"
     assert result.report["environment"]["host_name"] == platform.node()
     unlabelled, _ = check(run_cli, tmp_path, "u", plain_tls.url("mcp.test"), *base_args)

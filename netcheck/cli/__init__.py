@@ -16,7 +16,12 @@ from typing import IO, Any
 
 from netcheck.cli.about import EPILOG, EXIT_STATUSES, VersionAction
 from netcheck.cli.program import DEFAULT_REPORT, PROG, ExitStatus
-from netcheck.defaults import DEFAULT_DEADLINE, DEFAULT_PARALLEL, DEFAULT_TIMEOUT
+from netcheck.defaults import (
+    DEFAULT_CALLBACK_WAIT,
+    DEFAULT_DEADLINE,
+    DEFAULT_PARALLEL,
+    DEFAULT_TIMEOUT,
+)
 from netcheck.profiles.catalog import help_text
 
 
@@ -26,8 +31,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitStatus.USAGE, f"{PROG}: error: {message}\n")
 
 
-def _add_network_options(p: argparse.ArgumentParser, many: bool = False) -> None:
-    if many:
+def _add_network_options(p: argparse.ArgumentParser, many: bool = False,
+                         login: bool = False) -> None:
+    if login:
+        p.add_argument("url", nargs="?", help="the MCP server URL (or --server NAME)")
+    elif many:
         p.add_argument("url", nargs="*", help="the MCP server URL, e.g. "
                        "https://mcp.example.com/mcp; several are checked side by side; none: "
                        "every server configured in the MCP clients here")
@@ -61,64 +69,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check the configured server of this name (see netcheck servers)")
     check.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL, metavar="N",
                        help=f"check at most N servers at a time (default {DEFAULT_PARALLEL})")
-    check.add_argument("--cert", metavar="PATH", help="client certificate (PEM, DER, .p12/.pfx)")
-    check.add_argument("--key", metavar="PATH", help="client private key, if not in --cert")
-    check.add_argument("--key-passphrase-env", metavar="NAME",
-                       help="variable holding the key passphrase (default "
-                            "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE); never pass it as a flag")
-    check.add_argument("--cacert", metavar="PATH", action="append", default=[],
-                       help="extra trusted CA certificates (PEM); repeatable")
-    check.add_argument("--proxy-cacert", metavar="PATH", action="append", default=[],
-                       help="curl profile: CA certificates for an https:// proxy's own "
-                            "certificate, as curl's --proxy-cacert (curl never uses --cacert "
-                            "for the proxy); repeatable")
-    check.add_argument("--public-roots", metavar="PATH",
-                       help="treat this bundle as the public roots instead of certifi's")
-    check.add_argument("--dns-server", metavar="IP[:PORT]",
-                       help="ask this DNS resolver instead of the system's")
-    check.add_argument("--claude-settings", metavar="FILE_OR_JSON", action="append",
-                       default=[], help="settings given to claude with --settings (a file or "
-                                        "JSON); its env block applies as Claude Code applies it")
-    check.add_argument("--client-arg", metavar="ARG", action="append", default=[],
-                       help="an argument the client runs with for this server, as in its "
-                            "configuration (mcp-remote: --client-arg=--enable-proxy, "
-                            "--client-arg=--host --client-arg=127.0.0.1); repeatable")
-    check.add_argument("-H", "--header", metavar="'NAME: VALUE'", action="append", default=[],
-                       help="a header the client sends (as in the server's config 'headers'); "
-                            "its value is never shown")
-    oauth = check.add_argument_group("OAuth flow")
-    oauth.add_argument("--client-id", metavar="ID",
-                       help="a pre-registered client id (Claude Code: the server's "
-                            "oauth.clientId); registration is then not probed")
-    oauth.add_argument("--callback-port", metavar="PORT", type=int,
-                       help="the client's fixed loopback callback port (Claude Code: the "
-                            "server's oauth.callbackPort); default: as the client picks it")
-    oauth.add_argument("--client-metadata-url", metavar="URL",
-                       help="a Client ID Metadata Document to fetch and validate")
-    oauth.add_argument("--auth-server-metadata", metavar="URL",
-                       help="the authorization server metadata URL, skipping discovery "
-                            "(Claude Code: oauth.authServerMetadataUrl)")
-    oauth.add_argument("--no-oauth", action="store_true",
-                       help="check only the MCP server's first request, not the OAuth flow")
-    oauth.add_argument("--register", action="store_true",
-                       help="register a client for real (named as a connectivity check) and "
-                            "delete it again through RFC 7592 when the server allows; by "
-                            "default registration is only probed and no client is created")
-    check.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                       help=f"bound on each hop's wait (default {DEFAULT_TIMEOUT:g})")
-    check.add_argument("--deadline", type=float, default=DEFAULT_DEADLINE, metavar="SECONDS",
-                       help="bound on the whole run; the report says where it stopped "
-                            f"(default {DEFAULT_DEADLINE:g})")
-    check.add_argument("--no-reuse", action="store_true",
-                       help="open a new connection for every request instead of keeping one "
-                            "per origin alive as clients do (each step then shows every hop)")
-    check.add_argument("--json", metavar="PATH", default=DEFAULT_REPORT,
-                       help=f"write the JSON report here (default {DEFAULT_REPORT}; '-' for "
-                            "stdout, human output then goes to stderr)")
-    check.add_argument("--no-json", action="store_true", help="do not write a report file")
-    check.add_argument("-v", "--verbose", action="store_true", help="show every hop's evidence")
-    check.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
-    _add_round_trip_options(check)
+    _add_check_options(check)
+    login = sub.add_parser("login", help="log in for real, as the client does: browser, "
+                           "callback, code exchange, the MCP server called with the token, "
+                           "refresh (the one command with side effects)",
+                           epilog=EXIT_STATUSES,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_network_options(login, login=True)
+    login.add_argument("--server", metavar="NAME",
+                       help="log in to the configured server of this name (see netcheck "
+                            "servers)")
+    login.add_argument("--no-browser", action="store_true",
+                       help="print the authorization URL instead of opening a browser, and "
+                            "take the URL the browser ends on pasted on standard input")
+    login.add_argument("--callback-wait", type=float, default=DEFAULT_CALLBACK_WAIT,
+                       metavar="SECONDS", help="how long to wait for the browser to come back "
+                       f"(default {DEFAULT_CALLBACK_WAIT:g})")
+    _add_check_options(login)
 
     demo = sub.add_parser("demo", help="run the whole check against an embedded lab on "
                           "loopback: healthy, then with a realistic fault")
@@ -145,6 +112,68 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS,
                              help="no colour (as does a non-empty NO_COLOR variable)")
     return parser
+
+
+def _add_check_options(p: argparse.ArgumentParser) -> None:
+    """The options of one check (check and login)."""
+    p.add_argument("--cert", metavar="PATH", help="client certificate (PEM, DER, .p12/.pfx)")
+    p.add_argument("--key", metavar="PATH", help="client private key, if not in --cert")
+    p.add_argument("--key-passphrase-env", metavar="NAME",
+                       help="variable holding the key passphrase (default "
+                            "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE); never pass it as a flag")
+    p.add_argument("--cacert", metavar="PATH", action="append", default=[],
+                       help="extra trusted CA certificates (PEM); repeatable")
+    p.add_argument("--proxy-cacert", metavar="PATH", action="append", default=[],
+                       help="curl profile: CA certificates for an https:// proxy's own "
+                            "certificate, as curl's --proxy-cacert (curl never uses --cacert "
+                            "for the proxy); repeatable")
+    p.add_argument("--public-roots", metavar="PATH",
+                       help="treat this bundle as the public roots instead of certifi's")
+    p.add_argument("--dns-server", metavar="IP[:PORT]",
+                       help="ask this DNS resolver instead of the system's")
+    p.add_argument("--claude-settings", metavar="FILE_OR_JSON", action="append",
+                       default=[], help="settings given to claude with --settings (a file or "
+                                        "JSON); its env block applies as Claude Code applies it")
+    p.add_argument("--client-arg", metavar="ARG", action="append", default=[],
+                       help="an argument the client runs with for this server, as in its "
+                            "configuration (mcp-remote: --client-arg=--enable-proxy, "
+                            "--client-arg=--host --client-arg=127.0.0.1); repeatable")
+    p.add_argument("-H", "--header", metavar="'NAME: VALUE'", action="append", default=[],
+                       help="a header the client sends (as in the server's config 'headers'); "
+                            "its value is never shown")
+    oauth = p.add_argument_group("OAuth flow")
+    oauth.add_argument("--client-id", metavar="ID",
+                       help="a pre-registered client id (Claude Code: the server's "
+                            "oauth.clientId); registration is then not probed")
+    oauth.add_argument("--callback-port", metavar="PORT", type=int,
+                       help="the client's fixed loopback callback port (Claude Code: the "
+                            "server's oauth.callbackPort); default: as the client picks it")
+    oauth.add_argument("--client-metadata-url", metavar="URL",
+                       help="a Client ID Metadata Document to fetch and validate")
+    oauth.add_argument("--auth-server-metadata", metavar="URL",
+                       help="the authorization server metadata URL, skipping discovery "
+                            "(Claude Code: oauth.authServerMetadataUrl)")
+    oauth.add_argument("--no-oauth", action="store_true",
+                       help="check only the MCP server's first request, not the OAuth flow")
+    oauth.add_argument("--register", action="store_true",
+                       help="register a client for real (named as a connectivity check) and "
+                            "delete it again through RFC 7592 when the server allows; by "
+                            "default registration is only probed and no client is created")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                       help=f"bound on each hop's wait (default {DEFAULT_TIMEOUT:g})")
+    p.add_argument("--deadline", type=float, default=DEFAULT_DEADLINE, metavar="SECONDS",
+                       help="bound on the whole run; the report says where it stopped "
+                            f"(default {DEFAULT_DEADLINE:g})")
+    p.add_argument("--no-reuse", action="store_true",
+                       help="open a new connection for every request instead of keeping one "
+                            "per origin alive as clients do (each step then shows every hop)")
+    p.add_argument("--json", metavar="PATH", default=DEFAULT_REPORT,
+                       help=f"write the JSON report here (default {DEFAULT_REPORT}; '-' for "
+                            "stdout, human output then goes to stderr)")
+    p.add_argument("--no-json", action="store_true", help="do not write a report file")
+    p.add_argument("-v", "--verbose", action="store_true", help="show every hop's evidence")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
+    _add_round_trip_options(p)
 
 
 def _add_round_trip_options(check: argparse.ArgumentParser) -> None:
@@ -190,7 +219,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if args.command is None:
         parser.print_help(stdout)
         return ExitStatus.USAGE
-    if getattr(args, "client", "") is None and not _many(args):
+    if getattr(args, "client", "") is None and not _many(args) and \
+            not (args.command == "login" and args.server):
         args.client = "claude-code"
     from netcheck.cli.output import SafeStream
 
@@ -223,6 +253,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             from netcheck.cli.summarize_command import run_summarize
 
             return run_summarize(args, stdout, stderr)
+        if args.command == "login":
+            from netcheck.cli.login_command import run_login_command
+
+            return run_login_command(args, environ, stdout, stderr)
         if args.command == "proxy":
             from netcheck.cli.proxy_command import run_proxy
 

@@ -29,6 +29,7 @@ class Lab:
 
     fault: Fault | None
     workdir: Path
+    login_fault: apps.LoginFault | None = None  # netcheck login: how a server breaks it
     env: dict[str, str] = field(default_factory=dict)
     _closers: list[Any] = field(default_factory=list)
 
@@ -51,12 +52,17 @@ class Lab:
         context = server_context(server_pem, client_ca_pem)
         auth_server = LabHttpsServer(apps.AuthorizationServer("https://placeholder/"), context)
         self.issuer = issuer = f"https://{AUTH_HOST}:{auth_server.port}/"
-        auth_server.app = apps.AuthorizationServer(
+        tokens = apps.Tokens()
+        self.authorization_server = apps.AuthorizationServer(
             issuer, token_portal=f.token_portal,
-            pkce_methods=("plain",) if f.pkce_plain_only else ("S256",))
+            pkce_methods=("plain",) if f.pkce_plain_only else ("S256",),
+            login_fault=self.login_fault, tokens=tokens)
+        auth_server.app = self.authorization_server
         mcp_server = LabHttpsServer(apps.McpServer("https://placeholder/mcp", issuer), context)
         self.mcp_url = f"https://{MCP_HOST}:{mcp_server.port}/mcp"
-        mcp_server.app = apps.McpServer(self.mcp_url, issuer, web_page=f.web_page)
+        mcp_server.app = apps.McpServer(
+            self.mcp_url, issuer, web_page=f.web_page, tokens=tokens,
+            resource_slash=self.login_fault is apps.LoginFault.RESOURCE_SLASH)
         self._closers += [auth_server, mcp_server]
 
         intercept = None
@@ -89,10 +95,11 @@ class Lab:
 
 
 @contextlib.contextmanager
-def running_lab(fault: Fault | None) -> Iterator[Lab]:
+def running_lab(fault: Fault | None,
+                login_fault: apps.LoginFault | None = None) -> Iterator[Lab]:
     """A started lab in a temporary directory, removed (with every key) afterwards."""
     workdir = Path(tempfile.mkdtemp(prefix="netcheck-demo-"))
-    lab = Lab(fault=fault, workdir=workdir)
+    lab = Lab(fault=fault, workdir=workdir, login_fault=login_fault)
     try:
         lab.start()
         yield lab

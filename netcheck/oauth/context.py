@@ -29,6 +29,8 @@ class OAuthOptions:
     # the loopback redirect_uri port (Claude Code: oauth.callbackPort); None: as the client
     # picks it (see the profile's CallbackRules)
     callback_port: int | None = None
+    # netcheck login: a registered client is kept for the login (deleted when it ends)
+    keep_registration: bool = False
 
 
 @dataclass
@@ -50,6 +52,7 @@ class FlowContext:
     # its authorization server (OAuthRules.falls_back_to_mcp_origin)
     issuer_from_mcp_origin: bool = False
     date_skew_s: float | None = None  # the last HTTP Date header seen, against this clock
+    registration: dict[str, Any] | None = None  # a kept registration's answer (login)
     machine: Machine = field(default_factory=Machine)  # resolver, port test, marker files
     _callback: CallbackPlan | None = field(default=None, repr=False)
     _callback_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -27,7 +27,7 @@ def _fatal_status(status: int) -> bool:
     return status in (404, 405) or status >= 500
 
 
-def _judge_authorization(url: str) -> StatusJudge:
+def judge_authorization(url: str) -> StatusJudge:
     def judge(response: HttpResponse, details: dict[str, Any]) -> HopResult:
         said = f"{response.status} {response.reason}".strip()
         if _fatal_status(response.status):
@@ -54,7 +54,7 @@ def authorization(ctx: FlowContext) -> StepResult:
     url = f"{endpoint}{separator}{urlencode(params)}"
     fetched = fetch_in_order(ctx, Step.AUTHORIZATION_ENDPOINT, [url],
                              lambda u: HttpRequest("GET", u, [("Accept", "text/html")]),
-                             _judge_authorization, move_on=lambda status: False)
+                             judge_authorization, move_on=lambda status: False)
     step = fetched.step
     step.url = redact_url(endpoint)
     step.notes.append("in a real login the user's browser opens this URL with the browser's "
@@ -69,7 +69,7 @@ def authorization(ctx: FlowContext) -> StepResult:
                                "redirect_uri": params["redirect_uri"]}
     refused = rejection(response, params["redirect_uri"]) if ctx.client_is_real else None
     if refused is not None:
-        return ctx.conclude(step, oauth_failed(_redirect_uri_refused(ctx, refused), details))
+        return ctx.conclude(step, oauth_failed(redirect_uri_refused(ctx, refused), details))
     if 300 <= response.status < 400:
         location = response.header("location") or ""
         details["location"] = redact_url(location)
@@ -89,7 +89,7 @@ def authorization(ctx: FlowContext) -> StepResult:
     return ctx.conclude(step, oauth_ok(f"authorization endpoint reachable: {message}", details))
 
 
-def _redirect_uri_refused(ctx: FlowContext, said: str) -> DocumentProblem:
+def redirect_uri_refused(ctx: FlowContext, said: str) -> DocumentProblem:
     plan = ctx.callback
     client = ctx.probe_client_id()
     uri = plan.redirect_uri
@@ -110,7 +110,7 @@ def _redirect_uri_refused(ctx: FlowContext, said: str) -> DocumentProblem:
         f"({said}): the browser would show this error instead of the login page", hint)
 
 
-def _judge_token(url: str) -> StatusJudge:
+def judge_token(url: str) -> StatusJudge:
     def judge(response: HttpResponse, details: dict[str, Any]) -> HopResult:
         if _fatal_status(response.status):
             return error_status(response, url, details, "the token request")
@@ -127,7 +127,7 @@ def _token_step(ctx: FlowContext, step_name: Step, form: dict[str, str],
     request = HttpRequest("POST", endpoint, [
         ("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
         body.encode(), shown_body=urlencode(shown), no_effect=True)  # invalid on purpose
-    fetched = fetch_in_order(ctx, step_name, [endpoint], lambda u: request, _judge_token,
+    fetched = fetch_in_order(ctx, step_name, [endpoint], lambda u: request, judge_token,
                              move_on=lambda status: False)
     step = fetched.step
     if fetched.response is None:

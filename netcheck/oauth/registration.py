@@ -201,7 +201,7 @@ def _probe(ctx: FlowContext, endpoint: str) -> StepResult:
     # 200/201: the server registered even invalid metadata
     _learn_secrets(ctx, doc)
     details["client_id"] = doc.get("client_id")
-    deleted = _delete(ctx, doc)
+    deleted = delete(ctx, doc)
     details["deleted"] = deleted
     return ctx.conclude(step, oauth_ok(
         "the server registered a client even for invalid metadata (it validates nothing)",
@@ -250,7 +250,12 @@ def _register(ctx: FlowContext, endpoint: str) -> StepResult:
     ctx.client_id, ctx.client_is_real = client_id, True
     details["client_id"] = client_id
     details["client_secret_issued"] = isinstance(doc.get("client_secret"), str)
-    deleted = _delete(ctx, doc)
+    if ctx.options.keep_registration:  # netcheck login: deleted when the login ends
+        ctx.registration = doc
+        return ctx.conclude(step, oauth_ok(f"registered client {client_id}", details,
+                                           ["netcheck login: the client is deleted again "
+                                            "when the login ends, where the server allows"]))
+    deleted = delete(ctx, doc)
     details["deleted"] = deleted
     note = (f"client {client_id} deleted again (RFC 7592)" if deleted == "deleted" else
             f"client {client_id} remains registered ({deleted}); ask the server's owners to "
@@ -258,7 +263,7 @@ def _register(ctx: FlowContext, endpoint: str) -> StepResult:
     return ctx.conclude(step, oauth_ok(f"registered client {client_id}", details, [note]))
 
 
-def _delete(ctx: FlowContext, doc: dict[str, Any]) -> str:
+def delete(ctx: FlowContext, doc: dict[str, Any]) -> str:
     """Delete a registered client through RFC 7592, when the server offers it."""
     from netcheck.pipeline import probe
 

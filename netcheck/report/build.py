@@ -21,7 +21,7 @@ from netcheck.runner import CheckRun
 from netcheck.settings.gather import relevant_environment
 from netcheck.versions import installed_versions
 
-SCHEMA_VERSION = "1.5"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
+SCHEMA_VERSION = "1.6"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profile's client and
 # release, the claude-code proxy model, http_not_mcp and http_mcp_error; 1.3: the proxy_tls hop;
 # 1.4: the several-servers form (report/many.py: "servers", each entry's name, client,
 # config_file, scope, url and this one-server report; "config_files", "config_warnings",
@@ -36,6 +36,9 @@ SCHEMA_VERSION = "1.5"  # 1.1: "deadline", run_deadline_exceeded; 1.2: the profi
 # 1.5: client_profile.installed (the release of the user's client found here); the profiles
 # codex, gemini, copilot and mcp-remote and their proxy models; the tls hop's
 # details.direct_chain (the chain fetched without the proxy)
+# 1.6: netcheck login: steps authorized_request and token_revocation, hops browser and
+# callback_received, and their codes (callback_*, token_*, no_refresh_token,
+# refresh_invalid_grant)
 
 
 def load_schema() -> dict[str, Any]:

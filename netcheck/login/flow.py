@@ -1,0 +1,87 @@
+"""The login's steps in flow order, one after the other (each needs the one before).
+
+The first failure decides and the steps after it are "not run", except the clean-up: tokens
+already issued are revoked (where the server offers it) and a registered client is deleted
+(RFC 7592), whatever failed after them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from netcheck.login import authorize, authorized, grants
+from netcheck.login.session import LoginOptions, LoginSession
+from netcheck.login.tokens import Held
+from netcheck.model import Step, StepResult
+from netcheck.oauth import registration
+from netcheck.oauth.context import FlowContext
+from netcheck.oauth.flow import CHAIN, NOT_RUN
+from netcheck.pipeline import guarded
+from netcheck.progress import InFlowOrder
+
+LoginStep = Callable[[LoginSession], StepResult]
+
+STEPS: tuple[tuple[Step, LoginStep], ...] = (
+    (Step.CLIENT_REGISTRATION, lambda s: registration.run(s.ctx)),
+    (Step.AUTHORIZATION_ENDPOINT, authorize.authorization),
+    (Step.CALLBACK, authorize.callback),
+    (Step.TOKEN_ENDPOINT, grants.exchange),
+    (Step.AUTHORIZED_REQUEST, authorized.call),
+    (Step.TOKEN_REFRESH, grants.refresh),
+    (Step.TOKEN_REVOCATION, grants.revocation),
+)
+ORDER = [name for name, _run in CHAIN] + [name for name, _run in STEPS]
+
+
+def run_login(ctx: FlowContext, options: LoginOptions) -> list[StepResult]:
+    """Discovery, then the whole login; every step once, in flow order."""
+    told = InFlowOrder(ctx.run.progress, ORDER)
+    results: dict[Step, StepResult] = {}
+    for name, run in CHAIN:
+        results[name] = guarded(name, lambda run=run: run(ctx))  # type: ignore[misc]
+        told.add(results[name])
+        if not results[name].ok:
+            return told.close(_in_order(results))
+    session = LoginSession(ctx=ctx, options=options, held=Held(ctx.redactor))
+    try:
+        for name, step in STEPS:
+            if name is Step.TOKEN_ENDPOINT and session.registration_secret():
+                session.held.keep("client_secret", session.registration_secret())
+            results[name] = guarded(name, lambda step=step: step(session))  # type: ignore[misc]
+            told.add(results[name])
+            if not results[name].ok:
+                break
+        if Step.TOKEN_REVOCATION not in results and \
+                (session.held.access_token or session.held.refresh_token):
+            results[Step.TOKEN_REVOCATION] = guarded(
+                Step.TOKEN_REVOCATION, lambda: grants.revocation(session))
+            results[Step.TOKEN_REVOCATION].notes.append(
+                "run to clean up after the failure above")
+            told.add(results[Step.TOKEN_REVOCATION])
+    finally:
+        if session.listener is not None:
+            session.listener.close()
+        _delete_client(session, results.get(Step.CLIENT_REGISTRATION))
+        session.held.forget()
+    return told.close(_in_order(results))
+
+
+def _delete_client(session: LoginSession, step: StepResult | None) -> None:
+    doc = session.ctx.registration
+    if doc is None or step is None:
+        return
+    deleted = registration.delete(session.ctx, doc)
+    client = doc.get("client_id")
+    step.notes.append(f"client {client} deleted again at the end of the login (RFC 7592)"
+                      if deleted == "deleted" else
+                      f"client {client} remains registered ({deleted}); ask the server's "
+                      "owners to delete it if needed")
+
+
+def _in_order(results: dict[Step, StepResult]) -> list[StepResult]:
+    ordered = []
+    for name in ORDER:
+        result = results.get(name)
+        ordered.append(result if result is not None else
+                       StepResult(step=name, url=None, notes=[NOT_RUN]))
+    return ordered

@@ -1,0 +1,228 @@
+"""netcheck login, the whole flow, against the lab: its MCP server that requires a client
+certificate, its authorization server (a real code flow: registration, PKCE, codes, refresh,
+revocation, RFC 7592 deletion), its proxy with Basic auth and its DNS responder. A browser
+stand-in (tests/login/browser_stand_in.py, the BROWSER command) follows the authorization
+URL's redirects through the proxy, as the user's browser would, to netcheck's listener."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netcheck.cli import main
+from netcheck.lab.apps import LoginFault
+from netcheck.lab.lab import Lab, running_lab
+from netcheck.profiles import PROFILES
+
+STAND_IN = Path(__file__).with_name("browser_stand_in.py")
+
+
+@dataclasses.dataclass
+class Login:
+    status: int
+    output: str
+    report: dict[str, Any]
+    report_text: str
+    lab: Lab
+    seconds: float
+
+    def step(self, name: str) -> dict[str, Any]:
+        return next(s for s in self.report["steps"] if s["step"] == name)
+
+    def verdict(self) -> tuple[str, str, str] | None:
+        v = self.report["verdict"]
+        return (v["step"], v["hop"], v["code"]) if v else None
+
+
+def browser_env(lab: Lab, command: str | None = None) -> dict[str, str]:
+    env = dict(lab.env)
+    env.update(NETCHECK_TEST_BROWSER_PROXY=lab.env["HTTPS_PROXY"],
+               NETCHECK_TEST_BROWSER_CA=lab.public_roots,
+               NETCHECK_TEST_BROWSER_CERT=lab.client_pem, PATH=os.environ.get("PATH", ""),
+               BROWSER=command or f"{sys.executable} {STAND_IN}")
+    return env
+
+
+def lab_args(lab: Lab, report: Path, *extra: str) -> list[str]:
+    return ["login", lab.mcp_url, "--public-roots", lab.public_roots, "--dns-server",
+            lab.dns.address, "--json", str(report), "--callback-wait", "20", *extra]
+
+
+def login(lab: Lab, tmp_path: Path, *extra: str, browser: str | None = None) -> Login:
+    report = tmp_path / "report.json"
+    out = io.StringIO()
+    started = time.monotonic()
+    status = main(lab_args(lab, report, *extra), browser_env(lab, browser), out, io.StringIO())
+    text = report.read_text(encoding="utf-8")
+    return Login(status, out.getvalue(), json.loads(text), text, lab,
+                 time.monotonic() - started)
+
+
+@pytest.fixture
+def healthy() -> Iterator[Lab]:
+    with running_lab(None) as lab:
+        yield lab
+
+
+def assert_no_secret_left(result: Login, tmp_path: Path) -> None:
+    """No code, verifier, token or registration token in the output, the report, or any file
+    netcheck left in the test's folder."""
+    seen = result.lab.authorization_server.secrets_seen
+    assert seen  # the lab handed some out: the check below has something to find
+    files = [p.read_text(encoding="utf-8", errors="replace") for p in tmp_path.rglob("*")
+             if p.is_file()]
+    for secret in seen:
+        assert secret not in result.output
+        assert secret not in result.report_text
+        assert not any(secret in text for text in files)
+
+
+def test_a_healthy_login_completes_and_reports_the_tools(healthy: Lab, tmp_path: Path) -> None:
+    result = login(healthy, tmp_path)
+    assert result.status == 0, result.output
+    assert result.report["ok"] is True
+    called = result.step("authorized_request")
+    oauth = next(h for h in called["hops"] if h["hop"] == "oauth")
+    assert oauth["details"]["tools"] == 2
+    assert oauth["details"]["server_name"] == "netcheck-lab"
+    assert "accepted the token" in oauth["message"]
+    exchanged = next(h for h in result.step("token_endpoint")["hops"] if h["hop"] == "oauth")
+    claims = exchanged["details"]["access_token_claims"]
+    assert claims["aud"] == healthy.mcp_url == exchanged["details"]["resource_sent"]
+    assert result.step("token_refresh")["status"] == "passed"
+    assert result.step("token_revocation")["status"] == "passed"
+    # the client registered for the login is gone again, and the tokens revoked
+    assert healthy.authorization_server.clients == {}
+    assert healthy.authorization_server.tokens.refresh == {}
+    assert any("deleted again at the end of the login" in n
+               for n in result.step("client_registration")["notes"])
+    assert "logs in for real" in result.output  # said before it starts
+    assert_no_secret_left(result, tmp_path)
+
+
+FAULTS = [
+    (LoginFault.AUDIENCE, ("authorized_request", "oauth", "token_audience_mismatch")),
+    (LoginFault.RESOURCE_SLASH, ("token_endpoint", "oauth", "token_invalid_target")),
+    (LoginFault.CLIENT_SECRET_BASIC, ("token_endpoint", "oauth", "token_invalid_client")),
+    (LoginFault.REFRESH_INVALID_GRANT, ("token_refresh", "oauth", "refresh_invalid_grant")),
+    (LoginFault.REDIRECT_LOCALHOST,
+     ("authorization_endpoint", "oauth", "oauth_redirect_uri_rejected")),
+    (LoginFault.ACCESS_DENIED, ("callback", "callback_received", "callback_access_denied")),
+]
+
+
+@pytest.mark.parametrize(("fault", "expected"), FAULTS, ids=[f.value for f, _e in FAULTS])
+def test_each_login_fault_has_its_verdict(fault: LoginFault, expected: tuple[str, str, str],
+                                          tmp_path: Path) -> None:
+    with running_lab(None, fault) as lab:
+        result = login(lab, tmp_path)
+        assert result.status == 1, result.output
+        assert result.verdict() == expected
+        assert result.report["verdict"]["hint"]
+        # the clean-up ran whatever failed: no client left behind, tokens revoked
+        assert lab.authorization_server.clients == {}
+        assert lab.authorization_server.tokens.refresh == {}
+        assert_no_secret_left(result, tmp_path)
+
+
+def test_the_audience_verdict_shows_the_claims_next_to_the_resource(tmp_path: Path) -> None:
+    with running_lab(None, LoginFault.AUDIENCE) as lab:
+        result = login(lab, tmp_path)
+    verdict = result.report["verdict"]
+    assert lab.issuer in verdict["message"] and lab.mcp_url in verdict["message"]
+    hop = next(h for h in result.step("authorized_request")["hops"] if h["hop"] == "oauth")
+    assert "audience" in hop["details"]["www_authenticate"]  # the server's own words quoted
+
+
+def test_the_trailing_slash_resource_is_named(tmp_path: Path) -> None:
+    with running_lab(None, LoginFault.RESOURCE_SLASH) as lab:
+        result = login(lab, tmp_path)
+    assert "ends in a slash" in result.report["verdict"]["message"]
+    assert "without the trailing slash" in result.report["verdict"]["hint"]
+
+
+def test_no_refresh_token_is_a_warning_with_its_code(tmp_path: Path) -> None:
+    with running_lab(None, LoginFault.NO_REFRESH_TOKEN) as lab:
+        result = login(lab, tmp_path)
+    assert result.status == 0, result.output
+    refresh = result.step("token_refresh")
+    assert refresh["status"] == "warning"
+    assert [h["code"] for h in refresh["hops"] if h["hop"] == "oauth"] == ["no_refresh_token"]
+
+
+def test_a_callback_without_iss_passes_for_claude_code_and_fails_where_iss_is_required(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Claude Code takes a callback without iss (a warning: the server advertises it); a
+    client that requires it (Gemini CLI's rule, requires_iss) refuses it. Gemini CLI itself
+    cannot reach the lab (it refuses loopback addresses for OAuth endpoints), so its rule is
+    put on the claude-code profile for the second run."""
+    with running_lab(None, LoginFault.NO_ISS) as lab:
+        result = login(lab, tmp_path)
+        assert result.status == 0, result.output
+        received = next(h for h in result.step("callback")["hops"]
+                        if h["hop"] == "callback_received")
+        assert received["status"] == "warning"
+        profile = PROFILES["claude-code"]
+        strict = dataclasses.replace(profile, oauth=dataclasses.replace(profile.oauth,
+                                                                        requires_iss=True))
+        monkeypatch.setitem(PROFILES, "claude-code", strict)
+        result = login(lab, tmp_path)
+    assert result.verdict() == ("callback", "callback_received", "callback_iss_missing")
+
+
+def test_a_callback_that_never_comes_ends_in_a_bounded_verdict(healthy: Lab,
+                                                              tmp_path: Path) -> None:
+    result = login(healthy, tmp_path, "--callback-wait", "1", browser="true")
+    assert result.status == 1
+    assert result.verdict() == ("callback", "callback_received", "callback_timeout")
+    assert result.seconds < 15
+    assert healthy.authorization_server.clients == {}  # the registration deleted anyway
+
+
+def test_no_browser_takes_the_redirected_url_pasted(healthy: Lab, tmp_path: Path) -> None:
+    """The URL printed, the browser's last URL pasted on standard input: a real process,
+    its stdin a pipe, as a user's terminal."""
+    report = tmp_path / "report.json"
+    env = browser_env(healthy)
+    env.pop("BROWSER")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "netcheck", *lab_args(healthy, report, "--no-browser")],
+        env={**env, "NETCHECK_TEST_BROWSER_STOP_AT_CALLBACK": "1"}, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdin is not None
+    url = None
+    for line in process.stdout:
+        if line.startswith("https://") and "/authorize?" in line:
+            url = line.strip()
+            break
+    assert url is not None
+    stand_in = subprocess.run([sys.executable, str(STAND_IN), url], capture_output=True,
+                              text=True, timeout=30,
+                              env={**env, "NETCHECK_TEST_BROWSER_STOP_AT_CALLBACK": "1"})
+    pasted = stand_in.stdout.strip()
+    assert pasted.startswith("http://localhost:")
+    process.stdin.write(pasted + "\n")
+    process.stdin.flush()
+    rest, _err = process.communicate(timeout=60)
+    assert process.returncode == 0, rest
+    saved = json.loads(report.read_text(encoding="utf-8"))
+    assert saved["ok"] is True
+    assert pasted.split("code=")[1].split("&")[0] not in report.read_text(encoding="utf-8")
+
+
+def test_anonymized_the_token_s_identity_claims_go(healthy: Lab, tmp_path: Path) -> None:
+    result = login(healthy, tmp_path, "--anonymize")
+    assert result.status == 0, result.output
+    assert "alice@corp.example" not in result.report_text
+    exchanged = next(h for h in result.step("token_endpoint")["hops"] if h["hop"] == "oauth")
+    assert exchanged["details"]["access_token_claims"]["sub"].startswith("user")

@@ -4,6 +4,7 @@ with the time spent and left of its bound, and each step's lines come as the ste
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import pexpect
@@ -11,6 +12,13 @@ import pytest
 
 if sys.platform == "win32":  # pragma: no cover - pexpect.spawn needs a POSIX pty
     pytest.skip("no pty on Windows", allow_module_level=True)
+
+
+def default_sigint() -> None:
+    """Ctrl-C as a user's terminal delivers it, whatever SIGINT state the test process
+    passes on (see tests/test_output_robustness.py)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 SGR = r"(?:\x1b\[[0-9;]*m)*"  # bold and the like, which NO_COLOR leaves
@@ -21,7 +29,7 @@ def spawn(*args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
     return pexpect.spawn(sys.executable, ["-m", "netcheck", *args], encoding="utf-8",
                          env={**base, "TERM": "xterm-256color", "NO_COLOR": "1",
                               **(env or {})},
-                         dimensions=(40, 160), timeout=15)
+                         dimensions=(40, 160), timeout=15, preexec_fn=default_sigint)
 
 
 def test_status_line_names_the_hop_being_waited_on(base_args, silent_listener, tmp_path):

@@ -226,3 +226,59 @@ def test_anonymized_the_token_s_identity_claims_go(healthy: Lab, tmp_path: Path)
     assert "alice@corp.example" not in result.report_text
     exchanged = next(h for h in result.step("token_endpoint")["hops"] if h["hop"] == "oauth")
     assert exchanged["details"]["access_token_claims"]["sub"].startswith("user")
+
+
+def test_a_server_that_echoes_the_token_back_never_gets_it_shown(tmp_path: Path) -> None:
+    """A hostile MCP server quotes the Authorization header it got in its 401 (body and
+    WWW-Authenticate), and the token endpoint quotes the code in its error: the report and
+    the output quote the servers, never the secrets."""
+    from netcheck.lab.https import LabHttpsServer, LabRequest, LabResponse
+
+    with running_lab(None, LoginFault.AUDIENCE) as lab:
+        mcp = next(c for c in lab._closers if isinstance(c, LabHttpsServer)
+                   and "McpServer" in repr(c.app))
+        honest = mcp.app
+
+        def echoing(request: LabRequest) -> LabResponse:
+            answer = honest(request)
+            said = request.headers.get("authorization", "")
+            if answer.status == 401 and said:
+                answer.body += f" you sent: {said}".encode()
+                answer.headers = [(k, v.replace('error_description="',
+                                                f'error_description="you sent {said}; '))
+                                  for k, v in answer.headers]
+            return answer
+
+        mcp.app = echoing
+        result = login(lab, tmp_path, "-v")
+    assert result.verdict() == ("authorized_request", "oauth", "token_audience_mismatch")
+    assert "you sent" in result.report_text  # the server's words are there
+    assert_no_secret_left(result, tmp_path)
+
+
+def test_login_to_a_configured_server_by_name(healthy: Lab, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".claude.json").write_text(json.dumps(
+        {"mcpServers": {"lab": {"type": "http", "url": healthy.mcp_url}}}), encoding="utf-8")
+    report = tmp_path / "report.json"
+    args = ["login", "--server", "lab", "--public-roots", healthy.public_roots,
+            "--dns-server", healthy.dns.address, "--json", str(report), "--callback-wait", "20"]
+    out = io.StringIO()
+    status = main(args, {**browser_env(healthy), "HOME": str(home)}, out, io.StringIO())
+    assert status == 0, out.getvalue()
+    saved = json.loads(report.read_text(encoding="utf-8"))
+    assert saved["target"].startswith(healthy.mcp_url.split("/mcp")[0])
+    assert saved["client_profile"]["name"] == "claude-code"
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    ([], "give the MCP server's URL"),
+    (["https://mcp.example.test/mcp", "--no-oauth"], "--no-oauth leaves nothing"),
+    (["https://mcp.example.test/mcp", "--callback-wait", "0"], "--callback-wait wants"),
+    (["https://mcp.example.test/mcp", "--server", "x"], "not both"),
+])
+def test_login_usage_errors_exit_2_before_any_side_effect(args: list[str], said: str) -> None:
+    err = io.StringIO()
+    assert main(["login", *args], {}, io.StringIO(), err) == 2
+    assert said in err.getvalue()

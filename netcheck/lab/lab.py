@@ -30,6 +30,10 @@ class Lab:
     fault: Fault | None
     workdir: Path
     login_fault: apps.LoginFault | None = None  # netcheck login: how a server breaks it
+    # the authorization server asks for no client certificate (a browser without one)
+    open_authorization_server: bool = False
+    # False: neither server asks for a client certificate (clients that cannot send one)
+    client_certs: bool = True
     env: dict[str, str] = field(default_factory=dict)
     _closers: list[Any] = field(default_factory=list)
 
@@ -49,8 +53,10 @@ class Lab:
         self.dns = DnsResponder({MCP_HOST: "127.0.0.1", AUTH_HOST: "127.0.0.1"},
                                 nx=[AUTH_HOST] if f.split_dns_no_proxy else [])
         self._closers.append(self.dns)
-        context = server_context(server_pem, client_ca_pem)
-        auth_server = LabHttpsServer(apps.AuthorizationServer("https://placeholder/"), context)
+        context = server_context(server_pem, client_ca_pem if self.client_certs else None)
+        auth_server = LabHttpsServer(
+            apps.AuthorizationServer("https://placeholder/"),
+            server_context(server_pem, None) if self.open_authorization_server else context)
         self.issuer = issuer = f"https://{AUTH_HOST}:{auth_server.port}/"
         tokens = apps.Tokens()
         self.authorization_server = apps.AuthorizationServer(
@@ -95,11 +101,14 @@ class Lab:
 
 
 @contextlib.contextmanager
-def running_lab(fault: Fault | None,
-                login_fault: apps.LoginFault | None = None) -> Iterator[Lab]:
+def running_lab(fault: Fault | None, login_fault: apps.LoginFault | None = None, *,
+                open_authorization_server: bool = False,
+                client_certs: bool = True) -> Iterator[Lab]:
     """A started lab in a temporary directory, removed (with every key) afterwards."""
     workdir = Path(tempfile.mkdtemp(prefix="netcheck-demo-"))
-    lab = Lab(fault=fault, workdir=workdir, login_fault=login_fault)
+    lab = Lab(fault=fault, workdir=workdir, login_fault=login_fault,
+              open_authorization_server=open_authorization_server,
+              client_certs=client_certs)
     try:
         lab.start()
         yield lab

@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--no-browser", action="store_true",
                        help="print the authorization URL instead of opening a browser, and "
                             "take the URL the browser ends on pasted on standard input")
+    login.add_argument("--client-secret-env", metavar="NAME",
+                       help="the variable holding the client secret of --client-id (a "
+                            "confidential pre-registered client); never pass it as a flag")
     login.add_argument("--callback-wait", type=float, default=DEFAULT_CALLBACK_WAIT,
                        metavar="SECONDS", help="how long to wait for the browser to come back "
                        f"(default {DEFAULT_CALLBACK_WAIT:g})")

@@ -32,6 +32,12 @@ def _options(args: argparse.Namespace, environ: Mapping[str, str]) -> Options:
     if args.callback_wait <= 0 or args.callback_wait > 3600:
         raise UsageError("--callback-wait wants a number of seconds from 1 to 3600")
     base = options_from(args, args.url or "")
+    if args.client_secret_env and not args.client_id:
+        raise UsageError("--client-secret-env is the secret of the client given with "
+                         "--client-id")
+    if args.client_secret_env and not environ.get(args.client_secret_env):
+        raise UsageError(f"--client-secret-env: the variable {args.client_secret_env} is not "
+                         "set")
     if args.url and args.server:
         raise UsageError("give a URL or --server NAME, not both")
     if args.server:
@@ -89,8 +95,10 @@ def run_login_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
 
     live.console.print(SIDE_EFFECTS.format(client=profile.label, registers=registers),
                        soft_wrap=True, markup=False, highlight=False)
+    secret = environ.get(args.client_secret_env) if args.client_secret_env else None
+    run.redactor.add(secret)
     login = LoginOptions(environ=environ, say=say, open_browser=not args.no_browser,
-                         callback_wait=args.callback_wait,
+                         callback_wait=args.callback_wait, client_secret=secret or None,
                          stdin=stdin if stdin is not None else sys.stdin)
     delivery = Delivery(target, json_to_stdout, out, err, lambda: live.console)
 

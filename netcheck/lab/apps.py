@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from netcheck.lab.https import LabRequest, LabResponse
 
@@ -29,6 +29,18 @@ TOOLS = [{"name": "echo", "description": "Echo the text back",
           "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}},
          {"name": "time", "description": "The server's time",
           "inputSchema": {"type": "object", "properties": {}}}]
+
+
+def _basic_credentials(header: str) -> tuple[str, str] | None:
+    """The client id and secret of an HTTP Basic Authorization header (RFC 6749 2.3.1)."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(encoded).decode("utf-8").partition(":")
+    except (ValueError, UnicodeError):
+        return None
+    return unquote(user), unquote(password)
 
 
 class LoginFault(StrEnum):
@@ -260,14 +272,15 @@ class AuthorizationServer:
         grant = form.get("grant_type", "")
         if grant not in ("authorization_code", "refresh_token"):
             return _json(400, {"error": "unsupported_grant_type"})
-        if self.login_fault is LoginFault.CLIENT_SECRET_BASIC and \
-                not request.headers.get("authorization", "").lower().startswith("basic "):
+        basic = _basic_credentials(request.headers.get("authorization", ""))
+        if self.login_fault is LoginFault.CLIENT_SECRET_BASIC and basic is None:
             return _json(401, {"error": "invalid_client", "error_description":
                                "client authentication required (client_secret_basic)"})
-        client_id = form.get("client_id", "")
-        if client_id not in self.clients:
+        client_id, secret = basic or (form.get("client_id", ""), form.get("client_secret"))
+        client = self.clients.get(client_id)
+        if client is None or client.get("client_secret") not in (None, secret):
             return _json(401, {"error": "invalid_client", "error_description":
-                               "unknown client_id"})
+                               "unknown client_id or wrong client credentials"})
         resource = form.get("resource")
         if self.login_fault is LoginFault.RESOURCE_SLASH and resource and \
                 resource.endswith("/"):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from netcheck.login import authorize, authorized, grants
 from netcheck.login.session import LoginOptions, LoginSession
 from netcheck.login.tokens import Held
-from netcheck.model import Step, StepResult
+from netcheck.model import Code, Hop, Step, StepResult, failed
 from netcheck.oauth import registration
 from netcheck.oauth.context import FlowContext
 from netcheck.oauth.flow import CHAIN, NOT_RUN
@@ -45,9 +45,12 @@ def run_login(ctx: FlowContext, options: LoginOptions) -> list[StepResult]:
     session = LoginSession(ctx=ctx, options=options, held=Held(ctx.redactor))
     try:
         for name, step in STEPS:
-            if name is Step.TOKEN_ENDPOINT and session.registration_secret():
-                session.held.keep("client_secret", session.registration_secret())
+            if name is Step.TOKEN_ENDPOINT:
+                session.held.keep("client_secret",
+                                  session.registration_secret() or options.client_secret)
             results[name] = guarded(name, lambda step=step: step(session))  # type: ignore[misc]
+            if name is Step.CLIENT_REGISTRATION and results[name].ok and not ctx.client_id:
+                _no_client_id(session, results[name])
             told.add(results[name])
             if not results[name].ok:
                 break
@@ -64,6 +67,17 @@ def run_login(ctx: FlowContext, options: LoginOptions) -> list[StepResult]:
         _delete_client(session, results.get(Step.CLIENT_REGISTRATION))
         session.held.forget()
     return told.close(_in_order(results))
+
+
+def _no_client_id(session: LoginSession, step: StepResult) -> None:
+    """A login needs a client id, which a Client ID Metadata Document the user did not name
+    leaves unknown."""
+    step.hops.append(failed(
+        Hop.OAUTH, Code.OAUTH_NO_REGISTRATION,
+        f"{session.ctx.prepared.settings.profile.label} would use its own Client ID Metadata "
+        "Document URL as client id here, which netcheck does not know",
+        "pass the client's document URL with --client-metadata-url, or a pre-registered "
+        "client with --client-id"))
 
 
 def _delete_client(session: LoginSession, step: StepResult | None) -> None:

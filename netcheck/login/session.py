@@ -27,6 +27,7 @@ class LoginOptions:
     open_browser: bool = True
     callback_wait: float = DEFAULT_CALLBACK_WAIT
     stdin: IO[str] | None = None  # where a pasted redirected URL comes from (--no-browser)
+    client_secret: str | None = field(default=None, repr=False)  # a pre-registered client's
 
 
 @dataclass

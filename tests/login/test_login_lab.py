@@ -282,3 +282,26 @@ def test_login_usage_errors_exit_2_before_any_side_effect(args: list[str], said:
     err = io.StringIO()
     assert main(["login", *args], {}, io.StringIO(), err) == 2
     assert said in err.getvalue()
+
+
+def test_a_confidential_pre_registered_client_sends_its_secret_with_basic(
+        tmp_path: Path) -> None:
+    """--client-id with --client-secret-env: the token endpoint that wants
+    client_secret_basic gets it, and the secret appears nowhere."""
+    secret = "lab-client-secret-8c1f2e"
+    with running_lab(None, LoginFault.CLIENT_SECRET_BASIC) as lab:
+        lab.authorization_server.clients["pre-registered"] = {
+            "redirect_uris": ["http://localhost:54321/callback"],
+            "registration_access_token": "unused", "client_secret": secret}
+        report = tmp_path / "report.json"
+        out = io.StringIO()
+        env = {**browser_env(lab), "LAB_CLIENT_SECRET": secret}
+        status = main(lab_args(lab, report, "--client-id", "pre-registered",
+                               "--client-secret-env", "LAB_CLIENT_SECRET",
+                               "--callback-port", "54321", "-v"), env, out, io.StringIO())
+        text = report.read_text(encoding="utf-8")
+    assert status == 0, out.getvalue()
+    exchanged = next(s for s in json.loads(text)["steps"] if s["step"] == "token_endpoint")
+    assert next(h for h in exchanged["hops"] if h["hop"] == "oauth")["details"][
+        "client_auth"] == "client_secret_basic"
+    assert secret not in text and secret not in out.getvalue()

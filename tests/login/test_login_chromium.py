@@ -1,8 +1,8 @@
 """netcheck login with a real browser: headless Chromium (the Debian package, installed by
 .ci/run) is the BROWSER command. It opens the authorization URL, follows the authorization
 server's redirect to netcheck's loopback listener and exits; netcheck exchanges the code and
-calls the MCP server with the token. Chromium resolves the lab's names through
---host-resolver-rules (loopback only) and does not check the lab's throwaway certificates
+calls the MCP server with the token. Chromium goes direct, resolves the lab's names through
+--host-resolver-rules (loopback only), and does not check the lab's throwaway certificates
 (--ignore-certificate-errors: its trust store is not what is tested here); the lab's
 authorization server asks it for no client certificate."""
 
@@ -27,13 +27,19 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def test_a_login_through_headless_chromium_completes(tmp_path: Path) -> None:
     profile = tmp_path / "chromium-profile"
     rules = f"MAP {AUTH_HOST} 127.0.0.1, MAP {MCP_HOST} 127.0.0.1"
+    # direct (no proxy: Chromium would take HTTPS_PROXY, whose Basic auth headless Chromium
+    # cannot answer), and none of its own background traffic (the session is confined to
+    # loopback anyway)
     command = (f"{CHROMIUM} --headless=new --no-sandbox --disable-gpu --no-first-run "
-               f"--user-data-dir={profile} '--host-resolver-rules={rules}' "
+               f"--user-data-dir={profile} '--host-resolver-rules={rules}' --no-proxy-server "
+               "--disable-background-networking --disable-component-update --disable-sync "
+               "--disable-domain-reliability --no-pings --disable-breakpad "
                "--ignore-certificate-errors --dump-dom %s")
     with running_lab(None, open_authorization_server=True) as lab:
         report = tmp_path / "report.json"
         out = io.StringIO()
-        status = main(lab_args(lab, report), browser_env(lab, command), out, io.StringIO())
+        env = {**browser_env(lab, command), "HOME": str(tmp_path)}
+        status = main(lab_args(lab, report), env, out, io.StringIO())
         saved = json.loads(report.read_text(encoding="utf-8"))
         assert status == 0, out.getvalue()
         called = next(s for s in saved["steps"] if s["step"] == "authorized_request")

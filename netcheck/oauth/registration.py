@@ -233,6 +233,8 @@ def _register(ctx: FlowContext, endpoint: str) -> StepResult:
     if ctx.scope:
         body["scope"] = ctx.scope
     step, response, details = _send(ctx, endpoint, body,
+                                    "netcheck login: a real registration, for the login"
+                                    if ctx.options.keep_registration else
                                     "--register: a real registration was requested")
     if response is None:
         return step

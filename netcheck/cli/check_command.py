@@ -80,9 +80,13 @@ def run_check_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
         raise
     report = finish(finished)
     conclude(report)
-    bug = next((h["code"] for s in report["steps"] for h in s["hops"]
-                if h["code"] == "internal_error"), None)
-    if bug is not None:
+    return exit_status(report, err)
+
+
+def exit_status(report: dict[str, Any], err: SafeStream) -> int:
+    """0 when the report is ok, 1 when a hop failed, 3 (said on ``err``) when netcheck hit
+    an internal error in a step."""
+    if any(h["code"] == "internal_error" for s in report["steps"] for h in s["hops"]):
         print(f"{PROG}: netcheck hit an internal error in a step (see the report); this is a "
               "bug in netcheck: please report it", file=err)
         return ExitStatus.INTERNAL

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from netcheck.cli.check_command import Delivery, options_from
+from netcheck.cli.check_command import Delivery, exit_status, options_from
 from netcheck.cli.output import SafeStream
 from netcheck.cli.program import DEFAULT_REPORT, PROG, ExitStatus
 from netcheck.settings.gather import Options, UsageError
@@ -123,9 +123,4 @@ def run_login_command(args: argparse.Namespace, environ: Mapping[str, str], stdo
     delivery.deliver(report)
     live.verdict(report)
     delivery.tell()
-    bug = any(h["code"] == "internal_error" for s in report["steps"] for h in s["hops"])
-    if bug:
-        print(f"{PROG}: netcheck hit an internal error in a step (see the report); this is a "
-              "bug in netcheck: please report it", file=err)
-        return ExitStatus.INTERNAL
-    return ExitStatus.OK if report["ok"] else ExitStatus.FAILED
+    return exit_status(report, err)

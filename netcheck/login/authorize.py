@@ -76,11 +76,10 @@ def _listen(session: LoginSession) -> StepResult:
     """The callback step's checks of this machine, then the client's listener itself."""
     ctx = session.ctx
     plan = ctx.callback
-    step = callback_checks.check(plan, ctx.prepared.settings.env, ctx.machine)
+    step = callback_checks.check(plan, ctx.prepared.settings.env, ctx.machine, listening=True)
     for hop in step.hops:
         if ctx.observer:
             ctx.observer(Step.CALLBACK, hop)
-    step.notes[:] = [n for n in step.notes if not n.startswith("callback port")]
     if not step.ok:
         return step
     try:

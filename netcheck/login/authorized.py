@@ -43,12 +43,13 @@ def _rpc(url: str, headers: list[tuple[str, str | Secret]], method: str, rpc_id:
 def call(session: LoginSession) -> StepResult:
     ctx = session.ctx
     url = ctx.server_url
-    bearer: list[tuple[str, str | Secret]] = [
-        ("Authorization", Secret(f"Bearer {session.held.access_token or ''}"))]
-    configured = [(k, v) for k, v in ctx.prepared.settings.headers
-                  if k.lower() != "authorization"]
-    headers: list[tuple[str, str | Secret]] = [*configured, *bearer]
-    first = probe(Step.AUTHORIZED_REQUEST, initialize_request(url, list(headers)),  # type: ignore[arg-type]
+    # the configured headers, the token in place of any Authorization among them
+    secret_headers = [(k, v) for k, v in ctx.prepared.settings.headers
+                      if k.lower() != "authorization"]
+    secret_headers.append(("Authorization",
+                           Secret(f"Bearer {session.held.access_token or ''}")))
+    headers: list[tuple[str, str | Secret]] = list(secret_headers)
+    first = probe(Step.AUTHORIZED_REQUEST, initialize_request(url, secret_headers),
                   _judge(url), ctx.prepared, ctx.run, ctx.observer, date_skew_s=ctx.date_skew_s)
     step, response = first.step, first.response
     if response is None or not step.ok:

@@ -39,7 +39,6 @@ class LoginSession:
     listener: CallbackListener | None = None
     callback_step: StepResult | None = None  # its checks done before the browser opens
     claims: dict[str, Any] | None = None  # the access token's, when it is a JWT
-    notes: list[str] = field(default_factory=list)
 
     @property
     def resource(self) -> str:

@@ -37,8 +37,9 @@ def run(ctx: FlowContext) -> StepResult:
 
 
 def check(plan: CallbackPlan, env: Mapping[str, str], machine: Machine,
-          resolve_timeout: float = RESOLVE_TIMEOUT) -> StepResult:
-    """The three hops for ``plan``; ``env`` is the client's environment."""
+          resolve_timeout: float = RESOLVE_TIMEOUT, listening: bool = False) -> StepResult:
+    """The three hops for ``plan``; ``env`` is the client's environment. ``listening``: a
+    real login listens on the port next (netcheck login), this is not all that is done."""
     step = StepResult(step=Step.CALLBACK, url=plan.redirect_uri)
     hops: list[Callable[[], HopResult]] = [
         lambda: _session(plan, env, machine),
@@ -53,8 +54,9 @@ def check(plan: CallbackPlan, env: Mapping[str, str], machine: Machine,
         step.hops[1] = resolved.noted(
             "this is how this machine resolves it; with the port forwarded, the browser's "
             "machine resolves localhost and connects to its own loopback", warn=False)
-    step.notes.append(f"callback port {plan.port}: {plan.source}; netcheck only bound it and "
-                      "released it at once, and sent nothing to the callback")
+    if not listening:
+        step.notes.append(f"callback port {plan.port}: {plan.source}; netcheck only bound it "
+                          "and released it at once, and sent nothing to the callback")
     rules = plan.rules
     if rules.owned_by_application:
         step.notes.append(

@@ -12,8 +12,11 @@ report nor the terminal output (plain and ``--verbose``) may contain any form of
 as given, percent-encoded, or inside Basic credentials. With a wrong proxy password, the report
 must still say the proxy refused the credentials.
 
-netcheck has no option for a client secret or a refresh token (it never uses real ones), so
-those are planted where a user could still put them: a header and the URL's query.
+netcheck check has no option for a client secret or a refresh token (it never uses real
+ones), so those are planted where a user could still put them: a header and the URL's query.
+netcheck login receives real ones: the second property has the lab's authorization server hand
+out drawn values as its codes, refresh tokens, access tokens' signatures and registration
+tokens, and none may appear in the login's output or report.
 """
 
 from __future__ import annotations
@@ -159,3 +162,35 @@ def test_no_planted_secret_leaves_and_the_category_stays(
             assert names[-1] == "token_refresh" and "<redacted>" not in names
     if not wrong_password:  # the secrets really travelled: the server echoed them
         assert "<redacted>" in json.dumps(verbose.report)
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(secret, min_size=8, max_size=8, unique=True))
+def test_no_secret_a_login_receives_leaves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           values: list[str]) -> None:
+    import io
+    import secrets as real_secrets
+    import types
+
+    from netcheck.cli import main
+    from netcheck.lab import apps
+    from tests.login.test_login_lab import browser_env, lab_args
+
+    with running_lab(None) as login_lab:
+        handed = iter(values)
+        monkeypatch.setattr(apps, "secrets", types.SimpleNamespace(
+            token_urlsafe=lambda n=None: next(handed, None) or real_secrets.token_urlsafe(n),
+            token_hex=real_secrets.token_hex))
+        report = tmp_path / "login-report.json"
+        out = io.StringIO()
+        status = main(lab_args(login_lab, report, "--verbose"), browser_env(login_lab), out,
+                      io.StringIO())
+        text = report.read_text(encoding="utf-8") + out.getvalue()
+        used = [v for v in values if v in login_lab.authorization_server.secrets_seen or
+                any(v in t for t in login_lab.authorization_server.tokens.access)]
+    assert status == 0, out.getvalue()
+    assert len(used) >= 5  # codes, refresh and access tokens, the registration token
+    for value in used:
+        for form in forms(value):
+            assert form not in text, f"{value!r} leaked"

@@ -305,3 +305,33 @@ def test_a_confidential_pre_registered_client_sends_its_secret_with_basic(
     assert next(h for h in exchanged["hops"] if h["hop"] == "oauth")["details"][
         "client_auth"] == "client_secret_basic"
     assert secret not in text and secret not in out.getvalue()
+
+
+def test_ctrl_c_while_waiting_for_the_browser_cleans_up_and_writes_the_report(
+        healthy: Lab, tmp_path: Path) -> None:
+    """Interrupted at the callback wait: exit 130, the report of the steps so far, and the
+    client registered for the login deleted again."""
+    import signal
+
+    def default_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+    report = tmp_path / "report.json"
+    env = {**browser_env(healthy, "true")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "netcheck", *lab_args(healthy, report)], env=env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=default_sigint)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "waiting up to" in line:
+            break
+    assert healthy.authorization_server.clients  # registered for the login
+    process.send_signal(signal.SIGINT)
+    _rest, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    saved = json.loads(report.read_text(encoding="utf-8"))
+    assert saved["interrupted"] is True
+    assert healthy.authorization_server.clients == {}  # deleted on the way out

@@ -10,6 +10,7 @@ one thing each, the way real deployments get it wrong.
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import ssl
 import threading
@@ -27,6 +28,7 @@ from mcp.server.auth.provider import (
     AuthorizationParams,
     ProviderTokenVerifier,
     RefreshToken,
+    construct_redirect_uri,
 )
 from mcp.server.auth.routes import (
     build_metadata,
@@ -34,7 +36,7 @@ from mcp.server.auth.routes import (
     create_protected_resource_routes,
 )
 from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
-from mcp.shared.auth import OAuthClientInformationFull
+from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -91,6 +93,69 @@ class RecordingProvider:
         return None
 
 
+class LoginProvider(RecordingProvider):
+    """A provider that completes logins (netcheck login): the user consents at once, codes
+    and tokens are kept in memory, refresh rotates, revocation forgets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.codes: dict[str, AuthorizationCode] = {}
+        self.access: dict[str, AccessToken] = {}
+        self.refresh: dict[str, RefreshToken] = {}
+        self.handed_out: list[str] = []  # every code and token, for leak checks
+
+    def _new(self) -> str:
+        value = secrets.token_urlsafe(24)
+        self.handed_out.append(value)
+        return value
+
+    async def authorize(self, client: OAuthClientInformationFull,
+                        params: AuthorizationParams) -> str:
+        code = self._new()
+        self.codes[code] = AuthorizationCode(
+            code=code, scopes=params.scopes or [], expires_at=time.time() + 300,
+            client_id=client.client_id or "", code_challenge=params.code_challenge,
+            redirect_uri=params.redirect_uri,
+            redirect_uri_provided_explicitly=params.redirect_uri_provided_explicitly,
+            resource=params.resource)
+        return construct_redirect_uri(str(params.redirect_uri), code=code, state=params.state)
+
+    async def load_authorization_code(self, client: Any, code: str) -> AuthorizationCode | None:
+        self.codes_tried.append(code)
+        return self.codes.get(code)
+
+    def _tokens(self, client_id: str, scopes: list[str], resource: str | None) -> OAuthToken:
+        self.tokens_issued += 1
+        access, refresh = self._new(), self._new()
+        expires = int(time.time()) + 3600
+        self.access[access] = AccessToken(token=access, client_id=client_id, scopes=scopes,
+                                          expires_at=expires, resource=resource)
+        self.refresh[refresh] = RefreshToken(token=refresh, client_id=client_id,
+                                             scopes=scopes, resource=resource)
+        return OAuthToken(access_token=access, token_type="Bearer", expires_in=3600,
+                          scope=" ".join(scopes) or None, refresh_token=refresh)
+
+    async def exchange_authorization_code(self, client: Any, code: AuthorizationCode) -> Any:
+        self.codes.pop(code.code, None)
+        return self._tokens(code.client_id, code.scopes, code.resource)
+
+    async def load_refresh_token(self, client: Any, token: str) -> RefreshToken | None:
+        self.refresh_tokens_tried.append(token)
+        return self.refresh.get(token)
+
+    async def exchange_refresh_token(self, client: Any, token: RefreshToken,
+                                     scopes: list[str]) -> Any:
+        self.refresh.pop(token.token, None)
+        return self._tokens(token.client_id, scopes or token.scopes, token.resource)
+
+    async def load_access_token(self, token: str) -> AccessToken | None:
+        return self.access.get(token)
+
+    async def revoke_token(self, token: Any) -> None:
+        self.access.pop(token.token, None)
+        self.refresh.pop(token.token, None)
+
+
 @dataclass
 class Variant:
     """How this lab deviates from a healthy deployment."""
@@ -104,6 +169,7 @@ class Variant:
     registration: bool = True
     auth_host: str = "auth.test"  # the host name clients use for the authorization server
     require_client_cert: bool = True
+    login: bool = False  # logins complete (LoginProvider), revocation offered, MCP answers
 
 
 @dataclass(frozen=True)
@@ -125,6 +191,8 @@ class SdkLab:
     served: list[Served] = field(default_factory=list)  # every request, in order
 
     def __post_init__(self) -> None:
+        if self.variant.login and type(self.provider) is RecordingProvider:
+            self.provider = LoginProvider()
         self.mcp_sock = _bind()
         self.as_sock = _bind()
         self.mcp_port = self.mcp_sock.getsockname()[1]
@@ -140,11 +208,11 @@ class SdkLab:
     def _as_app(self) -> Starlette:
         v = self.variant
         options = ClientRegistrationOptions(enabled=v.registration)
+        revocation = RevocationOptions(enabled=v.login)
         routes = create_auth_routes(self.provider, AnyHttpUrl(self.issuer),
                                     client_registration_options=options,
-                                    revocation_options=RevocationOptions(enabled=False))
-        metadata = build_metadata(AnyHttpUrl(self.issuer), None, options,
-                                  RevocationOptions(enabled=False))
+                                    revocation_options=revocation)
+        metadata = build_metadata(AnyHttpUrl(self.issuer), None, options, revocation)
         document = json.loads(metadata.model_dump_json(exclude_none=True))
         if v.metadata_edit:
             document = v.metadata_edit(document)
@@ -179,7 +247,21 @@ class SdkLab:
         prm_url = f"https://mcp.test:{self.mcp_port}/.well-known/oauth-protected-resource/mcp"
 
         async def mcp(scope: Any, receive: Any, send: Any) -> None:
-            response = JSONResponse({"jsonrpc": "2.0", "id": 1, "result": {}})
+            request = Request(scope, receive)
+            message = await request.json() if v.login and scope["method"] == "POST" else {}
+            method = message.get("method") if isinstance(message, dict) else None
+            if v.login and "id" not in message:
+                response: Response = Response(status_code=202)
+            elif method == "initialize":
+                response = JSONResponse({"jsonrpc": "2.0", "id": message["id"], "result": {
+                    "protocolVersion": message.get("params", {}).get("protocolVersion"),
+                    "capabilities": {"tools": {}},
+                    "serverInfo": {"name": "sdk-lab", "version": "1"}}})
+            elif method == "tools/list":
+                response = JSONResponse({"jsonrpc": "2.0", "id": message["id"], "result": {
+                    "tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}})
+            else:
+                response = JSONResponse({"jsonrpc": "2.0", "id": 1, "result": {}})
             await response(scope, receive, send)
 
         protected = RequireAuthMiddleware(

@@ -41,6 +41,17 @@ def _token_answer(response: HttpResponse, what: str) -> dict[str, Any]:
     return json_object(response, "token endpoint's answer", Code.OAUTH_NOT_OAUTH_RESPONSE)
 
 
+def _error_said(response: HttpResponse) -> str:
+    """An OAuth error answer's ``error: description``, or ""."""
+    try:
+        doc = json_object(response, "answer")
+    except DocumentProblem:
+        return ""
+    error, description = doc.get("error"), doc.get("error_description")
+    return f"{error}{': ' + str(description)[:200] if description else ''}" \
+        if isinstance(error, str) else ""
+
+
 def _refusal(session: LoginSession, doc: dict[str, Any], refresh: bool) -> DocumentProblem:
     error = str(doc.get("error"))
     description = str(doc.get("error_description") or "")
@@ -205,8 +216,10 @@ def revocation(session: LoginSession) -> StepResult:
         if response is None:
             return last
         if response.status != 200:
+            said = _error_said(response)
             return ctx.conclude(last, oauth_ok(
-                f"the revocation endpoint answered {response.status} for the {hint}", {
+                f"the revocation endpoint answered {response.status} for the {hint}"
+                + (f" ({said})" if said else ""), {
                     "status": response.status, "revoked": revoked}, ["the token may stay "
                     "valid until it expires"], warning=True))
         revoked.append(hint)

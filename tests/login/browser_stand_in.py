@@ -20,10 +20,11 @@ def main(url: str) -> int:
     proxy = os.environ.get("NETCHECK_TEST_BROWSER_PROXY")
     ca = os.environ["NETCHECK_TEST_BROWSER_CA"]
     cert = os.environ.get("NETCHECK_TEST_BROWSER_CERT")
+    key = os.environ.get("NETCHECK_TEST_BROWSER_KEY")  # when not in the certificate's file
     log = os.environ.get("NETCHECK_TEST_BROWSER_LOG")
     context = ssl.create_default_context(cafile=ca)
     if cert:
-        context.load_cert_chain(cert)
+        context.load_cert_chain(cert, key)
     with httpx.Client(proxy=proxy, verify=context, timeout=10, trust_env=False) as web, \
             httpx.Client(timeout=10, trust_env=False) as local:
         for _ in range(10):

@@ -79,7 +79,7 @@ class StepStatus(StrEnum):
 class Code(StrEnum):
     """Why a hop failed. A closed set: the report schema lists exactly these values.
 
-    The docstring of each group is the documentation users see in the README.
+    The docstring of each group is the documentation users see in docs/failure-codes.md.
     """
 
     # settings / local input

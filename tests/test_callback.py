@@ -343,10 +343,11 @@ def test_rejection_is_recognised(response, refused):
     assert (rejection(response, URI) is not None) is refused
 
 
-def test_readme_documents_every_step_hop_and_code():
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
+def test_the_docs_document_every_step_hop_and_code():
+    docs = (Path(__file__).parent.parent / "docs").glob("*.md")
+    text = "".join(path.read_text(encoding="utf-8") for path in docs)
     names = [*Step, *Hop, *Code]
-    assert [n.value for n in names if f"`{n.value}`" not in readme] == []
+    assert [n.value for n in names if f"`{n.value}`" not in text] == []
 
 
 @pytest.mark.parametrize("port", ["0", "65536", "-1"])

@@ -1,4 +1,4 @@
-"""Start-up cost and the benchmark script (its figures are in the README, not asserted here:
+"""Start-up cost and the benchmark script (its figures are in docs/speed.md, not asserted here:
 timing a whole check against curl on a shared CI machine would make a flaky test)."""
 
 from __future__ import annotations

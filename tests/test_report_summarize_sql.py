@@ -1,4 +1,4 @@
-"""The DuckDB queries the README offers for many reports run, and agree with ``summarize``.
+"""The DuckDB queries docs/report.md offers for many reports run, and agree with ``summarize``.
 duckdb is a test dependency (the test extras), not one of netcheck's."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "docs" / "report.md"
 
 
 def readme_sql() -> list[str]:

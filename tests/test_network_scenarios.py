@@ -142,6 +142,12 @@ def test_proxy_wanting_negotiate_or_ntlm(run_cli, base_args, plain_tls, negotiat
     assert result.hop("resource", "proxy_connect")["details"]["auth_schemes"] == [
         "Negotiate", "NTLM"]
     assert "Basic" in result.report["verdict"]["message"]
+    # the way out, with the proxy's own address: a local relay answering for the user
+    hint = result.report["verdict"]["hint"]
+    upstream = negotiate_proxy.url.split("://", 1)[1].rstrip("/")
+    assert f"px --proxy={upstream} --port=3128" in hint
+    assert f"Proxy {upstream}" in hint and "cntlm" in hint
+    assert "HTTPS_PROXY=http://127.0.0.1:3128" in hint
 
 
 def test_proxy_block_page(run_cli, base_args, plain_tls, blocking_proxy):

@@ -72,6 +72,26 @@ def tunnel(stream: Stream, proxy: ProxyURL, host: str, port: int, profile: Profi
     return Outcome(_diagnose(response, proxy, target, profile, details))
 
 
+WINDOWS_SCHEMES = frozenset({"negotiate", "ntlm", "kerberos"})
+RELAY_PORT = 3128
+
+
+def _relay_hint(proxy: ProxyURL, schemes: list[str], answers: str) -> str:
+    """The way out when the proxy wants what the client cannot answer: for Negotiate and
+    NTLM, a local relay that answers them with the user's login, named with its command."""
+    upstream = proxy.hostport
+    if not WINDOWS_SCHEMES & {s.lower() for s in schemes}:
+        return (f"ask IT for a proxy port that accepts {answers} auth or this machine's "
+                "address, or run a local authenticating proxy and point HTTPS_PROXY at it")
+    return (f"run a local relay that answers {', '.join(schemes)} with your login, and point "
+            f"the client at it: px (pip install px-proxy; px --proxy={upstream} "
+            f"--port={RELAY_PORT}; on Windows it uses your logon, elsewhere a Kerberos ticket "
+            "or --username=DOMAIN\\user), or cntlm (cntlm -u USER -d DOMAIN -H prints the "
+            f"hashes for cntlm.conf, with Proxy {upstream} and Listen {RELAY_PORT}); then "
+            f"HTTPS_PROXY=http://127.0.0.1:{RELAY_PORT} and HTTP_PROXY the same; or ask IT for "
+            f"a proxy port that accepts {answers}")
+
+
 def _response_details(response: HttpResponse) -> dict[str, Any]:
     recorded = [(k, v) for k, v in response.headers if k.lower() in RECORDED_HEADERS]
     return {"status": response.status, "reason": response.reason,
@@ -93,14 +113,12 @@ def _diagnose(response: HttpResponse, proxy: ProxyURL, authority: str, profile: 
                                                          profile.proxy.auth_schemes}]
         offered = ", ".join(schemes) or "no scheme named"
         if not supported and schemes:
+            answers = " or ".join(profile.proxy.auth_schemes)
             return failed(
                 Hop.PROXY_CONNECT, Code.PROXY_AUTH_UNSUPPORTED,
-                f"the proxy requires authentication with {offered}; {profile.name} can only "
-                f"answer with {', '.join(profile.proxy.auth_schemes)}",
-                f"ask IT for a proxy port that accepts {' or '.join(profile.proxy.auth_schemes)} "
-                "auth or this machine's address, or run a local authenticating proxy (cntlm, "
-                "px) and point HTTPS_PROXY at it",
-                **details)
+                f"the proxy requires authentication with {offered}; {profile.label} can only "
+                f"answer with {answers}",
+                _relay_hint(proxy, schemes, answers), **details)
         if proxy.username is not None:
             return failed(Hop.PROXY_CONNECT, Code.PROXY_AUTH_REJECTED,
                           f"the proxy rejected the credentials in the proxy URL ({offered})",

@@ -202,18 +202,23 @@ def _judge_callback(session: LoginSession, query: dict[str, str]) -> HopResult:
                       "the response may come from another authorization server (a mix-up)",
                       "the authorization server must send its own issuer identifier: tell "
                       "its owners", **shown)
-    if iss is None and rules.requires_iss and expected:
+    advertised = (ctx.as_metadata or {}).get(
+        "authorization_response_iss_parameter_supported") is True
+    if iss is None and expected and (rules.requires_iss or
+                                     (advertised and rules.requires_advertised_iss)):
+        why = ("once the issuer is known" if rules.requires_iss else
+               "when the server advertises it (authorization_response_iss_parameter_"
+               "supported), as this one does")
         return failed(Hop.CALLBACK_RECEIVED, Code.CALLBACK_ISS_MISSING,
                       f"the callback has no iss parameter, and {label} refuses a callback "
-                      "without it once the issuer is known (RFC 9207)",
-                      "the authorization server should send iss in the authorization "
-                      "response (and advertise authorization_response_iss_parameter_"
-                      "supported); until it does, this client cannot log in", **shown)
+                      f"without it {why} (RFC 9207)",
+                      "the authorization server should send iss in every authorization "
+                      "response, or stop advertising authorization_response_iss_parameter_"
+                      "supported; until then this client cannot log in", **shown)
     result = HopResult(hop=Hop.CALLBACK_RECEIVED, status=Status.OK, details=shown,
                        message="the browser came back with a code and the state the client "
                                "sent" + (", and the issuer's iss" if iss else ""))
-    advertised = (ctx.as_metadata or {}).get("authorization_response_iss_parameter_supported")
-    if iss is None and advertised is True:
+    if iss is None and advertised:
         result = result.noted("the server advertises iss in authorization responses but sent "
                               "none; clients that check RFC 9207 refuse this callback")
     return result

@@ -109,7 +109,10 @@ CLAUDE_CODE = Profile(
         unusable=Reaction.GOES_ON),
     oauth=OAuthRules(issuer_mismatch=Reaction.GOES_ON, pkce_methods_absent=Reaction.GOES_ON,
                      pkce_without_s256=Reaction.STOPS, uses_client_metadata_documents=True,
-                     insecure_endpoint=Reaction.GOES_ON, openid_fields_required=True),
+                     insecure_endpoint=Reaction.GOES_ON, openid_fields_required=True,
+                     # refuses a callback without iss the server advertises (measured: netcheck
+                     # login agreement, tests/real_clients/notes/login.md, case no-iss)
+                     requires_advertised_iss=True),
     reads_claude_settings=True,
     installed=ReleaseLookup(commands=("claude",), packages=("@anthropic-ai/claude-code",),
                             version_args=("--version",)),

@@ -97,7 +97,10 @@ CODEX = Profile(
                      cimd_needs_public_client=True,
                      authorization_endpoint_other_origin=Reaction.STOPS,
                      falls_back_to_mcp_origin=True, default_endpoints_on_origin=True,
-                     prm_path_appended="before_root"),
+                     prm_path_appended="before_root",
+                     # refuses a callback without iss the server advertises (measured: netcheck
+                     # login agreement, tests/real_clients/notes/login.md, case no-iss)
+                     requires_advertised_iss=True),
     callback=CallbackRules(
         redirect_host="127.0.0.1", listen_address="127.0.0.1", path="/callback/ID",
         system_port=True,

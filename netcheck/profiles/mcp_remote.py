@@ -150,7 +150,10 @@ MCP_REMOTE = Profile(
     oauth=OAuthRules(issuer_mismatch=Reaction.STOPS, pkce_methods_absent=Reaction.GOES_ON,
                      pkce_without_s256=Reaction.STOPS, uses_client_metadata_documents=False,
                      insecure_endpoint=Reaction.GOES_ON, openid_fields_required=True,
-                     issuer_slash_tolerant=True),
+                     issuer_slash_tolerant=True,
+                     # refuses a callback without iss the server advertises (measured: netcheck
+                     # login agreement, tests/real_clients/notes/login.md, case no-iss)
+                     requires_advertised_iss=True),
     callback=CallbackRules(
         redirect_host="localhost", listen_address="127.0.0.1", path="/oauth/callback",
         port_tries=8,

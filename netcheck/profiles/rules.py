@@ -150,6 +150,9 @@ class OAuthRules:
     refetches_from_issuer: bool = False
     # a callback without ``iss`` is refused once the issuer is known (RFC 9207: Gemini CLI)
     requires_iss: bool = False
+    # a callback without ``iss`` is refused when the server advertises it
+    # (authorization_response_iss_parameter_supported: Claude Code, Codex, mcp-remote)
+    requires_advertised_iss: bool = False
 
 
 @dataclass(frozen=True)

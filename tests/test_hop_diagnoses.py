@@ -257,10 +257,12 @@ PROXY_ROWS = [
                  ("check the user name and password", "@ as %40"), id="407-basic-creds"),
     pytest.param(auth407("NTLM", "Negotiate"), CREDS, "claude-code",
                  Code.PROXY_AUTH_UNSUPPORTED,
-                 ("requires authentication with NTLM, Negotiate; claude-code can only answer "
-                  "with Basic",), ("cntlm", "px", "HTTPS_PROXY"), id="407-ntlm-negotiate-cc"),
+                 ("requires authentication with NTLM, Negotiate; Claude Code 2.1.337 can only "
+                  "answer with Basic",), ("cntlm", "px --proxy=", "HTTPS_PROXY=http://127.0.0.1"),
+                 id="407-ntlm-negotiate-cc"),
     pytest.param(auth407("Negotiate"), NO_CREDS, "node", Code.PROXY_AUTH_UNSUPPORTED,
-                 ("with Negotiate; node can only answer with Basic",), ("Basic auth",),
+                 ("with Negotiate; MCP TypeScript SDK 1.32.2 can only answer with Basic",),
+                 ("px --proxy=", "or ask IT for a proxy port that accepts Basic"),
                  id="407-negotiate-node-no-creds"),
     pytest.param(auth407("Negotiate", 'Basic realm="corp"'), CREDS, "python",
                  Code.PROXY_AUTH_REJECTED, ("(Negotiate, Basic)",), ("password",),

@@ -61,8 +61,10 @@ def _refusal(session: LoginSession, doc: dict[str, Any], refresh: bool) -> Docum
         return DocumentProblem(
             Code.REFRESH_INVALID_GRANT,
             f"the token endpoint refused the refresh token it issued moments ago ({said}): "
-            "the client's silent refresh fails, and the user must log in again every time "
-            "the access token expires",
+            "the login works, but when the access token expires the client's refresh fails "
+            "and the user must log in again (measured: Claude Code then shows 'Needs "
+            "authentication', Codex 'OAuth authorization required', mcp-remote opens a new "
+            "browser login)",
             "the authorization server's refresh policy is the cause (rotation without grace, "
             "a refresh token bound to something the client does not send, a session "
             "revoked at once): tell its owners")
@@ -188,6 +190,10 @@ def refresh(session: LoginSession) -> StepResult:
         details.update(_take_tokens(session, doc))
         details["refresh_token_rotated"] = rotated
     except DocumentProblem as problem:
+        if problem.code is Code.REFRESH_INVALID_GRANT:  # the login itself works: a warning
+            return ctx.conclude(step, HopResult(
+                hop=Hop.OAUTH, status=Status.WARNING, code=problem.code,
+                message=problem.message, hint=problem.hint, details=details))
         return ctx.conclude(step, oauth_failed(problem, details))
     return ctx.conclude(step, oauth_ok(
         "the refresh token was exchanged for a new access token"

@@ -31,14 +31,17 @@ def metadata_request(url: str) -> HttpRequest:
                                     ("MCP-Protocol-Version", PROTOCOL_VERSION)])
 
 
-def resource_matches(resource: str, server_url: str) -> bool:
-    """The TypeScript SDK's rule: same origin, and the server's path starts with the
-    resource's path."""
+def resource_matches(resource: str, server_url: str, slash_strict: bool = False) -> bool:
+    """Same origin, and the server's path starts with the resource's path. ``slash_strict``:
+    the resource's path may not be longer than the server's, so ``/mcp/`` is not a prefix of
+    ``/mcp`` (Claude Code, Codex, mcp-remote: measured, notes/login.md, resource-slash)."""
     if not is_http_url(resource):
         return False
     a, b = urlsplit(resource), urlsplit(server_url)
     if (a.scheme.lower(), (a.hostname or "").lower(), a.port) != \
             (b.scheme.lower(), (b.hostname or "").lower(), b.port):
+        return False
+    if slash_strict and len(b.path or "/") < len(a.path or "/"):
         return False
     prefix = a.path.rstrip("/")
     return b.path == prefix or b.path.startswith(prefix + "/") or not prefix
@@ -105,7 +108,8 @@ def run(ctx: FlowContext) -> StepResult:
         resource = string_field(doc, "resource", WHAT)
         details.update({"resource": resource, "authorization_servers": servers,
                         "scopes_supported": doc.get("scopes_supported")})
-        if not resource_matches(resource, ctx.server_url):
+        if not resource_matches(resource, ctx.server_url,
+                                profile.oauth.prm_resource_slash_strict):
             raise DocumentProblem(
                 Code.OAUTH_RESOURCE_MISMATCH,
                 f"the metadata is for resource {resource}, not for {ctx.server_url}: clients "

@@ -112,7 +112,10 @@ CLAUDE_CODE = Profile(
                      insecure_endpoint=Reaction.GOES_ON, openid_fields_required=True,
                      # refuses a callback without iss the server advertises (measured: netcheck
                      # login agreement, tests/real_clients/notes/login.md, case no-iss)
-                     requires_advertised_iss=True),
+                     requires_advertised_iss=True,
+                     # a resource of https://h/mcp/ for https://h/mcp is refused (the same
+                     # measurement, case resource-slash)
+                     prm_resource_slash_strict=True),
     reads_claude_settings=True,
     installed=ReleaseLookup(commands=("claude",), packages=("@anthropic-ai/claude-code",),
                             version_args=("--version",)),

@@ -100,7 +100,10 @@ CODEX = Profile(
                      prm_path_appended="before_root",
                      # refuses a callback without iss the server advertises (measured: netcheck
                      # login agreement, tests/real_clients/notes/login.md, case no-iss)
-                     requires_advertised_iss=True),
+                     requires_advertised_iss=True,
+                     # a resource of https://h/mcp/ for https://h/mcp is refused (the same
+                     # measurement, case resource-slash)
+                     prm_resource_slash_strict=True),
     callback=CallbackRules(
         redirect_host="127.0.0.1", listen_address="127.0.0.1", path="/callback/ID",
         system_port=True,

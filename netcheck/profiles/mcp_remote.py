@@ -153,7 +153,10 @@ MCP_REMOTE = Profile(
                      issuer_slash_tolerant=True,
                      # refuses a callback without iss the server advertises (measured: netcheck
                      # login agreement, tests/real_clients/notes/login.md, case no-iss)
-                     requires_advertised_iss=True),
+                     requires_advertised_iss=True,
+                     # a resource of https://h/mcp/ for https://h/mcp is refused (the same
+                     # measurement, case resource-slash)
+                     prm_resource_slash_strict=True),
     callback=CallbackRules(
         redirect_host="localhost", listen_address="127.0.0.1", path="/oauth/callback",
         port_tries=8,

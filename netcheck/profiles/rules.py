@@ -153,6 +153,9 @@ class OAuthRules:
     # a callback without ``iss`` is refused when the server advertises it
     # (authorization_response_iss_parameter_supported: Claude Code, Codex, mcp-remote)
     requires_advertised_iss: bool = False
+    # the protected-resource metadata's resource may not have a longer path than the MCP
+    # URL's: https://h/mcp/ is refused for https://h/mcp (Claude Code, Codex, mcp-remote)
+    prm_resource_slash_strict: bool = False
 
 
 @dataclass(frozen=True)

@@ -128,9 +128,10 @@ def test_a_healthy_login_completes_and_reports_the_tools(healthy: Lab, tmp_path:
 
 FAULTS = [
     (LoginFault.AUDIENCE, ("authorized_request", "oauth", "token_audience_mismatch")),
-    (LoginFault.RESOURCE_SLASH, ("token_endpoint", "oauth", "token_invalid_target")),
+    # Claude Code refuses the slash-ended resource in the metadata already (measured)
+    (LoginFault.RESOURCE_SLASH,
+     ("protected_resource_metadata", "oauth", "oauth_resource_mismatch")),
     (LoginFault.CLIENT_SECRET_BASIC, ("token_endpoint", "oauth", "token_invalid_client")),
-    (LoginFault.REFRESH_INVALID_GRANT, ("token_refresh", "oauth", "refresh_invalid_grant")),
     (LoginFault.REDIRECT_LOCALHOST,
      ("authorization_endpoint", "oauth", "oauth_redirect_uri_rejected")),
     (LoginFault.ACCESS_DENIED, ("callback", "callback_received", "callback_access_denied")),
@@ -148,7 +149,8 @@ def test_each_login_fault_has_its_verdict(fault: LoginFault, expected: tuple[str
         # the clean-up ran whatever failed: no client left behind, tokens revoked
         assert lab.authorization_server.clients == {}
         assert lab.authorization_server.tokens.refresh == {}
-        assert_no_secret_left(result, tmp_path)
+        if fault is not LoginFault.RESOURCE_SLASH:  # that one stops before any secret
+            assert_no_secret_left(result, tmp_path)
 
 
 def test_the_audience_verdict_shows_the_claims_next_to_the_resource(tmp_path: Path) -> None:
@@ -161,10 +163,27 @@ def test_the_audience_verdict_shows_the_claims_next_to_the_resource(tmp_path: Pa
 
 
 def test_the_trailing_slash_resource_is_named(tmp_path: Path) -> None:
-    with running_lab(None, LoginFault.RESOURCE_SLASH) as lab:
-        result = login(lab, tmp_path)
+    """Copilot CLI takes the slash-ended resource from the metadata and sends it; the
+    authorization server refuses it at the token endpoint (measured)."""
+    with running_lab(None, LoginFault.RESOURCE_SLASH, client_certs=False) as lab:
+        result = login_as(lab, tmp_path, "copilot")
+    assert result.verdict() == ("token_endpoint", "oauth", "token_invalid_target")
     assert "ends in a slash" in result.report["verdict"]["message"]
     assert "without the trailing slash" in result.report["verdict"]["hint"]
+
+
+def test_a_refused_refresh_is_a_warning_with_its_code(tmp_path: Path) -> None:
+    """The clients log in all the same (measured: none refreshes during the login); the
+    refusal shows when the token expires, which the warning says."""
+    with running_lab(None, LoginFault.REFRESH_INVALID_GRANT) as lab:
+        result = login(lab, tmp_path)
+        assert lab.authorization_server.clients == {}
+    assert result.status == 0, result.output
+    refresh = result.step("token_refresh")
+    assert refresh["status"] == "warning"
+    hop = next(h for h in refresh["hops"] if h["hop"] == "oauth")
+    assert hop["code"] == "refresh_invalid_grant" and "expires" in hop["message"]
+    assert hop["hint"]
 
 
 def test_no_refresh_token_is_a_warning_with_its_code(tmp_path: Path) -> None:

@@ -166,9 +166,11 @@ def test_no_planted_secret_leaves_and_the_category_stays(
 
 @settings(max_examples=8, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(values=st.lists(secret, min_size=8, max_size=8, unique=True))
+@given(values=st.lists(secret.map(lambda v: f"Zq~{v}"), min_size=8, max_size=8, unique=True))
 def test_no_secret_a_login_receives_leaves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            values: list[str]) -> None:
+    """Each drawn value starts with a mark no output holds ("Zq~"), so a value that is also an
+    ordinary word ("invalid_to", found by Hypothesis) cannot pass for a leak."""
     import io
     import secrets as real_secrets
     import types

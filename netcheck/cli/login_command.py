@@ -29,6 +29,9 @@ SIDE_EFFECTS = ("netcheck login logs in for real, as {client} would: it {registe
 def _options(args: argparse.Namespace, environ: Mapping[str, str]) -> Options:
     if args.no_oauth:
         raise UsageError("--no-oauth leaves nothing for login to do: use netcheck check")
+    if args.register:
+        raise UsageError("--register is check's: login registers a client anyway (unless "
+                         "--client-id names one) and deletes it again at the end")
     if args.callback_wait <= 0 or args.callback_wait > 3600:
         raise UsageError("--callback-wait wants a number of seconds from 1 to 3600")
     base = options_from(args, args.url or "")

@@ -102,7 +102,8 @@ def _open(session: LoginSession, url: str) -> HopResult:
         options.say(f"Open this URL in a browser, sign in, then paste the URL the browser "
                     f"ends on here (or let it reach {session.ctx.redirect_uri}):\n{url}")
         if options.stdin is not None and session.listener is not None:
-            browser.read_pasted(options.stdin, session.ctx.redirect_uri, _deliver(session))
+            browser.read_pasted(options.stdin, session.ctx.redirect_uri,
+                                session.listener.deliver)
         return HopResult(hop=Hop.BROWSER, status=Status.OK, details={"opened": False},
                          message=f"--no-browser: the URL was printed; {wait} or for the "
                                  "redirected URL pasted on standard input")
@@ -117,15 +118,6 @@ def _open(session: LoginSession, url: str) -> HopResult:
                      message=f"{how}: the URL was printed instead; {wait}",
                      notes=["on a machine without a browser, use --no-browser and paste the "
                             "redirected URL"])
-
-
-def _deliver(session: LoginSession) -> Any:
-    def deliver(target: str) -> None:
-        server = session.listener.server if session.listener else None
-        if server is not None and server.received is None:
-            server.received = target
-            server.arrived.set()
-    return deliver
 
 
 def callback(session: LoginSession) -> StepResult:

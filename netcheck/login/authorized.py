@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from netcheck.hops.http import PROTOCOL_VERSION, HttpRequest, bearer_challenge, error_status
+from netcheck.hops.http import (
+    PROTOCOL_VERSION,
+    HttpRequest,
+    StatusJudge,
+    bearer_challenge,
+    error_status,
+)
 from netcheck.hops.http import initialize as initialize_request
 from netcheck.login.session import LoginSession
 from netcheck.login.tokens import audiences
@@ -18,7 +24,9 @@ from netcheck.pipeline import probe
 from netcheck.redaction import Secret
 
 
-def _judge(url: str) -> Any:
+def _judge(url: str) -> StatusJudge:
+    """Any 2xx, 401 or 403 is an answer to judge with the token in mind; 404, 405 or 5xx
+    fail the http hop."""
     def judge(response: HttpResponse, details: dict[str, Any]) -> HopResult:
         said = f"{response.status} {response.reason}".strip()
         if 200 <= response.status < 300 or response.status in (401, 403):

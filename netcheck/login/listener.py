@@ -60,10 +60,15 @@ class CallbackListener:
         self.server.arrived.wait(max(timeout, 0.0))
         return self.server.received
 
-    @property
-    def arrived(self) -> threading.Event:
-        return self.server.arrived
+    def deliver(self, target: str) -> None:
+        """Take ``target`` as the callback (the redirected URL pasted by the user), unless the
+        browser's came first."""
+        if self.server.received is None:
+            self.server.received = target
+            self.server.arrived.set()
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        """Stop listening (again is harmless: the flow closes it whatever happened)."""
+        if self._thread.is_alive():
+            self.server.shutdown()
+            self.server.server_close()

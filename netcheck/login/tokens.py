@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netcheck.redaction import Redactor
-from netcheck.report.anonymize import IDENTITY_CLAIMS as ANONYMIZED_CLAIMS
+from netcheck.report.anonymize import IDENTITY_CLAIMS
 
 # claims shown from a JWT access token (decoded, not verified): what an audience or scope
 # mismatch is read from; identity claims are anonymized with the report's other names
 SHOWN_CLAIMS = ("iss", "aud", "azp", "client_id", "scope", "scp", "exp", "iat", "nbf")
-IDENTITY_CLAIMS = ANONYMIZED_CLAIMS
 
 
 @dataclass

@@ -327,6 +327,7 @@ def test_login_to_a_configured_server_by_name(healthy: Lab, tmp_path: Path) -> N
     (["https://mcp.example.test/mcp", "--no-oauth"], "--no-oauth leaves nothing"),
     (["https://mcp.example.test/mcp", "--callback-wait", "0"], "--callback-wait wants"),
     (["https://mcp.example.test/mcp", "--server", "x"], "not both"),
+    (["https://mcp.example.test/mcp", "--register"], "login registers a client anyway"),
 ])
 def test_login_usage_errors_exit_2_before_any_side_effect(args: list[str], said: str) -> None:
     err = io.StringIO()
